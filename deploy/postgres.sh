@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster in $STATE_DIR/postgres, on 127.0.0.1:$FIRSTLOAN_PG_PORT.
+# Usage: deploy/postgres.sh install|start|stop
+source "$(dirname "$0")/lib.sh"
+
+PG_PORT="${FIRSTLOAN_PG_PORT:-55432}"
+PG_DATA="$STATE_DIR/postgres/data"
+PG_USER="${FIRSTLOAN_PG_USER:-firstloan}"
+PG_PASSWORD="${FIRSTLOAN_PG_PASSWORD:-firstloan}"
+
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  [ -n "$dir" ] || return 1
+  echo "$dir"
+}
+
+install() {
+  pg_bin >/dev/null && return 0
+  log "installing PostgreSQL from Debian packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+
+# PostgreSQL refuses to run as root: the cluster belongs to an unprivileged account.
+as_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+init() {
+  [ -f "$PG_DATA/PG_VERSION" ] && return 0
+  log "creating a PostgreSQL cluster in $PG_DATA"
+  mkdir -p "$PG_DATA" "$STATE_DIR/postgres/socket"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$STATE_DIR/postgres"
+  chmod 700 "$PG_DATA"
+  local pwfile="$STATE_DIR/postgres/.pw"
+  echo "$PG_PASSWORD" > "$pwfile"; [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
+  as_owner "$(pg_bin)/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+}
+
+start() {
+  is_running postgres && return 0
+  install
+  init
+  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  local logfile="$LOG_DIR/postgres.log"
+  touch "$logfile"; [ "$(id -u)" = 0 ] && chown postgres "$logfile"
+  as_owner "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$logfile" -w -t 60 start \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $STATE_DIR/postgres/socket \
+        -c max_connections=200 -c fsync=${FIRSTLOAN_PG_FSYNC:-on}" >/dev/null
+  head -n1 "$PG_DATA/postmaster.pid" > "$RUN_DIR/postgres.pid"
+}
+
+stop() {
+  is_running postgres || return 0
+  as_owner "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
+  rm -f "$RUN_DIR/postgres.pid"
+  log "stopped postgres"
+}
+
+"${1:?install|start|stop}"
