@@ -1,0 +1,89 @@
+"""Provision the platform's storage: one database per service (created if missing), each
+service's Alembic migrations, and every declared Kafka topic. Idempotent.
+
+Usage: python deploy/provision.py [--namespace NS] [--drop]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import asyncpg
+
+from shared.bus import create_topics, delete_topics
+from shared.migrations import upgrade
+from shared.reference import load_reference
+from shared.settings import ServiceSettings
+from shared.topics import platform_topics
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("roster", "matchmaking", "ledger", "assessment")
+
+
+def settings_for(service: str, namespace: str | None) -> ServiceSettings:
+    overrides = {} if namespace is None else {"namespace": namespace}
+    return ServiceSettings(service=service, **overrides)
+
+
+async def ensure_database(settings: ServiceSettings) -> None:
+    connection = await asyncpg.connect(
+        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
+        password=settings.pg_password, database="postgres",
+    )
+    try:
+        exists = await connection.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", settings.database
+        )
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{settings.database}"')
+    finally:
+        await connection.close()
+
+
+async def drop_database(settings: ServiceSettings) -> None:
+    connection = await asyncpg.connect(
+        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
+        password=settings.pg_password, database="postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{settings.database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def provision(namespace: str | None = None) -> None:
+    for service in SERVICES:
+        settings = settings_for(service, namespace)
+        await ensure_database(settings)
+        await asyncio.to_thread(
+            upgrade, ROOT / "services" / service, settings.database_url()
+        )
+    settings = settings_for("provision", namespace)
+    await create_topics(settings, platform_topics(load_reference(settings.reference_file)))
+
+
+async def deprovision(namespace: str) -> None:
+    for service in SERVICES:
+        await drop_database(settings_for(service, namespace))
+    settings = settings_for("provision", namespace)
+    names = [settings.topic(t.name) for t in platform_topics(load_reference())]
+    await delete_topics(settings, names)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--namespace", default=None)
+    parser.add_argument("--drop", action="store_true", help="drop the namespace's data instead")
+    args = parser.parse_args()
+    if args.drop:
+        if not args.namespace:
+            parser.error("--drop needs --namespace (the platform's own data is never dropped)")
+        asyncio.run(deprovision(args.namespace))
+    else:
+        asyncio.run(provision(args.namespace))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Assessment: live attainment per county and per institution, checkpoints, escalations."""

@@ -1,0 +1,46 @@
+"""Assessment's tables. The read model is fed by events; nothing here is written by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Column, Date, Table, Text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.db import new_metadata
+from shared.inbox import inbox_table
+from shared.outbox import outbox_table
+
+from assessment.domain.listing import ListingInterval
+
+metadata = new_metadata()
+outbox_table(metadata)
+inbox_table(metadata)
+
+listing_intervals = Table(
+    "listing_intervals",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+    Column("listed_on", Date, primary_key=True),
+    Column("county_code", Text, nullable=False),
+    Column("delisted_on", Date),
+)
+
+
+async def save_listings(connection: AsyncConnection, intervals: Sequence[ListingInterval]) -> None:
+    if not intervals:
+        return
+    statement = insert(listing_intervals).values(
+        [
+            {"uscc": i.uscc, "listed_on": i.listed_on, "county_code": i.county_code,
+             "delisted_on": i.delisted_on}
+            for i in intervals
+        ]
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[listing_intervals.c.uscc, listing_intervals.c.listed_on],
+            set_={"county_code": statement.excluded.county_code},
+        )
+    )

@@ -1,0 +1,7 @@
+"""Ledger's HTTP API (thin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,6 @@
+from shared.migrations import run
+
+from ledger.settings import LedgerSettings
+from ledger.storage import metadata
+
+run(metadata, LedgerSettings())

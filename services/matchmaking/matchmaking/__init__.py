@@ -1,0 +1,1 @@
+"""Matchmaking: Fairs, attendance, bank-enterprise pairings, cultivation plans."""

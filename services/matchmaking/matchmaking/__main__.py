@@ -1,0 +1,7 @@
+from shared.service import serve
+
+from matchmaking.app import build
+from matchmaking.settings import MatchmakingSettings
+
+settings = MatchmakingSettings()
+serve(build(settings), settings)

@@ -1,0 +1,1 @@
+"""Matchmaking's rules as plain Python over plain data: no I/O, no framework."""

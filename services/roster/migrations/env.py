@@ -1,0 +1,6 @@
+from shared.migrations import run
+
+from roster.settings import RosterSettings
+from roster.storage import metadata
+
+run(metadata, RosterSettings())

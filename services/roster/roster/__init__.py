@@ -1,0 +1,1 @@
+"""Roster: The cultivation list: nominations, one file per enterprise, assignments, the whitelist."""

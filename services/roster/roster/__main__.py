@@ -1,0 +1,7 @@
+from shared.service import serve
+
+from roster.app import build
+from roster.settings import RosterSettings
+
+settings = RosterSettings()
+serve(build(settings), settings)

@@ -1,0 +1,1 @@
+"""Roster's rules as plain Python over plain data: no I/O, no framework."""

@@ -1,0 +1,101 @@
+"""The one bus setup: Kafka producer options, the FastStream broker, topic creation.
+
+Every producer of the platform (the FastStream broker's and the outbox relay's) is built from
+`producer_options`: acks from all in-sync replicas and the idempotent producer, so that a
+retried send neither loses nor duplicates a record within a partition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+
+from shared.settings import ServiceSettings
+from shared.topics import TopicSpec
+
+
+def producer_options(settings: ServiceSettings, role: str) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": f"{settings.service}-{role}",
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+    }
+
+
+def new_producer(settings: ServiceSettings, role: str = "outbox") -> AIOKafkaProducer:
+    return AIOKafkaProducer(**producer_options(settings, role))
+
+
+def new_broker(settings: ServiceSettings) -> KafkaBroker:
+    options = producer_options(settings, "broker")
+    return KafkaBroker(
+        options.pop("bootstrap_servers"),
+        client_id=options.pop("client_id"),
+        allow_auto_create_topics=False,
+        description=f"Firstloan {settings.service} service",
+        logger=logging.getLogger(f"faststream.{settings.service}"),
+        **options,
+    )
+
+
+# FastStream's default batch parser decodes every header as UTF-8 and its decoder parses
+# JSON bodies; either raises on a malformed record before any handler runs, and the batch
+# would be redelivered forever. The platform's consumers parse records themselves, so the
+# parser sees no headers and the decoder keeps the raw records.
+async def raw_batch_parser(
+    records: tuple[Any, ...], original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    message = await original(tuple(dataclasses.replace(r, headers=[]) for r in records))
+    message.raw_message = records
+    return message
+
+
+async def raw_batch_decoder(message: StreamMessage[Any]) -> Any:
+    return message.raw_message
+
+
+async def create_topics(settings: ServiceSettings, topics: Sequence[TopicSpec]) -> list[str]:
+    """Create the declared topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, client_id=f"{settings.service}-admin"
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=settings.topic(spec.name),
+                num_partitions=spec.partitions,
+                replication_factor=settings.kafka_replication_factor,
+                topic_configs=spec.config(),
+            )
+            for spec in topics
+            if settings.topic(spec.name) not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # created concurrently by another process
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+async def delete_topics(settings: ServiceSettings, names: Sequence[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(names))
+    finally:
+        await admin.close()

@@ -1,0 +1,186 @@
+"""The platform's way to consume: a batch of Kafka records becomes one database transaction.
+
+In that transaction the inbox claims each event's (source, id), the service applies the fresh
+events, and the outbox takes the events they caused and the dead letters of the batch. Only
+after the commit are the offsets committed (the subscriber's ack), so a crash anywhere means a
+redelivery, which the inbox turns into a no-op.
+
+Bad input never stops consumption: a record that cannot be parsed or validated goes to the
+dead-letter topic with its original bytes and headers and the reason. A record whose handling
+fails for a reason that is not the infrastructure's is dead-lettered too, after its batch has
+been retried one record at a time. An infrastructure failure (database or broker unreachable)
+dead-letters nothing: the batch is retried, with backoff, until it goes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.contracts import EventData
+from shared.envelope import (
+    TYPE_PREFIX,
+    Envelope,
+    Rejection,
+    RejectionReason,
+    describe_errors,
+    parse_record,
+)
+from shared.inbox import Inbox
+from shared.outbox import Outbox, OutgoingRecord
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class ConsumedRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @classmethod
+    def from_kafka(cls, record: object) -> ConsumedRecord:
+        return cls(
+            topic=record.topic,  # type: ignore[attr-defined]
+            partition=record.partition,  # type: ignore[attr-defined]
+            offset=record.offset,  # type: ignore[attr-defined]
+            key=record.key,  # type: ignore[attr-defined]
+            value=record.value,  # type: ignore[attr-defined]
+            headers=tuple(record.headers or ()),  # type: ignore[attr-defined]
+        )
+
+    @property
+    def position_key(self) -> tuple[str, str]:
+        """Inbox key of a record that has no valid event id: its place in the log."""
+        return (f"kafka:{self.topic}:{self.partition}", str(self.offset))
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An accepted event: its envelope and its validated `data`."""
+
+    envelope: Envelope
+    payload: EventData
+
+
+# What a consumer makes of one record: an event to apply, a rejection, or None for a valid
+# event this consumer has no interest in.
+Accept = Callable[[ConsumedRecord], Incoming | Rejection | None]
+# Applies fresh events inside the transaction; returns the records they cause.
+Apply = Callable[[AsyncConnection, Sequence[Incoming]], Awaitable[Sequence[OutgoingRecord]]]
+
+
+def accept_events(models: Sequence[type[EventData]]) -> Accept:
+    """Accept the platform events of the given types; ignore the other types of a topic."""
+    by_type = {TYPE_PREFIX + model.event_name(): model for model in models}
+
+    def accept(record: ConsumedRecord) -> Incoming | Rejection | None:
+        envelope = parse_record(record.value, record.headers)
+        if isinstance(envelope, Rejection):
+            return envelope
+        model = by_type.get(envelope.type)
+        if model is None:
+            return None
+        try:
+            return Incoming(envelope, model.model_validate(envelope.data))
+        except ValidationError as error:
+            return Rejection(reason=RejectionReason.INVALID_DATA, detail=describe_errors(error))
+
+    return accept
+
+
+@dataclass
+class Consumer:
+    name: str
+    engine: AsyncEngine
+    inbox: Inbox
+    outbox: Outbox
+    dead_letter_topic: str
+    accept: Accept
+    apply: Apply
+    on_commit: Callable[[], None] = lambda: None
+    max_backoff_seconds: float = 30.0
+    _failures: int = field(default=0, init=False)
+
+    async def process(self, records: Sequence[ConsumedRecord]) -> None:
+        try:
+            try:
+                await self._in_one_transaction(records)
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception:
+                log.exception("%s: batch of %d failed; retrying record by record",
+                              self.name, len(records))
+                for record in records:
+                    await self._alone(record)
+        except TRANSIENT_ERRORS:
+            self._failures += 1
+            delay = min(self.max_backoff_seconds, 0.5 * 2 ** min(self._failures, 10))
+            log.warning("%s: infrastructure unavailable, retrying in %.1fs", self.name, delay,
+                        exc_info=True)
+            await asyncio.sleep(delay)
+            raise
+        self._failures = 0
+        self.on_commit()
+
+    async def _alone(self, record: ConsumedRecord) -> None:
+        try:
+            await self._in_one_transaction([record])
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            log.exception("%s: record %s failed alone; dead-lettering it", self.name,
+                          record.position_key)
+            rejection = Rejection(reason=RejectionReason.PROCESSING_FAILED,
+                                  detail=f"{type(error).__name__}: {error}")
+            async with self.engine.begin() as connection:
+                if await self.inbox.claim(connection, [(record.position_key, "dead_letter")]):
+                    await self.outbox.add(connection, [self._dead_letter(record, rejection)])
+
+    async def _in_one_transaction(self, records: Sequence[ConsumedRecord]) -> None:
+        events: dict[tuple[str, str], Incoming] = {}
+        rejected: dict[tuple[str, str], tuple[ConsumedRecord, Rejection]] = {}
+        for record in records:
+            outcome = self.accept(record)
+            if isinstance(outcome, Incoming):
+                events.setdefault(outcome.envelope.dedup_key, outcome)
+            elif isinstance(outcome, Rejection):
+                rejected[record.position_key] = (record, outcome)
+        if not events and not rejected:
+            return
+        async with self.engine.begin() as connection:
+            claims = [(key, e.envelope.type) for key, e in events.items()]
+            claims += [(key, "dead_letter") for key in rejected]
+            fresh = await self.inbox.claim(connection, claims)
+            caused = await self.apply(connection, [e for k, e in events.items() if k in fresh])
+            dead = [self._dead_letter(r, why) for k, (r, why) in rejected.items() if k in fresh]
+            await self.outbox.add(connection, [*dead, *caused])
+
+    def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
+        log.warning("%s: dead-lettering %s:%d@%d: %s (%s)", self.name, record.topic,
+                    record.partition, record.offset, rejection.reason, rejection.detail)
+        return OutgoingRecord(
+            topic=self.dead_letter_topic,
+            key=record.key,
+            value=record.value,
+            headers=(
+                *record.headers,
+                ("dlq_reason", rejection.reason.value.encode()),
+                ("dlq_detail", rejection.detail.encode()),
+                ("dlq_consumer", self.name.encode()),
+                ("dlq_topic", record.topic.encode()),
+                ("dlq_partition", str(record.partition).encode()),
+                ("dlq_offset", str(record.offset).encode()),
+            ),
+        )

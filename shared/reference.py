@@ -1,0 +1,278 @@
+"""The campaign's reference data: dates, counties, institutions, targets and thresholds.
+
+Counties and institutions live only in the data file (by default the packaged
+`reference_data/xinzhou-2020.toml`), so operators can edit them without a release.
+Everything is checked at load; a bad file fails with one line per problem.
+"""
+
+import os
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
+
+REFERENCE_FILE_ENV = "FIRSTLOAN_REFERENCE_FILE"
+PACKAGED_REFERENCE_FILE = Path(__file__).parent / "reference_data" / "xinzhou-2020.toml"
+
+INSTITUTION_ID_PATTERN = r"^[a-z][a-z0-9-]{1,31}$"
+COUNTY_CODE_PATTERN = r"^[0-9]{6}$"
+
+Ratio = Annotated[float, Field(gt=0, le=1)]
+Count = Annotated[int, Field(ge=0)]
+Name = Annotated[str, Field(min_length=1)]
+
+
+class ReferenceDataError(ValueError):
+    """The reference data file cannot be read or breaks a rule."""
+
+
+class UnknownCountyError(LookupError):
+    """No county of the campaign has this code."""
+
+
+class UnknownInstitutionError(LookupError):
+    """No institution of the campaign has this id."""
+
+
+class _Frozen(BaseModel):
+    # extra="forbid" turns a misspelt key in the data file into an error instead of a default.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Targets(_Frozen):
+    cultivated: Count
+    first_loans: Count
+
+    @model_validator(mode="after")
+    def _first_loans_within_cultivated(self) -> Self:
+        if self.first_loans > self.cultivated:
+            raise ValueError(
+                f"first_loans target {self.first_loans} exceeds cultivated target {self.cultivated}"
+            )
+        return self
+
+
+class Campaign(_Frozen):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+    name: Name
+    source_document: str = ""
+    start: date
+    end: date
+    list_deadline: date
+    timezone: str
+    ledger_due_day: Annotated[int, Field(ge=1, le=28)]
+    special_reports_per_month: Count
+    fairs_per_county: Count
+    first_loan_rate_floor: Ratio
+    first_loan_rate_goal: Ratio
+    look_back_years: Annotated[int, Field(ge=1)]
+    credit_process_goal_workdays: Annotated[int, Field(ge=1)]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {name!r}") from error
+        return name
+
+    @model_validator(mode="after")
+    def _consistent_dates_and_rates(self) -> Self:
+        problems: list[str] = []
+        if self.end <= self.start:
+            problems.append(f"campaign end {self.end} must be after its start {self.start}")
+        elif not self.contains(self.list_deadline):
+            problems.append(
+                f"list deadline {self.list_deadline} must be inside the campaign "
+                f"{self.start}..{self.end}"
+            )
+        if self.first_loan_rate_floor > self.first_loan_rate_goal:
+            problems.append(
+                f"first-loan rate floor {self.first_loan_rate_floor} exceeds the goal "
+                f"{self.first_loan_rate_goal}"
+            )
+        _raise_if_any(problems)
+        return self
+
+    @property
+    def days(self) -> int:
+        """Calendar days of the campaign, both ends included."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def day_number(self, day: date) -> int:
+        """1 on the start date; may be zero or negative before it."""
+        return (day - self.start).days + 1
+
+    def ledger_due_date(self, year: int, month: int) -> date:
+        """The last day (in `zone`) to submit the ledger of `year`-`month`."""
+        next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return date(next_year, next_month, self.ledger_due_day)
+
+
+class Thresholds(_Frozen):
+    warning_from_campaign_day: Annotated[int, Field(ge=1)]
+    warning_ratio: Ratio
+    talk_ratio: Ratio
+    circular_ratio: Ratio
+    falsification_anomalies: Annotated[int, Field(ge=1)]
+
+    @model_validator(mode="after")
+    def _circular_is_stricter_than_talk(self) -> Self:
+        if self.circular_ratio > self.talk_ratio:
+            raise ValueError(
+                f"circular_ratio {self.circular_ratio} must not exceed talk_ratio {self.talk_ratio}"
+            )
+        return self
+
+
+class County(_Frozen):
+    code: Annotated[str, Field(pattern=COUNTY_CODE_PATTERN)]
+    name: Name
+    aliases: tuple[Name, ...] = ()
+    targets: Targets
+
+
+class InstitutionCategory(_Frozen):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")]
+    name: Name
+    targets: Targets | None = None
+    """None for categories that are tracked but have no target."""
+
+
+class Institution(_Frozen):
+    id: Annotated[str, Field(pattern=INSTITUTION_ID_PATTERN)]
+    name: Name
+    category: str
+
+
+class ReferenceData(_Frozen):
+    campaign: Campaign
+    thresholds: Thresholds
+    counties: Annotated[tuple[County, ...], Field(min_length=1)]
+    institution_categories: tuple[InstitutionCategory, ...]
+    institutions: tuple[Institution, ...]
+
+    @model_validator(mode="after")
+    def _consistent_references(self) -> Self:
+        problems = [
+            *_duplicates("county code", (county.code for county in self.counties)),
+            *_duplicates("county name", self._county_names()),
+            *_duplicates("category id", (c.id for c in self.institution_categories)),
+            *_duplicates("institution id", (i.id for i in self.institutions)),
+            *self._unknown_categories(),
+        ]
+        if self.thresholds.warning_from_campaign_day > self.campaign.days:
+            problems.append(
+                f"warning_from_campaign_day {self.thresholds.warning_from_campaign_day} is "
+                f"after the campaign's last day ({self.campaign.days})"
+            )
+        _raise_if_any(problems)
+        return self
+
+    def _county_names(self) -> Iterable[str]:
+        for county in self.counties:
+            yield county.name
+            yield from county.aliases
+
+    def _unknown_categories(self) -> list[str]:
+        known = {category.id for category in self.institution_categories}
+        return [
+            f"institution {institution.id!r} has unknown category {institution.category!r}"
+            for institution in self.institutions
+            if institution.category not in known
+        ]
+
+    @property
+    def campaign_days(self) -> int:
+        return self.campaign.days
+
+    @property
+    def county_codes(self) -> frozenset[str]:
+        return frozenset(county.code for county in self.counties)
+
+    @property
+    def institution_ids(self) -> frozenset[str]:
+        return frozenset(institution.id for institution in self.institutions)
+
+    def county(self, code: str) -> County:
+        for county in self.counties:
+            if county.code == code:
+                return county
+        raise UnknownCountyError(f"no county with code {code!r} in {self.campaign.id}")
+
+    def institution(self, institution_id: str) -> Institution:
+        for institution in self.institutions:
+            if institution.id == institution_id:
+                return institution
+        raise UnknownInstitutionError(
+            f"no institution with id {institution_id!r} in {self.campaign.id}"
+        )
+
+    def category_of(self, institution_id: str) -> InstitutionCategory:
+        category_id = self.institution(institution_id).category
+        return next(c for c in self.institution_categories if c.id == category_id)
+
+    def targets_for_institution(self, institution_id: str) -> Targets | None:
+        """The per-institution targets of its category; None when it has none."""
+        return self.category_of(institution_id).targets
+
+    def bank_topic(self, institution_id: str) -> str:
+        """The Kafka topic on which the institution's core system publishes."""
+        return f"bank.{self.institution(institution_id).id}.events"
+
+
+def load_reference(path: Path | None = None) -> ReferenceData:
+    """Load and check the reference data.
+
+    Without `path`, the file named by the environment variable `FIRSTLOAN_REFERENCE_FILE`
+    is used, or else the packaged default.
+    """
+    source = path or _configured_path()
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ReferenceDataError(f"{source}: not valid TOML: {error}") from error
+    return _validated(raw, source)
+
+
+def _configured_path() -> Path:
+    configured = os.environ.get(REFERENCE_FILE_ENV, "").strip()
+    return Path(configured) if configured else PACKAGED_REFERENCE_FILE
+
+
+def _validated(raw: dict[str, Any], source: Path) -> ReferenceData:
+    try:
+        return ReferenceData.model_validate(raw)
+    except ValidationError as error:
+        lines = [_describe(detail) for detail in error.errors(include_url=False)]
+        message = "\n  ".join([f"{source}: invalid reference data:", *lines])
+        raise ReferenceDataError(message) from error
+
+
+def _describe(detail: ErrorDetails) -> str:
+    location = ".".join(str(part) for part in detail["loc"]) or "(file)"
+    return f"{location}: {detail['msg']}"
+
+
+def _duplicates(what: str, values: Iterable[str]) -> list[str]:
+    counts = Counter(values)
+    return [f"duplicate {what} {value!r}" for value, count in counts.items() if count > 1]
+
+
+def _raise_if_any(problems: list[str]) -> None:
+    if problems:
+        raise ValueError("; ".join(problems))

@@ -1,0 +1,195 @@
+"""One service process: the HTTP API (FastAPI) and the bus (FastStream) around one database.
+
+Each service's composition root calls `Runtime.create`, registers its subscriptions, and
+builds its app with `create_app`; the lifespan starts and stops the broker, the outbox relay
+and the database pool together, and `GET /health` checks the database and Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import bus
+from shared.consumer import Accept, Apply, ConsumedRecord, Consumer
+from shared.db import create_engine
+from shared.inbox import Inbox
+from shared.logs import configure_logging
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topics import DEAD_LETTER
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    broker: KafkaBroker
+    outbox: Outbox
+    inbox: Inbox
+    relay: OutboxRelay
+    consumers: list[Consumer] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: ServiceSettings, metadata: MetaData) -> Runtime:
+        engine = create_engine(settings)
+        outbox_table = metadata.tables["outbox"]
+        return cls(
+            settings=settings,
+            engine=engine,
+            broker=bus.new_broker(settings),
+            outbox=Outbox(outbox_table),
+            inbox=Inbox(metadata.tables["inbox"]),
+            relay=OutboxRelay(
+                engine,
+                outbox_table,
+                lambda: bus.new_producer(settings),
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+                stall_seconds=settings.outbox_stall_seconds,
+            ),
+        )
+
+    def subscribe(
+        self,
+        name: str,
+        accept: Accept,
+        apply: Apply,
+        *,
+        topics: Sequence[str] = (),
+        pattern: str | None = None,
+    ) -> Consumer:
+        """Consume `topics` (logical names) or a `pattern` in batches, as group
+        `<service>.<name>`, committing offsets only after the batch's transaction."""
+        consumer = Consumer(
+            name=f"{self.settings.service}.{name}",
+            engine=self.engine,
+            inbox=self.inbox,
+            outbox=self.outbox,
+            dead_letter_topic=self.settings.topic(DEAD_LETTER),
+            accept=accept,
+            apply=apply,
+            on_commit=self.relay.notify,
+        )
+        subscriber = self.broker.subscriber(
+            *(self.settings.topic(t) for t in topics),
+            pattern=self._namespaced_pattern(pattern),
+            group_id=self.settings.topic(consumer.name),
+            batch=True,
+            max_records=self.settings.consumer_batch_size,
+            batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            parser=bus.raw_batch_parser,
+            decoder=bus.raw_batch_decoder,
+            title=consumer.name,
+        )
+
+        @subscriber
+        async def consume(message: KafkaMessage) -> None:
+            records = message.raw_message
+            await consumer.process([ConsumedRecord.from_kafka(r) for r in records])
+
+        self.consumers.append(consumer)
+        return consumer
+
+    def _namespaced_pattern(self, pattern: str | None) -> str | None:
+        if pattern is None or not self.settings.namespace:
+            return pattern
+        return f"{self.settings.namespace}\\.{pattern}"
+
+    async def health(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(3):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as error:
+            checks["database"] = f"unavailable: {type(error).__name__}"
+        kafka_ok = await self.broker.ping(timeout=3)
+        checks["kafka"] = "ok" if kafka_ok else "unavailable"
+        return checks
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        await self.broker.start()
+        relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        try:
+            yield
+        finally:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+            await self.broker.stop()
+            await self.engine.dispose()
+
+
+def create_app(
+    runtime: Runtime,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str = "",
+) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    @app.get("/health", tags=["operations"], summary="Database and Kafka reachable")
+    async def health() -> JSONResponse:
+        checks = await runtime.health()
+        healthy = all(v == "ok" for v in checks.values())
+        body = {"status": "ok" if healthy else "unavailable", "service": runtime.settings.service}
+        return JSONResponse({**body, **checks}, status_code=200 if healthy else 503)
+
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    """Every 4xx body names each wrong field: `{"detail": [{"field", "message"}]}`."""
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p != "body") or "(body)",
+            "message": e["msg"],
+        }
+        for e in error.errors()
+    ]
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run one service until SIGTERM/SIGINT; uvicorn drains requests, then the lifespan
+    stops the consumers, the relay and the pool."""
+    import uvicorn
+
+    configure_logging(settings.service, settings.log_level)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=15,
+    )

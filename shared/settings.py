@@ -1,0 +1,54 @@
+"""Settings every service shares; each service subclasses `ServiceSettings` once.
+
+Values come from `FIRSTLOAN_*` environment variables. `namespace` prefixes every topic and
+database name, so that a test run never touches the data of the running platform.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIRSTLOAN_", extra="ignore")
+
+    service: str = Field(description="Service name: client id, consumer group, database.")
+    namespace: str = Field(default="", pattern=r"^([a-z][a-z0-9]{0,15})?$")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 55432
+    pg_user: str = "firstloan"
+    pg_password: str = "firstloan"
+    reference_file: Path | None = None
+
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_batch_timeout_ms: int = Field(default=200, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    # A producer that has made no progress for this long is replaced (see shared.outbox).
+    outbox_stall_seconds: float = Field(default=30.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def database(self) -> str:
+        return f"{self.namespace}_{self.service}" if self.namespace else self.service
+
+    def database_url(self, database: str | None = None) -> str:
+        return (
+            f"postgresql+asyncpg://{self.pg_user}:{self.pg_password}"
+            f"@{self.pg_host}:{self.pg_port}/{database or self.database}"
+        )
+
+    def topic(self, name: str) -> str:
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    @property
+    def consumer_group(self) -> str:
+        return self.topic(self.service)

@@ -1,0 +1,52 @@
+"""Every Kafka topic of the platform, declared once: name, partitions, cleanup policy.
+
+`make up` and the test fixtures create exactly these (the broker never creates topics by
+itself). Bank topics follow the reference data: one per institution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.reference import ReferenceData
+
+ROSTER_EVENTS = "roster.events"
+MATCHMAKING_EVENTS = "matchmaking.events"
+LEDGER_EVENTS = "ledger.events"
+ASSESSMENT_ATTAINMENT = "assessment.attainment"
+ASSESSMENT_ESCALATIONS = "assessment.escalations"
+DEAD_LETTER = "platform.deadletter"
+
+BANK_TOPIC_PATTERN = r"bank\.[a-z][a-z0-9-]{1,31}\.events"
+FOREVER = -1
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 3
+    compacted: bool = False
+    retention_ms: int = FOREVER
+
+    def config(self) -> dict[str, str]:
+        return {
+            "cleanup.policy": "compact" if self.compacted else "delete",
+            "retention.ms": str(self.retention_ms),
+        }
+
+
+def bank_topic(institution_id: str) -> str:
+    return f"bank.{institution_id}.events"
+
+
+def platform_topics(reference: ReferenceData) -> list[TopicSpec]:
+    """The campaign's history is its evidence: event topics are kept forever."""
+    return [
+        TopicSpec(ROSTER_EVENTS),
+        TopicSpec(MATCHMAKING_EVENTS),
+        TopicSpec(LEDGER_EVENTS),
+        TopicSpec(ASSESSMENT_ATTAINMENT, compacted=True),
+        TopicSpec(ASSESSMENT_ESCALATIONS),
+        TopicSpec(DEAD_LETTER, partitions=1),
+        *(TopicSpec(bank_topic(i.id)) for i in reference.institutions),
+    ]
