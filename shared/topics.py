@@ -35,10 +35,6 @@ class TopicSpec:
         }
 
 
-def bank_topic(institution_id: str) -> str:
-    return f"bank.{institution_id}.events"
-
-
 def platform_topics(reference: ReferenceData) -> list[TopicSpec]:
     """The campaign's history is its evidence: event topics are kept forever."""
     return [
@@ -48,5 +44,5 @@ def platform_topics(reference: ReferenceData) -> list[TopicSpec]:
         TopicSpec(ASSESSMENT_ATTAINMENT, compacted=True),
         TopicSpec(ASSESSMENT_ESCALATIONS),
         TopicSpec(DEAD_LETTER, partitions=1),
-        *(TopicSpec(bank_topic(i.id)) for i in reference.institutions),
+        *(TopicSpec(reference.bank_topic(i.id)) for i in reference.institutions),
     ]

@@ -1,7 +1,7 @@
 """Provision the platform's storage: one database per service (created if missing), each
 service's Alembic migrations, and every declared Kafka topic. Idempotent.
 
-Usage: python deploy/provision.py [--namespace NS] [--drop]
+Usage: python -m shared.provision [--namespace NS] [--drop]
 """
 
 from __future__ import annotations

@@ -1,0 +1,31 @@
+# Firstloan: the two commands a newcomer needs are `make up` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: up down status logs reset test lint unit
+
+up:  ## install what is missing, start Kafka, PostgreSQL and the four services
+	@deploy/stack.sh up
+
+down:  ## stop what `make up` started
+	@deploy/stack.sh down
+
+status:  ## each process and its health
+	@deploy/stack.sh status
+
+logs:  ## follow every log of the platform
+	@tail -n 20 -F .state/logs/*.log
+
+reset:  ## stop and delete all local state (Kafka log dir, PostgreSQL data, service logs)
+	@deploy/stack.sh reset
+
+lint:  ## static checks: ruff and mypy --strict
+	@deploy/bootstrap.sh
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+test: lint  ## the whole suite: starts what it needs, then unit, integration and end-to-end tests
+	@deploy/stack.sh infra
+	@.venv/bin/pytest
+
+unit:  ## the fast tests only (no Kafka, no PostgreSQL)
+	@.venv/bin/pytest -m "not integration"

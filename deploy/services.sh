@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The four services, each one process on its contract port.
+# Usage: deploy/services.sh start|stop|status
+source "$(dirname "$0")/lib.sh"
+
+declare -A PORTS=([roster]=8101 [matchmaking]=8102 [ledger]=8103 [assessment]=8104)
+SERVICES=(roster matchmaking ledger assessment)
+
+healthy() { curl -fsS -m 3 "http://127.0.0.1:${PORTS[$1]}/health" >/dev/null 2>&1; }
+
+start() {
+  for service in "${SERVICES[@]}"; do
+    is_running "$service" && continue
+    log "starting $service on 127.0.0.1:${PORTS[$service]}"
+    start_detached "$service" "$PY" -m "$service"
+  done
+  for service in "${SERVICES[@]}"; do
+    for _ in $(seq 1 300); do
+      healthy "$service" && break
+      is_running "$service" || die "$service exited; see $LOG_DIR/$service.log"
+      sleep 0.2
+    done
+    healthy "$service" || die "$service did not become healthy; see $LOG_DIR/$service.log"
+  done
+  log "all services healthy"
+}
+
+stop() { for service in "${SERVICES[@]}"; do stop_named "$service" 20; done; }
+
+status() {
+  for service in "${SERVICES[@]}"; do
+    if ! is_running "$service"; then printf '%-12s stopped\n' "$service"; continue; fi
+    printf '%-12s pid %-7s %s\n' "$service" "$(pid_of "$service")" \
+      "$(curl -sS -m 3 "http://127.0.0.1:${PORTS[$service]}/health" 2>&1)"
+  done
+}
+
+"${1:?start|stop|status}"

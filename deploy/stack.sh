@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole platform on this machine. Usage: deploy/stack.sh up|infra|down|status|reset
+source "$(dirname "$0")/lib.sh"
+D="$ROOT/deploy"
+
+infra() {
+  "$D/bootstrap.sh"
+  "$D/postgres.sh" start
+  "$D/kafka.sh" start
+  log "provisioning databases, migrations and topics"
+  "$PY" -m shared.provision
+}
+
+up() {
+  infra
+  "$D/services.sh" start
+  log "platform up: roster :8101, matchmaking :8102, ledger :8103, assessment :8104"
+}
+
+down() {
+  "$D/services.sh" stop
+  "$D/kafka.sh" stop
+  "$D/postgres.sh" stop
+}
+
+status() {
+  "$D/services.sh" status
+  for name in kafka postgres; do
+    if is_running "$name"; then printf '%-12s pid %s\n' "$name" "$(pid_of "$name")";
+    else printf '%-12s stopped\n' "$name"; fi
+  done
+}
+
+reset() {
+  down
+  log "deleting local state in $STATE_DIR"
+  rm -rf "$STATE_DIR"
+}
+
+"${1:?up|infra|down|status|reset}"

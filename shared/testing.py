@@ -1,0 +1,127 @@
+"""Test fixtures and helpers every service's tests use (a pytest plugin, see conftest.py).
+
+Integration tests run against the real Kafka and PostgreSQL that `make test` starts. Each
+test session gets its own namespace: its own databases and topics, provisioned exactly as the
+platform's, so tests never see the running platform's data, and are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.provision import deprovision, provision
+from shared.settings import ServiceSettings
+
+
+@pytest.fixture(scope="session")
+async def namespace() -> AsyncIterator[str]:
+    name = f"t{secrets.token_hex(4)}"
+    await provision(name)
+    yield name
+    if not os.environ.get("FIRSTLOAN_KEEP_TEST_DATA"):
+        await deprovision(name)
+
+
+@pytest.fixture(scope="session")
+async def kafka_producer() -> AsyncIterator[AIOKafkaProducer]:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=ServiceSettings(service="test").kafka_bootstrap,
+        acks="all", enable_idempotence=True,
+    )
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Wait until `check` holds; fail with `what` if it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+
+
+@contextlib.asynccontextmanager
+async def assigned_consumer(
+    bootstrap: str, partitions: Sequence[TopicPartition], group: str | None = None
+) -> AsyncIterator[AIOKafkaConsumer]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    # aiokafka's stop() right after start() re-raises the cancellation of a group task
+    # that has not run yet; one turn of the loop lets it start.
+    await asyncio.sleep(0)
+    try:
+        consumer.assign(list(partitions))
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    partitions = await partitions_of(bootstrap, topic)
+    async with assigned_consumer(bootstrap, partitions) as consumer:
+        return dict(await consumer.end_offsets(partitions))
+
+
+async def caught_up(bootstrap: str, group: str, topics: Sequence[str]) -> bool:
+    """Has `group` committed every record now in `topics`?"""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    for topic in topics:
+        for partition, end in (await end_offsets(bootstrap, topic)).items():
+            meta = committed.get(partition)
+            if end > 0 and (meta is None or meta.offset < end):
+                return False
+    return True
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record now in `topic`, partition by partition."""
+    ends = await end_offsets(bootstrap, topic)
+    async with assigned_consumer(bootstrap, list(ends)) as consumer:
+        await consumer.seek_to_beginning()
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while [p for p, end in ends.items() if await consumer.position(p) < end]:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+        return records
+
+
+async def move_group(bootstrap: str, group: str, topic: str, *, to_end: bool = False) -> None:
+    """Commit `group`'s offsets on `topic` at its start (or end), as an operator would."""
+    partitions = await partitions_of(bootstrap, topic)
+    async with assigned_consumer(bootstrap, partitions, group) as consumer:
+        if to_end:
+            await consumer.seek_to_end(*partitions)
+        else:
+            await consumer.seek_to_beginning(*partitions)
+        await consumer.commit({p: await consumer.position(p) for p in partitions})

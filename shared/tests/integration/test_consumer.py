@@ -1,0 +1,165 @@
+"""The consumer over the real broker and database: exactly-once effects under redelivery,
+dead letters for every kind of bad record, and consumption that never stops."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Column, Integer, Table, Text, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.consumer import Incoming, accept_events
+from shared.contracts import EnterpriseListed
+from shared.db import new_metadata
+from shared.envelope import new_event, to_binary, to_structured
+from shared.inbox import inbox_table
+from shared.outbox import OutgoingRecord, outbox_table
+from shared.provision import drop_database, ensure_database
+from shared.service import Runtime
+from shared.settings import ServiceSettings
+from shared.testing import caught_up, eventually, move_group, read_topic
+from shared.topics import DEAD_LETTER, ROSTER_EVENTS
+
+pytestmark = pytest.mark.integration
+
+metadata = new_metadata()
+outbox_table(metadata)
+inbox_table(metadata)
+# Counts applications: not idempotent by itself, so a second application would show.
+tally = Table(
+    "tally", metadata, Column("uscc", Text, primary_key=True), Column("n", Integer, nullable=False)
+)
+EXPLODING_NAME = "explodes when applied"
+
+
+async def count_listings(connection: AsyncConnection, events: Sequence[Incoming]) -> list[
+    OutgoingRecord
+]:
+    listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
+    if any(e.name == EXPLODING_NAME for e in listed):
+        raise RuntimeError("a handler bug")
+    for event in listed:
+        statement = insert(tally).values(uscc=event.uscc, n=1)
+        await connection.execute(
+            statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
+        )
+    return []
+
+
+@pytest.fixture
+async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
+    settings = ServiceSettings(service="consumertest", namespace=namespace,
+                               consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1)
+    await drop_database(settings)
+    await ensure_database(settings)
+    runtime = Runtime.create(settings, metadata)
+    async with runtime.engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    await runtime.engine.dispose()
+    yield settings
+    await drop_database(settings)
+
+
+def runtime_for(settings: ServiceSettings) -> Runtime:
+    runtime = Runtime.create(settings, metadata)
+    runtime.subscribe("listings", accept_events([EnterpriseListed]), count_listings,
+                      topics=[ROSTER_EVENTS])
+    return runtime
+
+
+def listed(uscc: str, name: str = "忻州示例商贸有限公司", event_id: str | None = None) -> bytes:
+    data = {"uscc": uscc, "name": name, "county_code": "140902", "listed_on": "2020-09-05"}
+    return to_structured(new_event("EnterpriseListed", "urn:firstloan:roster", data,
+                                   event_id=event_id))[0]
+
+
+STRUCTURED = [("content-type", b"application/cloudevents+json")]
+A, B, C = "91110108551385082Q", "91110000600037341L", "91350100M000100Y43"
+
+
+async def tallies(runtime: Runtime) -> dict[str, int]:
+    async with runtime.engine.connect() as connection:
+        return {row.uscc: row.n for row in await connection.execute(select(tally))}
+
+
+async def run_until_caught_up(runtime: Runtime, settings: ServiceSettings) -> None:
+    group = settings.topic("consumertest.listings")
+    topic = settings.topic(ROSTER_EVENTS)
+    async with runtime.running():
+        await eventually(lambda: caught_up(settings.kafka_bootstrap, group, [topic]),
+                         what="the consumer to commit every record")
+        await eventually(lambda: _outbox_empty(runtime), what="the relay to drain the outbox")
+
+
+async def _outbox_empty(runtime: Runtime) -> bool:
+    return await runtime.relay.pending() == 0
+
+
+async def test_duplicates_and_poison_records(
+    settings: ServiceSettings, kafka_producer: AIOKafkaProducer
+) -> None:
+    topic = settings.topic(ROSTER_EVENTS)
+    binary_value, binary_headers = to_binary(
+        new_event("EnterpriseListed", "urn:firstloan:roster",
+                  {"uscc": C, "name": "n", "county_code": "140981", "listed_on": "2020-09-07"})
+    )
+    sends = [
+        (A.encode(), listed(A, event_id="e-a"), STRUCTURED),
+        (A.encode(), listed(A, event_id="e-a"), STRUCTURED),  # the same event again
+        (b"k", b"{definitely not json", []),
+        (b"k", json.dumps({"hello": "world"}).encode(), []),
+        (b"k", listed("91350100M000100Y4A", event_id="e-bad-uscc"), STRUCTURED),
+        (b"k", b"{}", [("ce_specversion", b"1.0"), ("ce_bad", b"\xff\xfe")]),
+        (B.encode(), listed(B, event_id="e-b"), STRUCTURED),
+        (C.encode(), binary_value, binary_headers),
+        (b"k", to_structured(new_event("WhitelistPublished", "urn:firstloan:roster", {}))[0],
+         STRUCTURED),
+    ]
+    for key, value, headers in sends:
+        await kafka_producer.send_and_wait(topic, value, key=key, headers=headers)
+
+    runtime = runtime_for(settings)
+    await run_until_caught_up(runtime, settings)
+    assert await tallies(runtime) == {A: 1, B: 1, C: 1}
+
+    dead = await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
+    reasons = sorted(dict(r.headers)["dlq_reason"].decode() for r in dead)
+    assert reasons == ["invalid_data", "invalid_json", "not_cloudevent", "not_cloudevent"]
+    by_reason = {dict(r.headers)["dlq_reason"]: r for r in dead}
+    assert by_reason[b"invalid_json"].value == b"{definitely not json"
+    assert dict(by_reason[b"invalid_json"].headers)["dlq_consumer"] == b"consumertest.listings"
+    assert b"uscc" in dict(by_reason[b"invalid_data"].headers)["dlq_detail"]
+
+    # Everything delivered again (as after a lost offset commit): nothing changes.
+    redelivery = runtime_for(settings.model_copy(update={"service": "consumertest"}))
+    await _rewind(settings)
+    await run_until_caught_up(redelivery, settings)
+    assert await tallies(redelivery) == {A: 1, B: 1, C: 1}
+    again = await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER))
+    assert len(again) == len(dead)
+
+
+async def test_a_record_that_breaks_its_handler_is_dead_lettered_alone(
+    settings: ServiceSettings, kafka_producer: AIOKafkaProducer
+) -> None:
+    topic = settings.topic(ROSTER_EVENTS)
+    before = len(await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))
+    await _rewind(settings, to_end=True)
+    for value in (listed(A, event_id="x-1"), listed(B, name=EXPLODING_NAME, event_id="x-2"),
+                  listed(C, event_id="x-3")):
+        await kafka_producer.send_and_wait(topic, value, headers=STRUCTURED)
+    runtime = runtime_for(settings)
+    await run_until_caught_up(runtime, settings)
+    assert await tallies(runtime) == {A: 1, C: 1}
+    dead = (await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))[before:]
+    assert [dict(r.headers)["dlq_reason"] for r in dead] == [b"processing_failed"]
+    assert b"a handler bug" in dict(dead[0].headers)["dlq_detail"]
+
+
+async def _rewind(settings: ServiceSettings, *, to_end: bool = False) -> None:
+    await move_group(settings.kafka_bootstrap, settings.topic("consumertest.listings"),
+                     settings.topic(ROSTER_EVENTS), to_end=to_end)
