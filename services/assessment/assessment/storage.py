@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Column, Date, Table, Text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Column, Date, Table, Text, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import new_metadata
@@ -31,16 +30,13 @@ listing_intervals = Table(
 async def save_listings(connection: AsyncConnection, intervals: Sequence[ListingInterval]) -> None:
     if not intervals:
         return
-    statement = insert(listing_intervals).values(
+    # A plain insert: the inbox guarantees one application per event, and a second listing
+    # of the same enterprise on the same day is a contradiction to surface, not to absorb.
+    await connection.execute(
+        insert(listing_intervals),
         [
             {"uscc": i.uscc, "listed_on": i.listed_on, "county_code": i.county_code,
              "delisted_on": i.delisted_on}
             for i in intervals
-        ]
-    )
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[listing_intervals.c.uscc, listing_intervals.c.listed_on],
-            set_={"county_code": statement.excluded.county_code},
-        )
+        ],
     )
