@@ -7,6 +7,7 @@ retried send neither loses nor duplicates a record within a partition.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -83,10 +84,9 @@ async def create_topics(settings: ServiceSettings, topics: Sequence[TopicSpec]) 
             if settings.topic(spec.name) not in existing
         ]
         if wanted:
-            try:
+            # Another process may create the same topics at the same moment.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another process
         return [t.name for t in wanted]
     finally:
         await admin.close()

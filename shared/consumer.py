@@ -120,15 +120,17 @@ class Consumer:
             except TRANSIENT_ERRORS:
                 raise
             except Exception:
-                log.exception("%s: batch of %d failed; retrying record by record",
-                              self.name, len(records))
+                log.exception(
+                    "%s: batch of %d failed; retrying record by record", self.name, len(records)
+                )
                 for record in records:
                     await self._alone(record)
         except TRANSIENT_ERRORS:
             self._failures += 1
             delay = min(self.max_backoff_seconds, 0.5 * 2 ** min(self._failures, 10))
-            log.warning("%s: infrastructure unavailable, retrying in %.1fs", self.name, delay,
-                        exc_info=True)
+            log.warning(
+                "%s: infrastructure unavailable, retrying in %.1fs", self.name, delay, exc_info=True
+            )
             await asyncio.sleep(delay)
             raise
         self._failures = 0
@@ -140,10 +142,12 @@ class Consumer:
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
-            log.exception("%s: record %s failed alone; dead-lettering it", self.name,
-                          record.position_key)
-            rejection = Rejection(reason=RejectionReason.PROCESSING_FAILED,
-                                  detail=f"{type(error).__name__}: {error}")
+            log.exception(
+                "%s: record %s failed alone; dead-lettering it", self.name, record.position_key
+            )
+            rejection = Rejection(
+                reason=RejectionReason.PROCESSING_FAILED, detail=f"{type(error).__name__}: {error}"
+            )
             async with self.engine.begin() as connection:
                 if await self.inbox.claim(connection, [(record.position_key, "dead_letter")]):
                     await self.outbox.add(connection, [self._dead_letter(record, rejection)])
@@ -168,8 +172,15 @@ class Consumer:
             await self.outbox.add(connection, [*dead, *caused])
 
     def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
-        log.warning("%s: dead-lettering %s:%d@%d: %s (%s)", self.name, record.topic,
-                    record.partition, record.offset, rejection.reason, rejection.detail)
+        log.warning(
+            "%s: dead-lettering %s:%d@%d: %s (%s)",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            rejection.reason,
+            rejection.detail,
+        )
         return OutgoingRecord(
             topic=self.dead_letter_topic,
             key=record.key,

@@ -25,4 +25,3 @@ def create_engine(settings: ServiceSettings) -> AsyncEngine:
     return create_async_engine(
         settings.database_url(), pool_size=10, max_overflow=10, pool_pre_ping=True
     )
-

@@ -72,8 +72,13 @@ class Rejection(BaseModel):
 
 
 def new_event(
-    name: str, source: str, data: Mapping[str, Any], *, subject: str | None = None,
-    time: datetime | None = None, event_id: str | None = None,
+    name: str,
+    source: str,
+    data: Mapping[str, Any],
+    *,
+    subject: str | None = None,
+    time: datetime | None = None,
+    event_id: str | None = None,
 ) -> Envelope:
     return Envelope(
         id=event_id or str(uuid.uuid4()),
@@ -113,8 +118,9 @@ def _decode_headers(headers: Headers) -> dict[str, str] | Rejection:
         try:
             decoded[name.lower()] = raw.decode() if raw is not None else ""
         except UnicodeDecodeError:
-            return Rejection(reason=RejectionReason.NOT_CLOUDEVENT,
-                             detail=f"header {name!r} is not UTF-8")
+            return Rejection(
+                reason=RejectionReason.NOT_CLOUDEVENT, detail=f"header {name!r} is not UTF-8"
+            )
     return decoded
 
 
@@ -132,8 +138,10 @@ def _parse_structured(value: bytes | None) -> Envelope | Rejection:
     if isinstance(document, Rejection):
         return document
     if not isinstance(document, dict):
-        return Rejection(reason=RejectionReason.NOT_CLOUDEVENT,
-                         detail=f"value is a JSON {type(document).__name__}, not an event object")
+        return Rejection(
+            reason=RejectionReason.NOT_CLOUDEVENT,
+            detail=f"value is a JSON {type(document).__name__}, not an event object",
+        )
     return _validate(document)
 
 

@@ -35,7 +35,7 @@ class Inbox:
         One statement for the whole batch; `ON CONFLICT DO NOTHING` leaves the rows of
         concurrent or earlier deliveries alone, and RETURNING names only the fresh ones.
         """
-        rows = {key: event_type for key, event_type in events}
+        rows = dict(events)
         if not rows:
             return set()
         statement = (

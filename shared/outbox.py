@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,18 +172,16 @@ class OutboxRelay:
     async def pending(self) -> int:
         async with self.engine.connect() as connection:
             count = await connection.scalar(
-                select(func.count()).select_from(self.table).where(
-                    self.table.c.published_at.is_(None)
-                )
+                select(func.count())
+                .select_from(self.table)
+                .where(self.table.c.published_at.is_(None))
             )
         return int(count or 0)
 
     async def _publish(self, records: Sequence[OutgoingRecord]) -> None:
         producer = await self._ensure_producer()
         sends = [
-            await producer.send(
-                r.topic, value=r.value, key=r.key, headers=list(r.headers)
-            )
+            await producer.send(r.topic, value=r.value, key=r.key, headers=list(r.headers))
             for r in records
         ]
         # A producer stuck after a broker outage never resolves its futures: give up on it
@@ -205,10 +204,8 @@ class OutboxRelay:
                 log.warning("stopping a failed producer raised", exc_info=True)
 
     async def _wait(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
-        except TimeoutError:
-            pass
         self.wakeup.clear()
 
 
@@ -218,6 +215,7 @@ def _record(row: object) -> OutgoingRecord:
         key=row.key,  # type: ignore[attr-defined]
         value=row.value,  # type: ignore[attr-defined]
         headers=tuple(
-            (name, base64.b64decode(value)) for name, value in row.headers  # type: ignore[attr-defined]
+            (name, base64.b64decode(value))
+            for name, value in row.headers  # type: ignore[attr-defined]
         ),
     )

@@ -23,14 +23,19 @@ SERVICES = ("roster", "matchmaking", "ledger", "assessment")
 
 
 def settings_for(service: str, namespace: str | None) -> ServiceSettings:
-    overrides = {} if namespace is None else {"namespace": namespace}
-    return ServiceSettings(service=service, **overrides)
+    settings = ServiceSettings(service=service)
+    if namespace is None:
+        return settings
+    return settings.model_copy(update={"namespace": namespace})
 
 
 async def ensure_database(settings: ServiceSettings) -> None:
     connection = await asyncpg.connect(
-        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-        password=settings.pg_password, database="postgres",
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        database="postgres",
     )
     try:
         exists = await connection.fetchval(
@@ -44,8 +49,11 @@ async def ensure_database(settings: ServiceSettings) -> None:
 
 async def drop_database(settings: ServiceSettings) -> None:
     connection = await asyncpg.connect(
-        host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-        password=settings.pg_password, database="postgres",
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password,
+        database="postgres",
     )
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{settings.database}" WITH (FORCE)')
@@ -57,9 +65,7 @@ async def provision(namespace: str | None = None) -> None:
     for service in SERVICES:
         settings = settings_for(service, namespace)
         await ensure_database(settings)
-        await asyncio.to_thread(
-            upgrade, ROOT / "services" / service, settings.database_url()
-        )
+        await asyncio.to_thread(upgrade, ROOT / "services" / service, settings.database_url())
     settings = settings_for("provision", namespace)
     await create_topics(settings, platform_topics(load_reference(settings.reference_file)))
 

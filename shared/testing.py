@@ -35,7 +35,8 @@ async def namespace() -> AsyncIterator[str]:
 async def kafka_producer() -> AsyncIterator[AIOKafkaProducer]:
     producer = AIOKafkaProducer(
         bootstrap_servers=ServiceSettings(service="test").kafka_bootstrap,
-        acks="all", enable_idempotence=True,
+        acks="all",
+        enable_idempotence=True,
     )
     await producer.start()
     yield producer
@@ -43,13 +44,13 @@ async def kafka_producer() -> AsyncIterator[AIOKafkaProducer]:
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]], *, within: float = 30.0, what: str = "condition"
 ) -> None:
-    """Wait until `check` holds; fail with `what` if it does not within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Wait until `check` holds; fail naming `what` if it does not `within` seconds."""
+    deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+            pytest.fail(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.1)
 
 

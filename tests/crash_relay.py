@@ -8,12 +8,11 @@ import os
 import signal
 import sys
 
+from roster.settings import RosterSettings
+from roster.storage import metadata
 from shared import bus
 from shared.db import create_engine
 from shared.outbox import OutboxRelay
-
-from roster.settings import RosterSettings
-from roster.storage import metadata
 
 
 async def die(_: int) -> None:
@@ -22,8 +21,12 @@ async def die(_: int) -> None:
 
 async def main(namespace: str) -> None:
     settings = RosterSettings(namespace=namespace)
-    relay = OutboxRelay(create_engine(settings), metadata.tables["outbox"],
-                        lambda: bus.new_producer(settings), after_publish=die)
+    relay = OutboxRelay(
+        create_engine(settings),
+        metadata.tables["outbox"],
+        lambda: bus.new_producer(settings),
+        after_publish=die,
+    )
     await relay.relay_once()
 
 

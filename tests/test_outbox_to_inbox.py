@@ -14,17 +14,16 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
-from shared.envelope import new_event
-from shared.outbox import OutgoingRecord
-from shared.service import Runtime
-from shared.testing import caught_up, eventually, read_topic
-from shared.topics import DEAD_LETTER, ROSTER_EVENTS
-
 import assessment.app
 import roster.app
 from assessment.settings import AssessmentSettings
 from assessment.storage import listing_intervals
 from roster.settings import RosterSettings
+from shared.envelope import new_event
+from shared.outbox import OutgoingRecord
+from shared.service import Runtime
+from shared.testing import caught_up, eventually, read_topic
+from shared.topics import DEAD_LETTER, ROSTER_EVENTS
 
 pytestmark = pytest.mark.integration
 
@@ -46,9 +45,14 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
     topic = roster_rt.settings.topic(ROSTER_EVENTS)
 
     event = new_event(
-        "EnterpriseListed", "urn:firstloan:roster",
-        {"uscc": USCC, "name": "忻州示例农产品有限公司", "county_code": "140902",
-         "listed_on": "2020-09-03"},
+        "EnterpriseListed",
+        "urn:firstloan:roster",
+        {
+            "uscc": USCC,
+            "name": "忻州示例农产品有限公司",
+            "county_code": "140902",
+            "listed_on": "2020-09-03",
+        },
         subject=USCC,
     )
     record = OutgoingRecord.event(topic, USCC, event)
@@ -74,14 +78,16 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
         async with roster_rt.running():
             await eventually(lambda: no_pending(roster_rt), what="the relay to publish again")
         await eventually(consumed, what="assessment to consume the relay's second copy")
-        await kafka_producer.send_and_wait(topic, record.value, key=record.key,
-                                           headers=list(record.headers))
+        await kafka_producer.send_and_wait(
+            topic, record.value, key=record.key, headers=list(record.headers)
+        )
         await eventually(consumed, what="assessment to consume the duplicate")
         assert len(await copies(topic, event.id)) == 3
 
         async with assessment_rt.engine.connect() as connection:
             listings = await connection.scalar(
-                select(func.count()).select_from(listing_intervals)
+                select(func.count())
+                .select_from(listing_intervals)
                 .where(listing_intervals.c.uscc == USCC)
             )
             inbox = assessment_rt.inbox.table
@@ -89,15 +95,20 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
                 select(func.count()).select_from(inbox).where(inbox.c.event_id == event.id)
             )
         assert (listings, claimed) == (1, 1)
-        dead = await read_topic(assessment_settings.kafka_bootstrap,
-                                assessment_settings.topic(DEAD_LETTER))
+        dead = await read_topic(
+            assessment_settings.kafka_bootstrap, assessment_settings.topic(DEAD_LETTER)
+        )
         assert [r for r in dead if dict(r.headers)["dlq_consumer"] == b"assessment.roster"] == []
 
         transport = httpx.ASGITransport(app=assessment_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
             health = (await http.get("/health")).json()
-            assert health == {"status": "ok", "service": "assessment", "database": "ok",
-                              "kafka": "ok"}
+            assert health == {
+                "status": "ok",
+                "service": "assessment",
+                "database": "ok",
+                "kafka": "ok",
+            }
 
 
 async def no_pending(runtime: Runtime) -> bool:

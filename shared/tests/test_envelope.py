@@ -58,14 +58,18 @@ def test_structured_mode_is_parsed() -> None:
 def test_binary_mode_is_parsed() -> None:
     event = parse_record(b'{"loan_id": "L1"}', BINARY_HEADERS)
     assert isinstance(event, Envelope)
-    assert (event.id, event.type, event.data) == ("loan-1", "cn.firstloan.LoanIssued",
-                                                   {"loan_id": "L1"})
+    assert (event.id, event.type, event.data) == (
+        "loan-1",
+        "cn.firstloan.LoanIssued",
+        {"loan_id": "L1"},
+    )
 
 
 @pytest.mark.parametrize("encode", [to_structured, to_binary])
 def test_own_encodings_round_trip(encode: Any) -> None:
-    original = new_event("EnterpriseListed", "urn:firstloan:roster", {"uscc": "X", "n": 1},
-                         subject="X")
+    original = new_event(
+        "EnterpriseListed", "urn:firstloan:roster", {"uscc": "X", "n": 1}, subject="X"
+    )
     value, headers = encode(original)
     assert parse_record(value, headers) == original
 
@@ -73,8 +77,12 @@ def test_own_encodings_round_trip(encode: Any) -> None:
 @pytest.mark.parametrize("mode", ["structured", "binary"])
 def test_sdk_messages_are_understood(mode: str) -> None:
     sdk_event = CloudEvent(
-        attributes={"type": "cn.firstloan.CreditGranted", "source": "urn:x", "id": "c-9",
-                    "time": datetime(2020, 10, 9, tzinfo=UTC)},
+        attributes={
+            "type": "cn.firstloan.CreditGranted",
+            "source": "urn:x",
+            "id": "c-9",
+            "time": datetime(2020, 10, 9, tzinfo=UTC),
+        },
         data={"credit_id": "c-9"},
     )
     encode = sdk_kafka.to_structured if mode == "structured" else sdk_kafka.to_binary

@@ -1,7 +1,6 @@
-from shared.service import serve
-
 from assessment.app import build
 from assessment.settings import AssessmentSettings
+from shared.service import serve
 
 settings = AssessmentSettings()
 serve(build(settings), settings)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 
-from shared.service import Runtime
-
 from assessment.storage import listing_intervals
+from shared.service import Runtime
 
 router = APIRouter()
 

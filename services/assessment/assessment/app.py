@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from assessment import api, handlers, storage
+from assessment.settings import AssessmentSettings
 from shared.consumer import accept_events
 from shared.service import Runtime, create_app
 from shared.topics import ROSTER_EVENTS
-
-from assessment import api, handlers, storage
-from assessment.settings import AssessmentSettings
 
 
 def build(settings: AssessmentSettings | None = None) -> FastAPI:

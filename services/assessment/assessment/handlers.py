@@ -6,12 +6,11 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment import storage
+from assessment.domain.listing import ListingInterval
 from shared.consumer import Incoming
 from shared.contracts import EnterpriseListed
 from shared.outbox import OutgoingRecord
-
-from assessment import storage
-from assessment.domain.listing import ListingInterval
 
 ROSTER_EVENTS_HANDLED = (EnterpriseListed,)
 
@@ -19,13 +18,12 @@ ROSTER_EVENTS_HANDLED = (EnterpriseListed,)
 async def apply_roster_events(
     connection: AsyncConnection, events: Sequence[Incoming]
 ) -> Sequence[OutgoingRecord]:
-    listings = [
-        listing_of(e.payload) for e in events if isinstance(e.payload, EnterpriseListed)
-    ]
+    listings = [listing_of(e.payload) for e in events if isinstance(e.payload, EnterpriseListed)]
     await storage.save_listings(connection, listings)
     return []
 
 
 def listing_of(event: EnterpriseListed) -> ListingInterval:
-    return ListingInterval(uscc=event.uscc, county_code=event.county_code,
-                           listed_on=event.listed_on)
+    return ListingInterval(
+        uscc=event.uscc, county_code=event.county_code, listed_on=event.listed_on
+    )

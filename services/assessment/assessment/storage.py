@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import Column, Date, Table, Text, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.listing import ListingInterval
 from shared.db import new_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
-
-from assessment.domain.listing import ListingInterval
 
 metadata = new_metadata()
 outbox_table(metadata)
@@ -35,8 +34,12 @@ async def save_listings(connection: AsyncConnection, intervals: Sequence[Listing
     await connection.execute(
         insert(listing_intervals),
         [
-            {"uscc": i.uscc, "listed_on": i.listed_on, "county_code": i.county_code,
-             "delisted_on": i.delisted_on}
+            {
+                "uscc": i.uscc,
+                "listed_on": i.listed_on,
+                "county_code": i.county_code,
+                "delisted_on": i.delisted_on,
+            }
             for i in intervals
         ],
     )

@@ -1,6 +1,5 @@
-from shared.migrations import run
-
 from assessment.settings import AssessmentSettings
 from assessment.storage import metadata
+from shared.migrations import run
 
 run(metadata, AssessmentSettings())

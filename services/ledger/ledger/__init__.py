@@ -1,1 +1,1 @@
-"""Ledger: The monthly work ledger in the official columns, deadlines."""
+"""Ledger: the monthly work ledger in the official columns, deadlines."""

@@ -1,7 +1,6 @@
-from shared.service import serve
-
 from ledger.app import build
 from ledger.settings import LedgerSettings
+from shared.service import serve
 
 settings = LedgerSettings()
 serve(build(settings), settings)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import Runtime, create_app
-
 from ledger import api, storage
 from ledger.settings import LedgerSettings
+from shared.service import Runtime, create_app
 
 
 def build(settings: LedgerSettings | None = None) -> FastAPI:

@@ -1,1 +1,1 @@
-"""Matchmaking: Fairs, attendance, bank-enterprise pairings, cultivation plans."""
+"""Matchmaking: fairs, attendance, bank-enterprise pairings, cultivation plans."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import Runtime, create_app
-
 from matchmaking import api, storage
 from matchmaking.settings import MatchmakingSettings
+from shared.service import Runtime, create_app
 
 
 def build(settings: MatchmakingSettings | None = None) -> FastAPI:

@@ -1,6 +1,5 @@
-from shared.migrations import run
-
 from matchmaking.settings import MatchmakingSettings
 from matchmaking.storage import metadata
+from shared.migrations import run
 
 run(metadata, MatchmakingSettings())

@@ -1,6 +1,5 @@
-from shared.migrations import run
-
 from roster.settings import RosterSettings
 from roster.storage import metadata
+from shared.migrations import run
 
 run(metadata, RosterSettings())

@@ -1,1 +1,2 @@
-"""Roster: The cultivation list: nominations, one file per enterprise, assignments, the whitelist."""
+"""Roster: the cultivation list, nominations, one file per enterprise, assignments,
+the published whitelist."""

@@ -1,7 +1,6 @@
-from shared.service import serve
-
 from roster.app import build
 from roster.settings import RosterSettings
+from shared.service import serve
 
 settings = RosterSettings()
 serve(build(settings), settings)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import Runtime, create_app
-
 from roster import api, storage
 from roster.settings import RosterSettings
+from shared.service import Runtime, create_app
 
 
 def build(settings: RosterSettings | None = None) -> FastAPI:
@@ -16,5 +15,8 @@ def build(settings: RosterSettings | None = None) -> FastAPI:
         runtime,
         [api.router],
         title="Firstloan roster",
-        description="The cultivation list: nominations, one file per enterprise, assignments, the whitelist.",
+        description=(
+            "The cultivation list: nominations, one file per enterprise, assignments, "
+            "the whitelist."
+        ),
     )

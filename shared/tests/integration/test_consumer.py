@@ -4,6 +4,7 @@ dead letters for every kind of bad record, and consumption that never stops."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Column, Integer, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.bus import create_topics, delete_topics
 from shared.consumer import Incoming, accept_events
 from shared.contracts import EnterpriseListed
 from shared.db import new_metadata
@@ -22,7 +24,7 @@ from shared.provision import drop_database, ensure_database
 from shared.service import Runtime
 from shared.settings import ServiceSettings
 from shared.testing import caught_up, eventually, move_group, read_topic
-from shared.topics import DEAD_LETTER, ROSTER_EVENTS
+from shared.topics import DEAD_LETTER, ROSTER_EVENTS, TopicSpec
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +38,9 @@ tally = Table(
 EXPLODING_NAME = "explodes when applied"
 
 
-async def count_listings(connection: AsyncConnection, events: Sequence[Incoming]) -> list[
-    OutgoingRecord
-]:
+async def count_listings(
+    connection: AsyncConnection, events: Sequence[Incoming]
+) -> list[OutgoingRecord]:
     listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
     if any(e.name == EXPLODING_NAME for e in listed):
         raise RuntimeError("a handler bug")
@@ -52,8 +54,15 @@ async def count_listings(connection: AsyncConnection, events: Sequence[Incoming]
 
 @pytest.fixture
 async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
-    settings = ServiceSettings(service="consumertest", namespace=namespace,
-                               consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1)
+    """A namespace of its own, so that no other test's consumer sees these records."""
+    settings = ServiceSettings(
+        service="consumertest",
+        namespace=f"{namespace}c{secrets.token_hex(2)}",
+        consumer_batch_timeout_ms=50,
+        outbox_poll_seconds=0.1,
+    )
+    topics = [TopicSpec(ROSTER_EVENTS), TopicSpec(DEAD_LETTER, partitions=1)]
+    await create_topics(settings, topics)
     await drop_database(settings)
     await ensure_database(settings)
     runtime = Runtime.create(settings, metadata)
@@ -62,19 +71,22 @@ async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
     await runtime.engine.dispose()
     yield settings
     await drop_database(settings)
+    await delete_topics(settings, [settings.topic(t.name) for t in topics])
 
 
 def runtime_for(settings: ServiceSettings) -> Runtime:
     runtime = Runtime.create(settings, metadata)
-    runtime.subscribe("listings", accept_events([EnterpriseListed]), count_listings,
-                      topics=[ROSTER_EVENTS])
+    runtime.subscribe(
+        "listings", accept_events([EnterpriseListed]), count_listings, topics=[ROSTER_EVENTS]
+    )
     return runtime
 
 
 def listed(uscc: str, name: str = "忻州示例商贸有限公司", event_id: str | None = None) -> bytes:
     data = {"uscc": uscc, "name": name, "county_code": "140902", "listed_on": "2020-09-05"}
-    return to_structured(new_event("EnterpriseListed", "urn:firstloan:roster", data,
-                                   event_id=event_id))[0]
+    return to_structured(
+        new_event("EnterpriseListed", "urn:firstloan:roster", data, event_id=event_id)
+    )[0]
 
 
 STRUCTURED = [("content-type", b"application/cloudevents+json")]
@@ -90,8 +102,10 @@ async def run_until_caught_up(runtime: Runtime, settings: ServiceSettings) -> No
     group = settings.topic("consumertest.listings")
     topic = settings.topic(ROSTER_EVENTS)
     async with runtime.running():
-        await eventually(lambda: caught_up(settings.kafka_bootstrap, group, [topic]),
-                         what="the consumer to commit every record")
+        await eventually(
+            lambda: caught_up(settings.kafka_bootstrap, group, [topic]),
+            what="the consumer to commit every record",
+        )
         await eventually(lambda: _outbox_empty(runtime), what="the relay to drain the outbox")
 
 
@@ -104,8 +118,11 @@ async def test_duplicates_and_poison_records(
 ) -> None:
     topic = settings.topic(ROSTER_EVENTS)
     binary_value, binary_headers = to_binary(
-        new_event("EnterpriseListed", "urn:firstloan:roster",
-                  {"uscc": C, "name": "n", "county_code": "140981", "listed_on": "2020-09-07"})
+        new_event(
+            "EnterpriseListed",
+            "urn:firstloan:roster",
+            {"uscc": C, "name": "n", "county_code": "140981", "listed_on": "2020-09-07"},
+        )
     )
     sends = [
         (A.encode(), listed(A, event_id="e-a"), STRUCTURED),
@@ -116,8 +133,11 @@ async def test_duplicates_and_poison_records(
         (b"k", b"{}", [("ce_specversion", b"1.0"), ("ce_bad", b"\xff\xfe")]),
         (B.encode(), listed(B, event_id="e-b"), STRUCTURED),
         (C.encode(), binary_value, binary_headers),
-        (b"k", to_structured(new_event("WhitelistPublished", "urn:firstloan:roster", {}))[0],
-         STRUCTURED),
+        (
+            b"k",
+            to_structured(new_event("WhitelistPublished", "urn:firstloan:roster", {}))[0],
+            STRUCTURED,
+        ),
     ]
     for key, value, headers in sends:
         await kafka_producer.send_and_wait(topic, value, key=key, headers=headers)
@@ -149,8 +169,11 @@ async def test_a_record_that_breaks_its_handler_is_dead_lettered_alone(
     topic = settings.topic(ROSTER_EVENTS)
     before = len(await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))
     await _rewind(settings, to_end=True)
-    for value in (listed(A, event_id="x-1"), listed(B, name=EXPLODING_NAME, event_id="x-2"),
-                  listed(C, event_id="x-3")):
+    for value in (
+        listed(A, event_id="x-1"),
+        listed(B, name=EXPLODING_NAME, event_id="x-2"),
+        listed(C, event_id="x-3"),
+    ):
         await kafka_producer.send_and_wait(topic, value, headers=STRUCTURED)
     runtime = runtime_for(settings)
     await run_until_caught_up(runtime, settings)
@@ -161,5 +184,9 @@ async def test_a_record_that_breaks_its_handler_is_dead_lettered_alone(
 
 
 async def _rewind(settings: ServiceSettings, *, to_end: bool = False) -> None:
-    await move_group(settings.kafka_bootstrap, settings.topic("consumertest.listings"),
-                     settings.topic(ROSTER_EVENTS), to_end=to_end)
+    await move_group(
+        settings.kafka_bootstrap,
+        settings.topic("consumertest.listings"),
+        settings.topic(ROSTER_EVENTS),
+        to_end=to_end,
+    )
