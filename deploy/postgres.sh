@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 
 PG_PORT="${FIRSTLOAN_PG_PORT:-55432}"
-PG_DATA="$STATE_DIR/postgres/data"
+PG_HOME="$STATE_DIR/postgres"
+PG_DATA="$PG_HOME/data"
 PG_USER="${FIRSTLOAN_PG_USER:-firstloan}"
 PG_PASSWORD="${FIRSTLOAN_PG_PASSWORD:-firstloan}"
 
@@ -26,13 +27,30 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The cluster's owner must reach its data directory. A checkout inside a private directory
+# (root's home, say) is out of its reach: the data then lives under /var/lib/firstloan and
+# .state/postgres links to it.
+place_home() {
+  [ -e "$PG_HOME" ] && return 0
+  mkdir -p "$PG_HOME"
+  [ "$(id -u)" = 0 ] || return 0
+  chown postgres:postgres "$PG_HOME"
+  runuser -u postgres -- test -w "$PG_HOME" && return 0
+  rmdir "$PG_HOME"
+  local home; home="/var/lib/firstloan/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)/postgres"
+  mkdir -p "$home"; chown postgres:postgres "$home"
+  ln -s "$home" "$PG_HOME"
+  log "PostgreSQL data in $home (the checkout is not readable by the postgres account)"
+}
+
 init() {
+  place_home
   [ -f "$PG_DATA/PG_VERSION" ] && return 0
   log "creating a PostgreSQL cluster in $PG_DATA"
-  mkdir -p "$PG_DATA" "$STATE_DIR/postgres/socket"
-  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$STATE_DIR/postgres"
+  mkdir -p "$PG_DATA" "$PG_HOME/socket"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PG_HOME/"
   chmod 700 "$PG_DATA"
-  local pwfile="$STATE_DIR/postgres/.pw"
+  local pwfile="$PG_HOME/.pw"
   echo "$PG_PASSWORD" > "$pwfile"; [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
   as_owner "$(pg_bin)/initdb" -D "$PG_DATA" -U "$PG_USER" --pwfile="$pwfile" \
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -47,7 +65,7 @@ start() {
   local logfile="$LOG_DIR/postgres.log"
   touch "$logfile"; [ "$(id -u)" = 0 ] && chown postgres "$logfile"
   as_owner "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$logfile" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $STATE_DIR/postgres/socket \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_HOME/socket \
         -c max_connections=200 -c fsync=${FIRSTLOAN_PG_FSYNC:-on}" >/dev/null
   head -n1 "$PG_DATA/postmaster.pid" > "$RUN_DIR/postgres.pid"
 }

@@ -34,6 +34,7 @@ status() {
 reset() {
   down
   log "deleting local state in $STATE_DIR"
+  if [ -L "$STATE_DIR/postgres" ]; then rm -rf "$(readlink -f "$STATE_DIR/postgres")"; fi
   rm -rf "$STATE_DIR"
 }
 
