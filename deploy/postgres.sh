@@ -24,7 +24,7 @@ install() {
 
 # PostgreSQL refuses to run as root: the cluster belongs to an unprivileged account.
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # The cluster's owner must reach its data directory. A checkout inside a private directory
@@ -43,8 +43,15 @@ place_home() {
   log "PostgreSQL data in $home (the checkout is not readable by the postgres account)"
 }
 
+# Every path handed to the server is the real one, never through the link.
+resolve_home() {
+  PG_HOME="$(readlink -f "$PG_HOME")"
+  PG_DATA="$PG_HOME/data"
+}
+
 init() {
   place_home
+  resolve_home
   [ -f "$PG_DATA/PG_VERSION" ] && return 0
   log "creating a PostgreSQL cluster in $PG_DATA"
   mkdir -p "$PG_DATA" "$PG_HOME/socket"
@@ -62,8 +69,9 @@ start() {
   install
   init
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  local logfile="$LOG_DIR/postgres.log"
+  local logfile="$PG_HOME/server.log"
   touch "$logfile"; [ "$(id -u)" = 0 ] && chown postgres "$logfile"
+  ln -sfn "$logfile" "$LOG_DIR/postgres.log"
   as_owner "$(pg_bin)/pg_ctl" -D "$PG_DATA" -l "$logfile" -w -t 60 start \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_HOME/socket \
         -c max_connections=200 -c fsync=${FIRSTLOAN_PG_FSYNC:-on}" >/dev/null
@@ -72,6 +80,7 @@ start() {
 
 stop() {
   is_running postgres || return 0
+  resolve_home
   as_owner "$(pg_bin)/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null
   rm -f "$RUN_DIR/postgres.pid"
   log "stopped postgres"
