@@ -43,6 +43,7 @@ def new_broker(settings: ServiceSettings) -> KafkaBroker:
         options.pop("bootstrap_servers"),
         client_id=options.pop("client_id"),
         allow_auto_create_topics=False,
+        metadata_max_age_ms=int(settings.topic_discovery_seconds * 1000),
         description=f"Firstloan {settings.service} service",
         logger=logging.getLogger(f"faststream.{settings.service}"),
         **options,

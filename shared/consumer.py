@@ -33,6 +33,7 @@ from shared.envelope import (
     parse_record,
 )
 from shared.inbox import Inbox
+from shared.metrics import DEAD_LETTERS
 from shared.outbox import Outbox, OutgoingRecord
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,7 @@ class Consumer:
             await self.outbox.add(connection, [*dead, *caused])
 
     def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
+        DEAD_LETTERS.labels(self.name, rejection.reason.value).inc()
         log.warning(
             "%s: dead-lettering %s:%d@%d: %s (%s)",
             self.name,

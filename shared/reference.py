@@ -241,7 +241,7 @@ def load_reference(path: Path | None = None) -> ReferenceData:
     Without `path`, the file named by the environment variable `FIRSTLOAN_REFERENCE_FILE`
     is used, or else the packaged default.
     """
-    source = path or _configured_path()
+    source = path or configured_reference_file()
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -249,7 +249,8 @@ def load_reference(path: Path | None = None) -> ReferenceData:
     return _validated(raw, source)
 
 
-def _configured_path() -> Path:
+def configured_reference_file() -> Path:
+    """The file named by `FIRSTLOAN_REFERENCE_FILE`, else the packaged one."""
     configured = os.environ.get(REFERENCE_FILE_ENV, "").strip()
     return Path(configured) if configured else PACKAGED_REFERENCE_FILE
 

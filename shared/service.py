@@ -15,23 +15,46 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import bus
 from shared.consumer import Accept, Apply, ConsumedRecord, Consumer
 from shared.db import create_engine
+from shared.envelope import Envelope
 from shared.inbox import Inbox
+from shared.intake import ReferenceWatcher, accept_bank_events
 from shared.logs import configure_logging
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, OutgoingRecord
 from shared.settings import ServiceSettings
-from shared.topics import DEAD_LETTER
+from shared.topics import BANK_TOPIC_PATTERN, DEAD_LETTER
 
 log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(
+        self, connection: AsyncConnection, outbox: Outbox, settings: ServiceSettings
+    ) -> None:
+        self.connection = connection
+        self._outbox = outbox
+        self._settings = settings
+        self._pending: list[OutgoingRecord] = []
+        self.published = 0
+
+    def publish(self, topic: str, key: str, event: Envelope) -> None:
+        """Queue `event` on the logical `topic`; it is written to the outbox at commit."""
+        self._pending.append(OutgoingRecord.event(self._settings.topic(topic), key, event))
+
+    async def flush(self) -> None:
+        await self._outbox.add(self.connection, self._pending)
+        self.published += len(self._pending)
+        self._pending = []
 
 
 @dataclass
@@ -42,6 +65,7 @@ class Runtime:
     outbox: Outbox
     inbox: Inbox
     relay: OutboxRelay
+    reference: ReferenceWatcher
     consumers: list[Consumer] = field(default_factory=list)
 
     @classmethod
@@ -62,7 +86,19 @@ class Runtime:
                 poll_seconds=settings.outbox_poll_seconds,
                 stall_seconds=settings.outbox_stall_seconds,
             ),
+            reference=ReferenceWatcher(settings.reference_file, settings.reference_reload_seconds),
         )
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """One command's unit of work: its state change and the events it publishes commit
+        together (the outbox), or not at all; the relay is woken after the commit."""
+        async with self.engine.begin() as connection:
+            unit = UnitOfWork(connection, self.outbox, self.settings)
+            yield unit
+            await unit.flush()
+        if unit.published:
+            self.relay.notify()
 
     def subscribe(
         self,
@@ -106,6 +142,13 @@ class Runtime:
 
         self.consumers.append(consumer)
         return consumer
+
+    def subscribe_bank_events(self, apply: Apply) -> Consumer:
+        """Consume every bank topic, present and future, through the intake's checks."""
+        name = f"{self.settings.service}.bank"
+        return self.subscribe(
+            "bank", accept_bank_events(name, self.reference), apply, pattern=BANK_TOPIC_PATTERN
+        )
 
     def _namespaced_pattern(self, pattern: str | None) -> str | None:
         if pattern is None or not self.settings.namespace:
@@ -161,6 +204,10 @@ def create_app(
         healthy = all(v == "ok" for v in checks.values())
         body = {"status": "ok" if healthy else "unavailable", "service": runtime.settings.service}
         return JSONResponse({**body, **checks}, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

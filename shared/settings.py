@@ -28,6 +28,10 @@ class ServiceSettings(BaseSettings):
     pg_password: str = "firstloan"
     reference_file: Path | None = None
 
+    # A bank topic created for a new institution is consumed within this time.
+    topic_discovery_seconds: float = Field(default=10.0, gt=0)
+    # Reference data edited by operators is picked up within this time.
+    reference_reload_seconds: float = Field(default=10.0, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=200, ge=1)
     outbox_batch_size: int = Field(default=500, ge=1)

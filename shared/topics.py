@@ -17,7 +17,8 @@ ASSESSMENT_ATTAINMENT = "assessment.attainment"
 ASSESSMENT_ESCALATIONS = "assessment.escalations"
 DEAD_LETTER = "platform.deadletter"
 
-BANK_TOPIC_PATTERN = r"bank\.[a-z][a-z0-9-]{1,31}\.events"
+# No braces: FastStream reads `{...}` in a pattern as a path parameter.
+BANK_TOPIC_PATTERN = r"bank\.[a-z][a-z0-9-]+\.events$"
 FOREVER = -1
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assessment import storage
 from assessment.domain.listing import ListingInterval
 from shared.consumer import Incoming
-from shared.contracts import EnterpriseListed
+from shared.contracts.roster import EnterpriseListed
 from shared.outbox import OutgoingRecord
 
 ROSTER_EVENTS_HANDLED = (EnterpriseListed,)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.bus import create_topics, delete_topics
 from shared.consumer import Incoming, accept_events
-from shared.contracts import EnterpriseListed
+from shared.contracts.roster import EnterpriseListed
 from shared.db import new_metadata
 from shared.envelope import new_event, to_binary, to_structured
 from shared.inbox import inbox_table

@@ -1,0 +1,40 @@
+"""Events of the ledger service (工作台帐), on `ledger.events`, key = unit id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from shared.contracts import EventData
+from shared.contracts.types import Period, UnitId
+
+
+class LedgerSubmitted(EventData):
+    """A unit submitted its monthly ledger: an immutable snapshot, versioned."""
+
+    unit_id: UnitId
+    period: Period
+    version: int = Field(ge=1)
+    row_count: int = Field(ge=0)
+    credit_amount_wan: Decimal = Field(ge=0)
+    loan_amount_wan: Decimal = Field(ge=0)
+    submitted_at: datetime
+    late: bool
+    reason: str | None = Field(default=None, description="Why a resubmission was needed.")
+
+
+class LedgerOverdue(EventData):
+    """The due time passed without a submission (once per unit and month)."""
+
+    unit_id: UnitId
+    period: Period
+    due_at: datetime
+
+
+class SpecialReportMissing(EventData):
+    """A month ended without the unit's required special information report (专题信息)."""
+
+    unit_id: UnitId
+    period: Period

@@ -1,0 +1,125 @@
+"""Bank event intake: how every service reads `bank.<institution_id>.events`.
+
+Bank core systems are the platform's most important producers and are written by other
+teams: everything is checked, and whatever fails goes to the dead-letter topic with the
+reason. A record is accepted only if
+
+- it is a CloudEvent (structured or binary mode) of a known bank event type,
+- the topic names an institution of the reference data,
+- its `source` is that institution's (`urn:firstloan:institution:<id>`), and its
+  `data.institution_id` is that institution too (anything else is a spoof),
+- its `data` passes the contract's model (USCC check, amounts, dates, codes).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from shared.consumer import Accept, ConsumedRecord, Incoming
+from shared.contracts.bank import BANK_EVENTS, BANK_SOURCE_PREFIX, BankEventData
+from shared.envelope import TYPE_PREFIX, Rejection, RejectionReason, describe_errors, parse_record
+from shared.metrics import BANK_EVENTS as BANK_EVENT_COUNTER
+from shared.reference import ReferenceData, configured_reference_file, load_reference
+
+log = logging.getLogger(__name__)
+_BANK_TOPIC = re.compile(r"(?:^|\.)bank\.(?P<institution>[^.]+)\.events$")
+_BY_TYPE = {TYPE_PREFIX + model.event_name(): model for model in BANK_EVENTS}
+
+
+class ReferenceWatcher:
+    """The reference data, re-read when its file changes (checked at most every `every`
+    seconds), so that an institution an operator adds is known without a restart."""
+
+    def __init__(
+        self, path: Path | None, every: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._file = path or configured_reference_file()
+        self._every = every
+        self._clock = clock
+        self._current = load_reference(self._file)
+        self._stamp = self._mtime()
+        self._checked = clock()
+
+    def __call__(self) -> ReferenceData:
+        now = self._clock()
+        if now - self._checked >= self._every:
+            self._checked = now
+            stamp = self._mtime()
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._reload()
+        return self._current
+
+    def _reload(self) -> None:
+        try:
+            self._current = load_reference(self._file)
+        except (OSError, ValueError):
+            # A half-edited file must not stop the intake: keep the last good data.
+            log.exception("reference data %s is invalid; keeping the previous version", self._file)
+
+    def _mtime(self) -> float | None:
+        try:
+            return self._file.stat().st_mtime
+        except OSError:
+            return None
+
+
+def institution_of_topic(topic: str) -> str | None:
+    match = _BANK_TOPIC.search(topic)
+    return match.group("institution") if match else None
+
+
+def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) -> Accept:
+    """The `Accept` of every bank-topic subscription; counts each outcome as a metric."""
+
+    def accept(record: ConsumedRecord) -> Incoming | Rejection:
+        institution = institution_of_topic(record.topic) or "?"
+        outcome = _check(record, institution, reference())
+        label = "accepted" if isinstance(outcome, Incoming) else outcome.reason.value
+        BANK_EVENT_COUNTER.labels(consumer, institution, label).inc()
+        return outcome
+
+    return accept
+
+
+def _check(
+    record: ConsumedRecord, institution: str, reference: ReferenceData
+) -> Incoming | Rejection:
+    envelope = parse_record(record.value, record.headers)
+    if isinstance(envelope, Rejection):
+        return envelope
+    if institution not in reference.institution_ids:
+        return _reject(
+            RejectionReason.UNKNOWN_INSTITUTION,
+            f"topic {record.topic!r} names no institution of the reference data",
+        )
+    model = _BY_TYPE.get(envelope.type)
+    if model is None:
+        known = ", ".join(sorted(_BY_TYPE))
+        return _reject(RejectionReason.UNKNOWN_TYPE, f"type {envelope.type!r}; known: {known}")
+    expected_source = BANK_SOURCE_PREFIX + institution
+    if envelope.source != expected_source:
+        return _reject(
+            RejectionReason.SPOOFED_ORIGIN,
+            f"source {envelope.source!r} on {record.topic!r}; expected {expected_source!r}",
+        )
+    try:
+        payload: BankEventData = model.model_validate(envelope.data)
+    except ValidationError as error:
+        return _reject(RejectionReason.INVALID_DATA, describe_errors(error))
+    if payload.institution_id != institution:
+        return _reject(
+            RejectionReason.SPOOFED_ORIGIN,
+            f"data.institution_id {payload.institution_id!r} on {record.topic!r}",
+        )
+    return Incoming(envelope, payload)
+
+
+def _reject(reason: RejectionReason, detail: str) -> Rejection:
+    return Rejection(reason=reason, detail=detail)
