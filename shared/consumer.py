@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts import EventData
 from shared.envelope import (
@@ -35,6 +35,7 @@ from shared.envelope import (
 from shared.inbox import Inbox
 from shared.metrics import DEAD_LETTERS
 from shared.outbox import Outbox, OutgoingRecord
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,8 @@ class Incoming:
 # What a consumer makes of one record: an event to apply, a rejection, or None for a valid
 # event this consumer has no interest in.
 Accept = Callable[[ConsumedRecord], Incoming | Rejection | None]
-# Applies fresh events inside the transaction; returns the records they cause.
-Apply = Callable[[AsyncConnection, Sequence[Incoming]], Awaitable[Sequence[OutgoingRecord]]]
+# Applies fresh events inside the batch's unit of work (and publishes what they cause).
+Apply = Callable[[UnitOfWork, Sequence[Incoming]], Awaitable[None]]
 
 
 def accept_events(models: Sequence[type[EventData]]) -> Accept:
@@ -108,6 +109,7 @@ class Consumer:
     inbox: Inbox
     outbox: Outbox
     dead_letter_topic: str
+    topic_name: Callable[[str], str]
     accept: Accept
     apply: Apply
     on_commit: Callable[[], None] = lambda: None
@@ -168,9 +170,12 @@ class Consumer:
             claims = [(key, e.envelope.type) for key, e in events.items()]
             claims += [(key, "dead_letter") for key in rejected]
             fresh = await self.inbox.claim(connection, claims)
-            caused = await self.apply(connection, [e for k, e in events.items() if k in fresh])
-            dead = [self._dead_letter(r, why) for k, (r, why) in rejected.items() if k in fresh]
-            await self.outbox.add(connection, [*dead, *caused])
+            unit = UnitOfWork(connection, self.outbox, self.topic_name)
+            for key, (record, why) in rejected.items():
+                if key in fresh:
+                    unit.publish_record(self._dead_letter(record, why))
+            await self.apply(unit, [e for k, e in events.items() if k in fresh])
+            await unit.flush()
 
     def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
         DEAD_LETTERS.labels(self.name, rejection.reason.value).inc()

@@ -21,40 +21,20 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus
 from shared.consumer import Accept, Apply, ConsumedRecord, Consumer
 from shared.db import create_engine
-from shared.envelope import Envelope
 from shared.inbox import Inbox
 from shared.intake import ReferenceWatcher, accept_bank_events
 from shared.logs import configure_logging
-from shared.outbox import Outbox, OutboxRelay, OutgoingRecord
+from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.topics import BANK_TOPIC_PATTERN, DEAD_LETTER
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-class UnitOfWork:
-    def __init__(
-        self, connection: AsyncConnection, outbox: Outbox, settings: ServiceSettings
-    ) -> None:
-        self.connection = connection
-        self._outbox = outbox
-        self._settings = settings
-        self._pending: list[OutgoingRecord] = []
-        self.published = 0
-
-    def publish(self, topic: str, key: str, event: Envelope) -> None:
-        """Queue `event` on the logical `topic`; it is written to the outbox at commit."""
-        self._pending.append(OutgoingRecord.event(self._settings.topic(topic), key, event))
-
-    async def flush(self) -> None:
-        await self._outbox.add(self.connection, self._pending)
-        self.published += len(self._pending)
-        self._pending = []
 
 
 @dataclass
@@ -94,7 +74,7 @@ class Runtime:
         """One command's unit of work: its state change and the events it publishes commit
         together (the outbox), or not at all; the relay is woken after the commit."""
         async with self.engine.begin() as connection:
-            unit = UnitOfWork(connection, self.outbox, self.settings)
+            unit = UnitOfWork(connection, self.outbox, self.settings.topic)
             yield unit
             await unit.flush()
         if unit.published:
@@ -117,6 +97,7 @@ class Runtime:
             inbox=self.inbox,
             outbox=self.outbox,
             dead_letter_topic=self.settings.topic(DEAD_LETTER),
+            topic_name=self.settings.topic,
             accept=accept,
             apply=apply,
             on_commit=self.relay.notify,

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from assessment import storage
 from assessment.domain.listing import ListingInterval
 from shared.consumer import Incoming
 from shared.contracts.roster import EnterpriseListed
-from shared.outbox import OutgoingRecord
+from shared.unit_of_work import UnitOfWork
 
 ROSTER_EVENTS_HANDLED = (EnterpriseListed,)
 
 
-async def apply_roster_events(
-    connection: AsyncConnection, events: Sequence[Incoming]
-) -> Sequence[OutgoingRecord]:
+async def apply_roster_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
     listings = [listing_of(e.payload) for e in events if isinstance(e.payload, EnterpriseListed)]
-    await storage.save_listings(connection, listings)
-    return []
+    await storage.save_listings(unit.connection, listings)
 
 
 def listing_of(event: EnterpriseListed) -> ListingInterval:

@@ -11,7 +11,6 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.bus import create_topics, delete_topics
 from shared.consumer import Incoming, accept_events
@@ -19,12 +18,13 @@ from shared.contracts.roster import EnterpriseListed
 from shared.db import new_metadata
 from shared.envelope import new_event, to_binary, to_structured
 from shared.inbox import inbox_table
-from shared.outbox import OutgoingRecord, outbox_table
+from shared.outbox import outbox_table
 from shared.provision import drop_database, ensure_database
 from shared.service import Runtime
 from shared.settings import ServiceSettings
 from shared.testing import caught_up, eventually, move_group, read_topic
 from shared.topics import DEAD_LETTER, ROSTER_EVENTS, TopicSpec
+from shared.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -38,18 +38,15 @@ tally = Table(
 EXPLODING_NAME = "explodes when applied"
 
 
-async def count_listings(
-    connection: AsyncConnection, events: Sequence[Incoming]
-) -> list[OutgoingRecord]:
+async def count_listings(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
     listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
     if any(e.name == EXPLODING_NAME for e in listed):
         raise RuntimeError("a handler bug")
     for event in listed:
         statement = insert(tally).values(uscc=event.uscc, n=1)
-        await connection.execute(
+        await unit.connection.execute(
             statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
         )
-    return []
 
 
 @pytest.fixture
