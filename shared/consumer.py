@@ -110,6 +110,7 @@ class Consumer:
     outbox: Outbox
     dead_letter_topic: str
     topic_name: Callable[[str], str]
+    source: str
     accept: Accept
     apply: Apply
     on_commit: Callable[[], None] = lambda: None
@@ -170,7 +171,7 @@ class Consumer:
             claims = [(key, e.envelope.type) for key, e in events.items()]
             claims += [(key, "dead_letter") for key in rejected]
             fresh = await self.inbox.claim(connection, claims)
-            unit = UnitOfWork(connection, self.outbox, self.topic_name)
+            unit = UnitOfWork(connection, self.outbox, self.topic_name, self.source)
             for key, (record, why) in rejected.items():
                 if key in fresh:
                     unit.publish_record(self._dead_letter(record, why))

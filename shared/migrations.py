@@ -2,6 +2,9 @@
 
 The database URL comes from the service's settings unless the caller (provisioning, test
 fixtures) passes one in `config.attributes["database_url"]`.
+
+A new migration, generated from the difference between a service's tables and its local
+database (brought to head first): `python -m shared.migrations SERVICE "what changed"`.
 """
 
 from __future__ import annotations
@@ -53,3 +56,19 @@ def _migrate(connection: Connection, metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=metadata, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def new_revision(service: str, message: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    service_dir = root / "services" / service
+    config = alembic_config(service_dir, ServiceSettings(service=service).database_url())
+    command.upgrade(config, "head")
+    existing = sorted((service_dir / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    number = int(existing[-1].name[:4]) + 1 if existing else 1
+    command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    new_revision(sys.argv[1], sys.argv[2])

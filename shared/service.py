@@ -74,7 +74,7 @@ class Runtime:
         """One command's unit of work: its state change and the events it publishes commit
         together (the outbox), or not at all; the relay is woken after the commit."""
         async with self.engine.begin() as connection:
-            unit = UnitOfWork(connection, self.outbox, self.settings.topic)
+            unit = UnitOfWork(connection, self.outbox, self.settings.topic, self.settings.source)
             yield unit
             await unit.flush()
         if unit.published:
@@ -98,6 +98,7 @@ class Runtime:
             outbox=self.outbox,
             dead_letter_topic=self.settings.topic(DEAD_LETTER),
             topic_name=self.settings.topic,
+            source=self.settings.source,
             accept=accept,
             apply=apply,
             on_commit=self.relay.notify,

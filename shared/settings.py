@@ -54,5 +54,6 @@ class ServiceSettings(BaseSettings):
         return f"{self.namespace}.{name}" if self.namespace else name
 
     @property
-    def consumer_group(self) -> str:
-        return self.topic(self.service)
+    def source(self) -> str:
+        """CloudEvents `source` of every event this service publishes."""
+        return f"urn:firstloan:{self.service}"
