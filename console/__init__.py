@@ -1,0 +1,1 @@
+"""The `firstloan` command line: operators' and integrators' tools."""
