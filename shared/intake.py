@@ -8,7 +8,12 @@ reason. A record is accepted only if
 - the topic names an institution of the reference data,
 - its `source` is that institution's (`urn:firstloan:institution:<id>`), and its
   `data.institution_id` is that institution too (anything else is a spoof),
-- its `data` passes the contract's model (USCC check, amounts, dates, codes).
+- its `data` passes the contract's model (USCC check, amounts, dates, codes), and its
+  `subject`, when given, is the event's USCC.
+
+`check_bank_record` is the one definition of these checks: the consumers use it through
+`accept_bank_events`, and `firstloan bank publish` runs it on a file before sending anything.
+`bank_asyncapi` describes the same contract to integrators as an AsyncAPI document.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+from faststream.specification import AsyncAPI
+from faststream.specification.base import Specification
 from pydantic import ValidationError
 
 from shared.consumer import Accept, ConsumedRecord, Incoming
@@ -26,6 +35,7 @@ from shared.contracts.bank import BANK_EVENTS, BANK_SOURCE_PREFIX, BankEventData
 from shared.envelope import TYPE_PREFIX, Rejection, RejectionReason, describe_errors, parse_record
 from shared.metrics import BANK_EVENTS as BANK_EVENT_COUNTER
 from shared.reference import ReferenceData, configured_reference_file, load_reference
+from shared.validators import normalize_uscc
 
 log = logging.getLogger(__name__)
 _BANK_TOPIC = re.compile(r"(?:^|\.)bank\.(?P<institution>[^.]+)\.events$")
@@ -80,7 +90,7 @@ def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) ->
 
     def accept(record: ConsumedRecord) -> Incoming | Rejection:
         institution = institution_of_topic(record.topic) or "?"
-        outcome = _check(record, institution, reference())
+        outcome = check_bank_record(record, reference())
         label = "accepted" if isinstance(outcome, Incoming) else outcome.reason.value
         BANK_EVENT_COUNTER.labels(consumer, institution, label).inc()
         return outcome
@@ -88,9 +98,9 @@ def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) ->
     return accept
 
 
-def _check(
-    record: ConsumedRecord, institution: str, reference: ReferenceData
-) -> Incoming | Rejection:
+def check_bank_record(record: ConsumedRecord, reference: ReferenceData) -> Incoming | Rejection:
+    """The accepted event of a bank-topic record, or why it is rejected."""
+    institution = institution_of_topic(record.topic) or "?"
     envelope = parse_record(record.value, record.headers)
     if isinstance(envelope, Rejection):
         return envelope
@@ -118,8 +128,72 @@ def _check(
             RejectionReason.SPOOFED_ORIGIN,
             f"data.institution_id {payload.institution_id!r} on {record.topic!r}",
         )
+    uscc = getattr(payload, "uscc", None)
+    if (
+        envelope.subject is not None
+        and uscc is not None
+        and normalize_uscc(envelope.subject) != uscc
+    ):
+        return _reject(
+            RejectionReason.INVALID_DATA, f"subject {envelope.subject!r} is not data.uscc {uscc!r}"
+        )
     return Incoming(envelope, payload)
 
 
 def _reject(reason: RejectionReason, detail: str) -> Rejection:
     return Rejection(reason=reason, detail=detail)
+
+
+BANK_ASYNCAPI_DESCRIPTION = """\
+What bank core systems publish to the Firstloan platform (contract §3).
+
+Each institution publishes on its own topic `bank.<institution_id>.events`, message key = the
+enterprise's USCC (UTF-8). Every message is a CloudEvents 1.0 event in the Kafka protocol
+binding, in either mode:
+
+- structured: value = the whole event as JSON, header `content-type:
+  application/cloudevents+json`;
+- binary: headers `ce_specversion`, `ce_id`, `ce_source`, `ce_type`, `ce_time` (and
+  `ce_subject`), `content-type: application/json`, value = the JSON `data`.
+
+Required attributes: `specversion` "1.0", `id`, `source`
+`urn:firstloan:institution:<institution_id>`, `type` `cn.firstloan.<Name>`, `time` (RFC 3339).
+`subject`, if given, is the USCC. The pair (`source`, `id`) is unique: a repeated pair has no
+effect. The payloads below are the `data` of each type. Amounts are decimal strings in 万元,
+dates `YYYY-MM-DD`.
+
+A message that fails any check goes to the dead-letter topic with a `dlq_reason` header:
+invalid_json, not_cloudevent, unknown_type, invalid_data, spoofed_origin (topic institution
+differs from `source` or `data.institution_id`), unknown_institution.
+"""
+
+
+def bank_asyncapi(bootstrap: str = "127.0.0.1:9092", version: str = "1.0.0") -> Specification:
+    """The AsyncAPI 3.0 document of the bank topics, generated from the pydantic models."""
+    broker = KafkaBroker(bootstrap, description="Firstloan Kafka")
+    for model in BANK_EVENTS:
+        name = model.event_name()
+        subscriber = broker.subscriber(
+            "bank.{institution_id}.events",
+            title=f"bank.{{institution_id}}.events/{name}",
+            description=f"`type: {TYPE_PREFIX}{name}`. {model.__doc__ or ''}".strip(),
+            ack_policy=AckPolicy.MANUAL,
+        )
+        subscriber(_documented_handler(model))
+    return AsyncAPI(
+        broker,
+        title="Firstloan bank events",
+        version=version,
+        description=BANK_ASYNCAPI_DESCRIPTION,
+    ).to_specification()
+
+
+def _documented_handler(model: type[BankEventData]) -> Callable[..., Awaitable[None]]:
+    """A handler whose only purpose is its signature: FastStream documents its body type."""
+
+    async def handler(body: BankEventData) -> None:  # pragma: no cover - never consumed
+        del body
+
+    handler.__annotations__ = {"body": model, "return": None}
+    handler.__name__ = model.event_name()
+    return handler
