@@ -18,6 +18,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.contracts import EventData
+from shared.envelope import Envelope, new_event, to_structured
 from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
 
@@ -126,3 +128,21 @@ async def move_group(bootstrap: str, group: str, topic: str, *, to_end: bool = F
         else:
             await consumer.seek_to_beginning(*partitions)
         await consumer.commit({p: await consumer.position(p) for p in partitions})
+
+
+async def publish_event(
+    producer: AIOKafkaProducer,
+    topic: str,
+    data: EventData,
+    *,
+    source: str,
+    key: str,
+    event_id: str | None = None,
+) -> Envelope:
+    """Publish `data` as a structured-mode CloudEvent, as a service or a bank would."""
+    event = new_event(
+        data.event_name(), source, data.model_dump(mode="json"), subject=key, event_id=event_id
+    )
+    value, headers = to_structured(event)
+    await producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
+    return event

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 import assessment.app
 import roster.app
 from assessment.settings import AssessmentSettings
-from assessment.storage import listing_intervals
+from assessment.storage.tables import listing_changes
 from roster.settings import RosterSettings
 from shared.envelope import new_event
 from shared.outbox import OutgoingRecord
@@ -87,8 +87,8 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
         async with assessment_rt.engine.connect() as connection:
             listings = await connection.scalar(
                 select(func.count())
-                .select_from(listing_intervals)
-                .where(listing_intervals.c.uscc == USCC)
+                .select_from(listing_changes)
+                .where(listing_changes.c.uscc == USCC)
             )
             inbox = assessment_rt.inbox.table
             claimed = await connection.scalar(

@@ -2,26 +2,70 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 
-from assessment import api, handlers, storage
+from assessment import api, storage
+from assessment.clock import clock
+from assessment.evaluation import keep_up_to_date
+from assessment.handlers import (
+    LEDGER_EVENTS_HANDLED,
+    MATCHMAKING_EVENTS_HANDLED,
+    ROSTER_EVENTS_HANDLED,
+    Handlers,
+)
 from assessment.settings import AssessmentSettings
 from shared.consumer import accept_events
 from shared.service import Runtime, create_app
-from shared.topics import ROSTER_EVENTS
+from shared.topics import LEDGER_EVENTS, MATCHMAKING_EVENTS, ROSTER_EVENTS
+
+log = logging.getLogger(__name__)
 
 
 def build(settings: AssessmentSettings | None = None) -> FastAPI:
-    runtime = Runtime.create(settings or AssessmentSettings(), storage.metadata)
+    settings = settings or AssessmentSettings()
+    runtime = Runtime.create(settings, storage.metadata)
+    now = clock(settings, runtime.reference)
+    handlers = Handlers(runtime.reference, now)
     runtime.subscribe(
         "roster",
-        accept_events(handlers.ROSTER_EVENTS_HANDLED),
+        accept_events(ROSTER_EVENTS_HANDLED),
         handlers.apply_roster_events,
         topics=[ROSTER_EVENTS],
     )
-    return create_app(
+    runtime.subscribe(
+        "matchmaking",
+        accept_events(MATCHMAKING_EVENTS_HANDLED),
+        handlers.apply_matchmaking_events,
+        topics=[MATCHMAKING_EVENTS],
+    )
+    runtime.subscribe(
+        "ledger",
+        accept_events(LEDGER_EVENTS_HANDLED),
+        handlers.apply_ledger_events,
+        topics=[LEDGER_EVENTS],
+    )
+    runtime.subscribe_bank_events(handlers.apply_bank_events)
+
+    async def tick() -> None:
+        while True:
+            try:
+                async with runtime.transaction() as unit:
+                    await keep_up_to_date(
+                        unit, runtime.reference(), now(), settings.run_checkpoints
+                    )
+            except Exception:
+                log.exception("the daily assessment tick failed; retrying at the next tick")
+            await asyncio.sleep(settings.tick_seconds)
+
+    runtime.run_in_background("assessment-tick", tick)
+    app = create_app(
         runtime,
         [api.router],
         title="Firstloan assessment",
         description="Live attainment per county and institution, checkpoints, escalations.",
     )
+    app.state.now = now
+    return app

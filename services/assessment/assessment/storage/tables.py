@@ -1,0 +1,152 @@
+"""Assessment's tables. Facts are sets: a fact stored twice is stored once."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from shared.db import new_metadata
+from shared.inbox import inbox_table
+from shared.outbox import outbox_table
+
+metadata = new_metadata()
+outbox_table(metadata)
+inbox_table(metadata)
+
+listing_changes = Table(
+    "listing_changes",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+    Column("on", Date, primary_key=True),
+    Column("listed", Boolean, primary_key=True),
+    Column("county_code", Text, primary_key=True),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+    Column("institution_id", Text, primary_key=True),
+    Column("assigned_on", Date, primary_key=True),
+)
+
+loans = Table(
+    "loans",
+    metadata,
+    Column("institution_id", Text, primary_key=True),
+    Column("loan_id", Text, primary_key=True),
+    Column("uscc", Text, nullable=False, index=True),
+    Column("issued_on", Date, nullable=False),
+    Column("first_loan_attested", Boolean, nullable=False),
+    Column("amount_wan", Numeric(14, 2), nullable=False),
+    Column("applied_on", Date),
+    Column("guarantee", Text),
+    Column("annual_rate_pct", Numeric(6, 3)),
+)
+
+reversals = Table(
+    "reversals",
+    metadata,
+    Column("institution_id", Text, primary_key=True),
+    Column("loan_id", Text, primary_key=True),
+    Column("reversed_on", Date, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+fairs = Table(
+    "fairs",
+    metadata,
+    Column("fair_id", Text, primary_key=True),
+    Column("county_code", Text, nullable=False),
+    Column("held_on", Date, nullable=False),
+)
+
+overdue_ledgers = Table(
+    "overdue_ledgers",
+    metadata,
+    Column("unit_id", Text, primary_key=True),
+    Column("period", Text, primary_key=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+)
+
+submitted_ledgers = Table(
+    "submitted_ledgers",
+    metadata,
+    Column("unit_id", Text, primary_key=True),
+    Column("period", Text, primary_key=True),
+)
+
+# Each enterprise's outcome as of `evaluated_on`: re-evaluated only when a fact about it
+# arrives (or the day changes), so that live figures need no recount of every enterprise.
+enterprise_outcomes = Table(
+    "enterprise_outcomes",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+    Column("evaluated_on", Date, nullable=False),
+    Column("county_code", Text),
+    Column("institutions", ARRAY(Text), nullable=False),
+    Column("first_loan", JSONB),
+    Column("anomalies", JSONB, nullable=False),
+)
+
+# What was last published on assessment.attainment per unit, to publish only changes.
+published_figures = Table(
+    "published_figures",
+    metadata,
+    Column("unit_id", Text, primary_key=True),
+    Column("figures", JSONB, nullable=False),
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("escalation_id", Text, primary_key=True),
+    Column("unit_id", Text, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("as_of", Date, nullable=False),
+    Column("figures", JSONB, nullable=False),
+    Column("evidence", JSONB, nullable=False),
+    Column("history", JSONB, nullable=False),
+    # One open escalation per (unit, reason).
+    Index(
+        "uq_escalations_open_unit_reason",
+        "unit_id",
+        "reason",
+        unique=True,
+        postgresql_where=text("status = 'open'"),
+    ),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("as_of", Date, primary_key=True),
+    Column("run_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("under_target", JSONB, nullable=False),
+    Column("ranking", JSONB, nullable=False),
+)
+
+# The day the stored outcomes were last brought up to (the service's today then).
+evaluation_days = Table(
+    "evaluation_days",
+    metadata,
+    Column("singleton", Integer, primary_key=True),
+    Column("evaluated_on", Date, nullable=False),
+)

@@ -1,0 +1,219 @@
+"""Assessment over the real broker and database: facts in, attainment and escalations out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from assessment.app import build
+from assessment.settings import AssessmentSettings
+from shared.contracts.assessment import AttainmentUpdated, EscalationRaised
+from shared.contracts.bank import LoanIssued, LoanReversed
+from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
+from shared.contracts.types import Guarantee
+from shared.envelope import parse_record
+from shared.service import Runtime
+from shared.testing import caught_up, eventually, publish_event, read_topic
+from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
+from shared.validators import uscc_check_character
+
+pytestmark = pytest.mark.integration
+
+XINFU = "140902"
+
+
+def uscc(n: int) -> str:
+    body = f"91140902MA{n:07d}"
+    return body + uscc_check_character(body)
+
+
+@pytest.fixture
+async def assessment(namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+    settings = AssessmentSettings(
+        namespace=namespace,
+        consumer_batch_timeout_ms=50,
+        outbox_poll_seconds=0.1,
+        clock_date=date(2020, 11, 15),
+        run_checkpoints=False,
+        tick_seconds=0.5,
+    )
+    app = build(settings)
+    runtime: Runtime = app.state.runtime
+    async with runtime.running():
+        yield app, runtime
+
+
+async def consumed(runtime: Runtime) -> bool:
+    settings = runtime.settings
+    groups = {
+        settings.topic("assessment.roster"): [settings.topic(ROSTER_EVENTS)],
+        settings.topic("assessment.bank"): [
+            settings.topic("bank.icbc.events"),
+            settings.topic("bank.ccb.events"),
+        ],
+    }
+    for group, topics in groups.items():
+        if not await caught_up(settings.kafka_bootstrap, group, topics):
+            return False
+    return await runtime.relay.pending() == 0
+
+
+def loan(bank: str, loan_id: str, who: str, on: date, attested: bool = True) -> LoanIssued:
+    return LoanIssued(
+        loan_id=loan_id,
+        institution_id=bank,
+        uscc=who,
+        enterprise_name="示例企业",
+        amount_wan=Decimal("50.00"),
+        issued_on=on,
+        first_loan_attested=attested,
+        guarantee=Guarantee.CREDIT,
+    )
+
+
+async def test_facts_in_attainment_and_escalations_out(
+    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+) -> None:
+    app, runtime = assessment
+    topic = runtime.settings.topic
+    first, cheats = uscc(1), [uscc(n) for n in range(2, 5)]
+    for who in [first, *cheats]:
+        await publish_event(
+            kafka_producer,
+            topic(ROSTER_EVENTS),
+            EnterpriseListed(
+                uscc=who, name="示例企业", county_code=XINFU, listed_on=date(2020, 9, 5)
+            ),
+            source="urn:firstloan:roster",
+            key=who,
+        )
+        await publish_event(
+            kafka_producer,
+            topic(ROSTER_EVENTS),
+            EnterpriseAssigned(
+                uscc=who,
+                institution_id="icbc",
+                county_code=XINFU,
+                assigned_on=date(2020, 9, 6),
+                way="explicit",
+            ),
+            source="urn:firstloan:roster",
+            key=who,
+        )
+    icbc = "urn:firstloan:institution:icbc"
+    await publish_event(
+        kafka_producer,
+        topic("bank.icbc.events"),
+        loan("icbc", "L-1", first, date(2020, 10, 8)),
+        source=icbc,
+        key=first,
+    )
+    # Three claims that another bank's earlier loans contradict: falsification.
+    for n, who in enumerate(cheats):
+        await publish_event(
+            kafka_producer,
+            topic("bank.ccb.events"),
+            loan("ccb", f"OLD-{n}", who, date(2019, 5, 1), attested=False),
+            source="urn:firstloan:institution:ccb",
+            key=who,
+        )
+        await publish_event(
+            kafka_producer,
+            topic("bank.icbc.events"),
+            loan("icbc", f"C-{n}", who, date(2020, 10, 20)),
+            source=icbc,
+            key=who,
+        )
+    await eventually(lambda: consumed(runtime), what="assessment to take every event")
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+    ) as http:
+        body = (await http.get("/attainment", params={"level": "county"})).json()
+        assert body["as_of"] == "2020-11-15"
+        assert body["citywide"]["cultivated"] == 4
+        assert body["citywide"]["first_loans"] == 1
+        xinfu = next(u for u in body["units"] if u["unit_id"] == XINFU)
+        assert (xinfu["cultivated"], xinfu["first_loans"], xinfu["first_loan_rate"]) == (4, 1, 0.25)
+        assert xinfu["targets"] == {"cultivated": 600, "first_loans": 400}
+        # Before the first loan's date it did not count; the past is recounted from facts.
+        before = (await http.get("/attainment", params={"as_of": "2020-10-07"})).json()
+        assert next(u for u in before["units"] if u["unit_id"] == XINFU)["first_loans"] == 0
+        institutions = (await http.get("/attainment", params={"level": "institution"})).json()
+        icbc_unit = next(u for u in institutions["units"] if u["unit_id"] == "icbc")
+        assert (icbc_unit["cultivated"], icbc_unit["first_loans"]) == (4, 1)
+        anomalies = (await http.get("/anomalies")).json()
+        assert sorted(a["claim"]["loan_id"] for a in anomalies) == ["C-0", "C-1", "C-2"]
+        bad = await http.get("/attainment", params={"level": "province"})
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["field"].endswith("level")
+
+        escalations = await escalations_on_topic(runtime)
+        falsification = [e for e in escalations if e.reason.value == "data_falsification"]
+        assert [(e.unit_id, e.severity.value) for e in falsification] == [("icbc", "circular")]
+        assert len(falsification[0].evidence) == 3
+        # Day 76 of the campaign, 1 first loan against ~249 expected: a live warning.
+        warned = {e.unit_id for e in escalations if e.reason.value == "under_target"}
+        assert XINFU in warned
+
+        updates = await attainment_on_topic(runtime)
+        assert updates[XINFU].first_loans == 1
+
+        # A checkpoint: talks and circulars; running it again changes nothing.
+        first_run = (await http.post("/assessments", json={"as_of": "2020-09-30"})).json()
+        assert {e["unit_id"] for e in first_run["escalations"]} >= {XINFU, "icbc"}
+        assert {e["severity"] for e in first_run["escalations"]} == {"circular"}
+        again = (await http.post("/assessments", json={"as_of": "2020-09-30"})).json()
+        assert again["escalations"] == []
+        ranking = (await http.get("/checkpoints/2020-09-30/ranking")).json()
+        assert len(ranking["counties"]) == 14
+        missing = await http.get("/checkpoints/2020-10-01/ranking")
+        assert missing.status_code == 404
+
+        # Reversing the only first loan re-evaluates the enterprise.
+        await publish_event(
+            kafka_producer,
+            topic("bank.icbc.events"),
+            LoanReversed(
+                loan_id="L-1",
+                institution_id="icbc",
+                reversed_on=date(2020, 11, 1),
+                reason="错账",
+            ),
+            source=icbc,
+            key=first,
+        )
+        await eventually(lambda: consumed(runtime), what="the reversal to be taken")
+        after = (await http.get("/attainment")).json()
+        assert after["citywide"]["first_loans"] == 0
+
+
+async def escalations_on_topic(runtime: Runtime) -> list[EscalationRaised]:
+    records = await read_topic(
+        runtime.settings.kafka_bootstrap, runtime.settings.topic(ASSESSMENT_ESCALATIONS)
+    )
+    events = [parse_record(r.value, r.headers) for r in records]
+    return [
+        EscalationRaised.model_validate(e.data)
+        for e in events
+        if not hasattr(e, "reason") and e.type.endswith("EscalationRaised")
+    ]
+
+
+async def attainment_on_topic(runtime: Runtime) -> dict[str, AttainmentUpdated]:
+    records = await read_topic(
+        runtime.settings.kafka_bootstrap, runtime.settings.topic(ASSESSMENT_ATTAINMENT)
+    )
+    latest: dict[str, AttainmentUpdated] = {}
+    for record in records:
+        event = parse_record(record.value, record.headers)
+        if not hasattr(event, "reason"):
+            update = AttainmentUpdated.model_validate(event.data)
+            latest[update.unit_id] = update
+    return latest
