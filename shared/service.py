@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,6 +48,8 @@ class Runtime:
     relay: OutboxRelay
     reference: ReferenceWatcher
     consumers: list[Consumer] = field(default_factory=list)
+    # Long-running loops (schedulers) that live as long as the service runs.
+    background: dict[str, Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: ServiceSettings, metadata: MetaData) -> Runtime:
@@ -132,6 +135,11 @@ class Runtime:
             "bank", accept_bank_events(name, self.reference), apply, pattern=BANK_TOPIC_PATTERN
         )
 
+    def run_in_background(self, name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `loop()` as a task while the service runs (started after the broker,
+        cancelled before it stops); the loop handles its own errors."""
+        self.background[name] = loop
+
     def _namespaced_pattern(self, pattern: str | None) -> str | None:
         if pattern is None or not self.settings.namespace:
             return pattern
@@ -153,13 +161,16 @@ class Runtime:
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         await self.broker.start()
-        relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        tasks = [asyncio.create_task(self.relay.run(), name="outbox-relay")]
+        tasks += [asyncio.create_task(loop(), name=name) for name, loop in self.background.items()]
         try:
             yield
         finally:
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self.broker.stop()
             await self.engine.dispose()
 
