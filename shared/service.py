@@ -38,6 +38,15 @@ from shared.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer and what it reads: physical topic names, or a pattern over them."""
+
+    consumer: Consumer
+    topics: list[str]
+    pattern: str | None
+
+
 @dataclass
 class Runtime:
     settings: ServiceSettings
@@ -47,7 +56,7 @@ class Runtime:
     inbox: Inbox
     relay: OutboxRelay
     reference: ReferenceWatcher
-    consumers: list[Consumer] = field(default_factory=list)
+    consumers: list[Subscription] = field(default_factory=list)
     # Long-running loops (schedulers) that live as long as the service runs.
     background: dict[str, Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=dict)
 
@@ -125,7 +134,13 @@ class Runtime:
             records = message.raw_message
             await consumer.process([ConsumedRecord.from_kafka(r) for r in records])
 
-        self.consumers.append(consumer)
+        self.consumers.append(
+            Subscription(
+                consumer,
+                [self.settings.topic(t) for t in topics],
+                self._namespaced_pattern(pattern),
+            )
+        )
         return consumer
 
     def subscribe_bank_events(self, apply: Apply) -> Consumer:

@@ -40,8 +40,14 @@ class ServiceSettings(BaseSettings):
     outbox_stall_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
 
+    database_override: str | None = Field(
+        default=None, description="Use this database instead of the service's own (rebuilds)."
+    )
+
     @property
     def database(self) -> str:
+        if self.database_override:
+            return self.database_override
         return f"{self.namespace}_{self.service}" if self.namespace else self.service
 
     def database_url(self, database: str | None = None) -> str:

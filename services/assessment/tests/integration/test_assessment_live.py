@@ -217,3 +217,38 @@ async def attainment_on_topic(runtime: Runtime) -> dict[str, AttainmentUpdated]:
             update = AttainmentUpdated.model_validate(event.data)
             latest[update.unit_id] = update
     return latest
+
+
+async def test_rebuild_from_the_topics_equals_the_live_figures(
+    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+) -> None:
+    from assessment.rebuild import rebuild
+
+    _, runtime = assessment
+    topic = runtime.settings.topic
+    who = uscc(99)
+    await publish_event(
+        kafka_producer,
+        topic(ROSTER_EVENTS),
+        EnterpriseListed(
+            uscc=who, name="重建测试企业", county_code="140981", listed_on=date(2020, 9, 20)
+        ),
+        source="urn:firstloan:roster",
+        key=who,
+    )
+    await publish_event(
+        kafka_producer,
+        topic("bank.icbc.events"),
+        loan("icbc", "R-1", who, date(2020, 10, 2)),
+        source="urn:firstloan:institution:icbc",
+        key=who,
+    )
+    await eventually(lambda: consumed(runtime), what="assessment to take every event")
+    seen: list[int] = []
+    settings = runtime.settings
+    assert isinstance(settings, AssessmentSettings)
+    result = await rebuild(settings, lambda name, done, size: seen.append(done))
+    assert result.records > 0
+    assert seen
+    assert result.rebuilt.first_loans >= 1
+    assert result.equal, (result.rebuilt, result.live)
