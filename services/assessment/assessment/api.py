@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -10,11 +11,13 @@ from pydantic import BaseModel, Field
 
 from assessment.domain.attainment import Attainment, UnitAttainment, attainment
 from assessment.domain.first_loan import evaluate
+from assessment.domain.service_figures import service_figures
 from assessment.evaluation import run_checkpoint, serialize, window
 from assessment.storage import escalations as escalation_store
 from assessment.storage.facts import load_facts
 from assessment.storage.outcomes import anomaly_json, evaluated_on, load_outcomes
 from shared.service import Runtime
+from shared.workdays import workdays_between
 
 router = APIRouter()
 
@@ -183,3 +186,18 @@ async def get_ranking(as_of: date, rt: RuntimeDep) -> dict[str, Any]:
             404, detail=[{"field": "as_of", "message": f"no checkpoint was run on {as_of}"}]
         )
     return ranking
+
+
+@router.get(
+    "/institutions/service",
+    tags=["attainment"],
+    summary="Per institution: first loans within the credit process goal, rate, guarantee mix",
+)
+async def get_service_figures(rt: RuntimeDep) -> list[dict[str, Any]]:
+    async with rt.engine.connect() as connection:
+        outcomes = await load_outcomes(connection)
+    goal = rt.reference().campaign.credit_process_goal_workdays
+    return [
+        asdict(f) | {"goal_working_days": goal}
+        for f in service_figures(outcomes, workdays_between, goal)
+    ]

@@ -23,6 +23,9 @@ def _loan_json(loan: Loan) -> dict[str, Any]:
         "issued_on": loan.issued_on.isoformat(),
         "first_loan_attested": loan.first_loan_attested,
         "amount_wan": loan.amount_wan,
+        "applied_on": None if loan.applied_on is None else loan.applied_on.isoformat(),
+        "guarantee": loan.guarantee,
+        "annual_rate_pct": loan.annual_rate_pct,
     }
 
 
