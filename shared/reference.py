@@ -62,6 +62,7 @@ class Campaign(_Frozen):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
     name: Name
     source_document: str = ""
+    authority: str = Field(default="", description="Who runs the campaign and signs notices.")
     start: date
     end: date
     list_deadline: date

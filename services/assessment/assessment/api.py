@@ -6,9 +6,10 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from assessment.documents import DOCX, XLSX, circular_docx, ranking_xlsx
 from assessment.domain.attainment import Attainment, UnitAttainment, attainment
 from assessment.domain.first_loan import evaluate
 from assessment.domain.service_figures import service_figures
@@ -173,12 +174,7 @@ async def get_anomalies(rt: RuntimeDep) -> list[dict[str, Any]]:
     return [{"uscc": o.uscc, **anomaly_json(a)} for o in outcomes for a in o.anomalies]
 
 
-@router.get(
-    "/checkpoints/{as_of}/ranking",
-    tags=["escalations"],
-    summary="The checkpoint's ranking of counties and institutions",
-)
-async def get_ranking(as_of: date, rt: RuntimeDep) -> dict[str, Any]:
+async def ranking_of(rt: Runtime, as_of: date) -> dict[str, Any]:
     async with rt.engine.connect() as connection:
         ranking = await escalation_store.checkpoint_ranking(connection, as_of)
     if ranking is None:
@@ -186,6 +182,46 @@ async def get_ranking(as_of: date, rt: RuntimeDep) -> dict[str, Any]:
             404, detail=[{"field": "as_of", "message": f"no checkpoint was run on {as_of}"}]
         )
     return ranking
+
+
+@router.get(
+    "/checkpoints/{as_of}/ranking",
+    tags=["escalations"],
+    summary="The checkpoint's ranking of counties and institutions (JSON, or xlsx when the "
+    "Accept header asks for it)",
+)
+async def get_ranking(as_of: date, rt: RuntimeDep, request: Request) -> Any:
+    ranking = await ranking_of(rt, as_of)
+    if XLSX in request.headers.get("accept", ""):
+        disposition = f'attachment; filename="ranking-{as_of}.xlsx"'
+        return Response(
+            ranking_xlsx(ranking), media_type=XLSX, headers={"content-disposition": disposition}
+        )
+    return ranking
+
+
+@router.get(
+    "/checkpoints/{as_of}/circular.docx",
+    tags=["escalations"],
+    summary="A draft circular (通报) naming each unit escalated at the checkpoint",
+)
+async def get_circular(as_of: date, rt: RuntimeDep) -> Response:
+    await ranking_of(rt, as_of)
+    async with rt.engine.connect() as connection:
+        escalated = [
+            e
+            for e in await escalation_store.list_escalations(connection, only_open=False)
+            if e["as_of"] == as_of and e["severity"] in ("talk", "circular")
+        ]
+    reference = rt.reference()
+    names = {c.code: c.name for c in reference.counties}
+    names |= {i.id: i.name for i in reference.institutions}
+    entries = [{**e, "name": names.get(e["unit_id"], e["unit_id"])} for e in escalated]
+    entries.sort(key=lambda e: (e["severity"] != "circular", e["unit_id"]))
+    campaign = reference.campaign
+    body = circular_docx(as_of, campaign.authority, campaign.name, entries)
+    disposition = f'attachment; filename="circular-{as_of}.docx"'
+    return Response(body, media_type=DOCX, headers={"content-disposition": disposition})
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -9,9 +10,12 @@ from decimal import Decimal
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from docx import Document
 from fastapi import FastAPI
+from openpyxl import load_workbook
 
 from assessment.app import build
+from assessment.documents import XLSX
 from assessment.settings import AssessmentSettings
 from shared.contracts.assessment import AttainmentUpdated, EscalationRaised
 from shared.contracts.bank import LoanIssued, LoanReversed
@@ -173,6 +177,16 @@ async def test_facts_in_attainment_and_escalations_out(
         assert again["escalations"] == []
         ranking = (await http.get("/checkpoints/2020-09-30/ranking")).json()
         assert len(ranking["counties"]) == 14
+        sheet = await http.get("/checkpoints/2020-09-30/ranking", headers={"accept": XLSX})
+        assert sheet.headers["content-type"] == XLSX
+        workbook = load_workbook(io.BytesIO(sheet.content))
+        assert workbook["县域排名"].max_row == 2 + 14
+        circular = await http.get("/checkpoints/2020-09-30/circular.docx")
+        assert circular.status_code == 200
+        text = "\n".join(p.text for p in Document(io.BytesIO(circular.content)).paragraphs)
+        assert "忻府区" in text
+        assert "通报" in text
+        assert "中国人民银行忻州市中心支行" in text
         missing = await http.get("/checkpoints/2020-10-01/ranking")
         assert missing.status_code == 404
 
