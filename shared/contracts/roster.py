@@ -1,4 +1,6 @@
-"""Events of the roster service (the cultivation list), on `roster.events`, key = USCC."""
+"""Events of the roster service (the cultivation list), on `roster.events`, key = USCC
+(`WhitelistPublished`, which concerns no one enterprise, is keyed `whitelist`, so that its
+versions stay in order; a `NominationRejected` without a USCC is keyed by its nomination id)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
+from openpyxl import Workbook, load_workbook
 
 import roster.app
 from roster.settings import RosterSettings
@@ -197,7 +197,7 @@ async def test_delist_and_relist(app: FastAPI, http: httpx.AsyncClient) -> None:
 
 def spreadsheet(rows: list[dict[str, Any]]) -> bytes:
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.append([header(key, label) for key, label in COLUMNS])
     for row in rows:
         sheet.append([row.get(key) for key, _ in COLUMNS])
@@ -221,7 +221,7 @@ async def test_xlsx_upload_reports_each_row(http: httpx.AsyncClient) -> None:
     assert file["listing_history"][0]["late"] is True
 
     again = await http.post("/nominations/upload", files=files, headers={"accept": XLSX})
-    sheet = load_workbook(io.BytesIO(again.content)).active
+    sheet = load_workbook(io.BytesIO(again.content)).worksheets[0]
     results = [row[-2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert results == ["merged", "rejected"]
 
