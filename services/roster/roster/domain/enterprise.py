@@ -145,9 +145,10 @@ def delist(enterprise: Enterprise, on: date, reason: str, note: str | None) -> L
     current = enterprise.current
     if current is None:
         raise NotListedError(f"{enterprise.uscc} is not on the list")
-    if on < current.listed_on:
+    # At least one listed day: a listing and its re-listing never start on the same day.
+    if on <= current.listed_on:
         raise DelistingBeforeListingError(
-            f"{enterprise.uscc} is listed from {current.listed_on}; cannot delist on {on}"
+            f"{enterprise.uscc} is listed from {current.listed_on}; delist after that day"
         )
     return replace(current, delisted_on=on, delist_reason=reason, delist_note=note)
 

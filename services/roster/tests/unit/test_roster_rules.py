@@ -246,6 +246,8 @@ def test_delisting_before_listing_is_refused() -> None:
     first = admit(None, nomination("2020-09-05"))
     with pytest.raises(DelistingBeforeListingError):
         delist(first.enterprise, date(2020, 9, 4), "withdrawn", None)
+    with pytest.raises(DelistingBeforeListingError):
+        delist(first.enterprise, date(2020, 9, 5), "withdrawn", None)
 
 
 def test_bank_nomination_assigns_once() -> None:
