@@ -26,15 +26,18 @@ class LedgerSubmitted(EventData):
 
 
 class LedgerOverdue(EventData):
-    """The due time passed without a submission (once per unit and month)."""
+    """The due time passed without a submission (exactly once per unit and month, also
+    across restarts; a later submission is `LedgerSubmitted` with `late` true)."""
 
     unit_id: UnitId
     period: Period
-    due_at: datetime
+    due_at: datetime = Field(description="The first instant the ledger was late.")
 
 
 class SpecialReportMissing(EventData):
-    """A month ended without the unit's required special information report (专题信息)."""
+    """A month closed (at the ledger's due time) without the unit's required special
+    information report (专题信息); once per unit and month."""
 
     unit_id: UnitId
     period: Period
+    due_at: datetime | None = Field(default=None, description="When the month closed.")
