@@ -1,8 +1,13 @@
-"""Events of the matchmaking service, on `matchmaking.events`, key = USCC (fair id for fairs)."""
+"""Events of the matchmaking service, on `matchmaking.events`.
+
+Key = the enterprise's USCC; the fair id for `FairScheduled` and for an institution's
+`AttendanceRegistered`.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field
@@ -54,7 +59,10 @@ class EnterpriseMatched(EventData):
     matched_on: date
     channel: Channel
     fair_id: str | None = None
-    product_id: str | None = None
+    product_id: str | None = Field(default=None, description="The first-loan product proposed.")
+    listed: bool | None = Field(
+        default=None, description="On the cultivation list on `matched_on`, as far as known."
+    )
 
 
 class CultivationPlanRecorded(EventData):
@@ -63,11 +71,28 @@ class CultivationPlanRecorded(EventData):
     plan_id: str
     version: int = Field(ge=1)
     uscc: Uscc
-    institution_id: InstitutionId
-    problems: list[Problem]
-    measures: list[str]
+    institution_id: InstitutionId = Field(description="The responsible institution.")
+    problems: list[Problem] = Field(description="Diagnosed problems (缺信息、缺抵押, ...).")
+    measures: list[str] = Field(description="Measures agreed (培植措施).")
     responsible_person: str
-    follow_up_on: date | None = None
+    follow_up_dates: list[date] = Field(default_factory=list, description="Planned follow-ups.")
+
+
+class EnterpriseVisited(EventData):
+    """An institution visited an enterprise (入户走访)."""
+
+    visit_id: str
+    uscc: Uscc
+    institution_id: InstitutionId
+    visited_on: date
+    visitor: str
+    notes: str
+
+
+class Outcome(StrEnum):
+    CREDIT_GRANTED = "credit_granted"  # 授信
+    CREDIT_DECLINED = "credit_declined"  # 未授信
+    LOAN_ISSUED = "loan_issued"  # 发放贷款
 
 
 class MatchOutcomeRecorded(EventData):
@@ -76,9 +101,14 @@ class MatchOutcomeRecorded(EventData):
     match_id: str
     uscc: Uscc
     institution_id: InstitutionId
-    outcome: str = Field(examples=["credit_granted", "credit_declined", "loan_issued"])
-    on: date
+    outcome: Outcome
+    on: date = Field(description="The bank's date: granted_on, declined_on or issued_on.")
+    started_on: date = Field(description="`applied_on` if the bank sent it, else `matched_on`.")
     working_days: int | None = Field(
-        default=None, description="From application (or the match) to this outcome."
+        default=None,
+        description="Working days (statutory calendar) from `started_on` to `on`; "
+        "None when the calendar of a year is not published.",
     )
+    goal_working_days: int = Field(ge=1, description="The credit process goal (10).")
     within_goal: bool | None = None
+    amount_wan: Decimal | None = Field(default=None, description="Credit or loan amount, 万元.")

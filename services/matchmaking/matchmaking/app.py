@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from matchmaking import api, storage
+from matchmaking import api, asyncapi, handlers, storage
 from matchmaking.settings import MatchmakingSettings
+from shared.consumer import accept_events
 from shared.service import Runtime, create_app
+from shared.topics import ROSTER_EVENTS
 
 
 def build(settings: MatchmakingSettings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or MatchmakingSettings(), storage.metadata)
+    runtime.subscribe(
+        "roster",
+        accept_events(handlers.ROSTER_EVENTS_HANDLED),
+        handlers.apply_roster_events,
+        topics=[ROSTER_EVENTS],
+    )
+    runtime.subscribe_bank_events(handlers.bank_events_applier(runtime.reference))
     return create_app(
         runtime,
-        [api.router],
+        [api.router, asyncapi.router],
         title="Firstloan matchmaking",
-        description="Fairs, attendance, bank-enterprise pairings, cultivation plans.",
+        description="Fairs, attendance, bank-enterprise pairings (银企对接), cultivation plans "
+        "(一企一策), first-loan products, outcomes in working days. Bank integrators: "
+        "`/asyncapi` documents the bank topics.",
     )
