@@ -11,8 +11,10 @@ import asyncio
 import base64
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -24,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    delete,
     func,
     insert,
     select,
@@ -36,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.envelope import Envelope, to_structured
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -111,6 +115,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 0.5,
         stall_seconds: float = 30.0,
+        retention: timedelta = timedelta(days=7),
         after_publish: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self.engine = engine
@@ -120,6 +125,8 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.stall_seconds = stall_seconds
         self.after_publish = after_publish
+        self.retention = retention
+        self._next_purge = 0.0
         self.wakeup = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
 
@@ -140,6 +147,7 @@ class OutboxRelay:
                     published = 0
                     await asyncio.sleep(self.poll_seconds)
                 if published < self.batch_size:
+                    await self._purge_when_due()
                     await self._wait()
         finally:
             await self._drop_producer()
@@ -168,6 +176,26 @@ class OutboxRelay:
                 .values(published_at=func.now())
             )
         return len(rows)
+
+    async def purge(self) -> int:
+        """Delete rows published longer ago than the retention: the topics are the record."""
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                delete(self.table).where(self.table.c.published_at < func.now() - self.retention)
+            )
+        return int(result.rowcount or 0)
+
+    async def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        try:
+            purged = await self.purge()
+        except Exception:
+            log.warning("purging the outbox failed; trying again later", exc_info=True)
+        else:
+            if purged:
+                log.info("purged %d published outbox rows", purged)
 
     async def pending(self) -> int:
         async with self.engine.connect() as connection:
