@@ -7,15 +7,27 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from assessment.settings import AssessmentSettings
+from console import platform
+from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.exports import ExportError, download_xlsx
 from shared.consumer import Incoming
 from shared.reference import ReferenceDataError, load_reference
 from shared.settings import ServiceSettings
 
 app = typer.Typer(help="Firstloan: first-loan cultivation campaign platform.", no_args_is_help=True)
 bank = typer.Typer(help="Tools for bank integrators.", no_args_is_help=True)
+assessment_app = typer.Typer(help="Assessment operations.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Work ledgers (工作台帐).", no_args_is_help=True)
+whitelist_app = typer.Typer(help="The published whitelist.", no_args_is_help=True)
 app.add_typer(bank, name="bank")
+app.add_typer(assessment_app, name="assessment")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(whitelist_app, name="whitelist")
 
 DEFAULT_BOOTSTRAP = ServiceSettings(service="cli").kafka_bootstrap
 
@@ -57,6 +69,98 @@ def bank_publish(
         return
     asyncio.run(publish(settings, topic, records))
     typer.echo(f"published {len(records)} events to {topic} ({mode.value} mode)")
+
+
+@app.command()
+def up() -> None:
+    """Install what is missing and start Kafka, PostgreSQL and the four services."""
+    raise typer.Exit(platform.stack("up"))
+
+
+@app.command()
+def down() -> None:
+    """Stop what `up` started."""
+    raise typer.Exit(platform.stack("down"))
+
+
+@app.command()
+def status(
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = DEFAULT_BOOTSTRAP,
+    every_group: Annotated[
+        bool, typer.Option(help="Also the groups of other namespaces (test runs).")
+    ] = False,
+) -> None:
+    """Each service's health, Kafka, PostgreSQL, and the lag of every consumer group.
+    Exits 1 when anything is down."""
+    console = Console()
+    table = Table("part", "state", "detail")
+    healthy = True
+    for service in platform.service_health():
+        healthy &= service.healthy
+        table.add_row(f"{service.name} :{service.port}", _state(service.healthy), service.detail)
+    for name in ("kafka", "postgres"):
+        running = platform.process_running(name)
+        healthy &= running
+        table.add_row(name, _state(running), "started by `firstloan up`" if running else "")
+    console.print(table)
+    if platform.process_running("kafka"):
+        lag = Table("consumer group", "partitions", "lag (records)")
+        for group in asyncio.run(platform.consumer_lag(bootstrap, every_group)):
+            lag.add_row(group.group, str(group.partitions), str(group.lag))
+        console.print(lag)
+    raise typer.Exit(0 if healthy else 1)
+
+
+def _state(ok: bool) -> str:
+    return "[green]up[/green]" if ok else "[red]down[/red]"
+
+
+@assessment_app.command("rebuild")
+def assessment_rebuild() -> None:
+    """Replay every input topic from its start into a scratch database and compare the
+    recount with the live figures. Exits 1 when they differ."""
+    console = Console()
+    result = run_rebuild(AssessmentSettings(), console)
+    console.print(
+        f"replayed {result.records} records; rebuilt: {result.rebuilt.cultivated} "
+        f"cultivated, {result.rebuilt.first_loans} first loans; live: "
+        f"{result.live.cultivated} cultivated, {result.live.first_loans} first loans"
+    )
+    if not result.equal:
+        _fail("the rebuilt figures differ from the live ones", code=1)
+    console.print("[green]rebuilt figures equal the live ones[/green]")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    unit: Annotated[str, typer.Argument(help="County code or institution id.")],
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    output: Annotated[Path | None, typer.Option(help="File to write.")] = None,
+    url: Annotated[str, typer.Option(help="Ledger service.")] = "http://127.0.0.1:8103",
+) -> None:
+    """Save UNIT's work ledger (工作台帐) of MONTH as xlsx."""
+    target = output or Path(f"ledger-{unit}-{month}.xlsx")
+    _export(f"{url}/ledgers/{unit}/{month}", {}, target)
+
+
+@whitelist_app.command("export")
+def whitelist_export(
+    county: Annotated[str | None, typer.Option(help="Only this county.")] = None,
+    institution: Annotated[str | None, typer.Option(help="Only this institution.")] = None,
+    output: Annotated[Path, typer.Option(help="File to write.")] = Path("whitelist.xlsx"),
+    url: Annotated[str, typer.Option(help="Roster service.")] = "http://127.0.0.1:8101",
+) -> None:
+    """Save the current whitelist (白名单) as xlsx."""
+    params = {k: v for k, v in (("county_code", county), ("institution_id", institution)) if v}
+    _export(f"{url}/whitelist", params, output)
+
+
+def _export(url: str, params: dict[str, str], target: Path) -> None:
+    try:
+        size = download_xlsx(url, params, target)
+    except ExportError as error:
+        _fail(str(error), code=1)
+    typer.echo(f"wrote {target} ({size} bytes)")
 
 
 def _fail(message: str, code: int) -> NoReturn:

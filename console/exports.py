@@ -1,0 +1,25 @@
+"""Downloads from the running services: a ledger, the whitelist, as spreadsheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def download_xlsx(url: str, params: dict[str, str], target: Path) -> int:
+    """GET `url` as xlsx into `target`; return the bytes written."""
+    try:
+        response = httpx.get(url, params=params, headers={"accept": XLSX}, timeout=60)
+    except httpx.HTTPError as error:
+        raise ExportError(f"{url}: {error}") from error
+    if response.status_code != 200:
+        raise ExportError(f"{url}: HTTP {response.status_code}: {response.text[:300]}")
+    target.write_bytes(response.content)
+    return len(response.content)

@@ -1,0 +1,70 @@
+"""The `firstloan` command line: help everywhere, exit codes scripts can trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from console import platform
+from console.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["bank"],
+        ["assessment"],
+        ["ledger"],
+        ["whitelist"],
+        ["status", "--help"],
+        ["assessment", "rebuild", "--help"],
+        ["ledger", "export", "--help"],
+    ],
+)
+def test_help_everywhere(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"] if command[-1:] != ["--help"] else command)
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_an_export_from_a_service_that_does_not_answer_fails_clearly(tmp_path: Path) -> None:
+    target = tmp_path / "ledger.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "ledger",
+            "export",
+            "140902",
+            "2020-10",
+            "--output",
+            str(target),
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "127.0.0.1:9" in result.output
+    assert not target.exists()
+
+
+@pytest.mark.integration
+def test_status_exit_code_says_whether_everything_is_up() -> None:
+    result = runner.invoke(app, ["status"])
+    everything_up = all(s.healthy for s in platform.service_health()) and all(
+        platform.process_running(name) for name in ("kafka", "postgres")
+    )
+    assert result.exit_code == (0 if everything_up else 1)
+    for name in (*platform.SERVICES, "kafka", "postgres", "consumer group"):
+        assert name in result.output
+
+
+@pytest.mark.integration
+def test_rebuild_compares_with_the_live_figures(namespace: str) -> None:
+    result = runner.invoke(app, ["assessment", "rebuild"], env={"FIRSTLOAN_NAMESPACE": namespace})
+    assert result.exit_code == 0, result.output
+    assert "rebuilt figures equal the live ones" in result.output
