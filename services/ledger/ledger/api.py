@@ -209,7 +209,7 @@ async def upload_ledger(
     errors = [asdict(e) for r in checked if isinstance(r, list) for e in r]
     async with runtime.engine.connect() as connection:
         built = await views.built_rows(connection, runtime.reference(), unit, month)
-    found = upload.discrepancies(good, built) if not errors else []
+    found = upload.discrepancies(good, built)  # rows with errors count as not uploaded
     return {
         "unit_id": unit.id,
         "period": str(month),

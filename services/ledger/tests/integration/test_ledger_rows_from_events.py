@@ -130,3 +130,31 @@ async def test_rows_from_scripted_events(namespace: str, kafka_producer: AIOKafk
         bad_period = await http.get(f"/ledgers/{COUNTY}/2020-13")
         assert bad_period.status_code == 422
         assert bad_period.json()["detail"][0]["field"] == "period"
+
+
+async def test_publicity_summed_in_the_county_summary(namespace: str) -> None:
+    async with running_ledger(namespace, MovableClock(shanghai(2020, 11, 5))) as (_, http):
+        for kind, people in (("briefing", 40), ("training", 25), ("briefing", 10)):
+            activity = {
+                "county_code": COUNTY,
+                "held_on": "2020-10-16",
+                "kind": kind,
+                "title": "首贷专题宣讲会",
+                "participants": people,
+                "enterprises": 3,
+                "institution_ids": ["icbc"],
+            }
+            created = await http.post("/publicity", json=activity)
+            assert created.status_code == 201, created.text
+        bad = await http.post(
+            "/publicity",
+            json={"county_code": "icbc", "held_on": "2020-10-16", "kind": "party", "title": "x"},
+        )
+        assert {p["field"] for p in bad.json()["detail"]} == {"county_code", "kind", "participants"}
+        summary = (await http.get(f"/ledgers/{COUNTY}/2020-10")).json()["summary"]["publicity"]
+        assert summary == {
+            "activities": 3,
+            "participants": 75,
+            "enterprises": 9,
+            "by_kind": {"briefing": 2, "training": 1},
+        }
