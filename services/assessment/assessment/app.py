@@ -7,7 +7,7 @@ import logging
 
 from fastapi import FastAPI
 
-from assessment import api, storage
+from assessment import api, dashboard, storage
 from assessment.clock import clock
 from assessment.evaluation import keep_up_to_date
 from assessment.handlers import (
@@ -68,4 +68,5 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
         description="Live attainment per county and institution, checkpoints, escalations.",
     )
     app.state.now = now
+    dashboard.mount(app, runtime)
     return app

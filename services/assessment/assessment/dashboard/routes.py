@@ -1,0 +1,309 @@
+"""The dashboard's HTTP routes: the pages, the live feed and the few reads the pages need
+beyond the service's API (campaign clock, trend series, one unit's detail, checkpoints)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from assessment.api import ranking_of
+from assessment.dashboard import queries
+from assessment.dashboard.feed import Broadcaster, event_stream
+from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
+from assessment.dashboard.series import first_loan_series, series_days
+from assessment.documents import XLSX, ranking_xlsx
+from assessment.settings import AssessmentSettings
+from assessment.storage.facts import load_facts
+from shared.service import Runtime
+
+STATIC = Path(__file__).parent / "static"
+
+router = APIRouter()
+
+Level = Literal["county", "institution"]
+
+
+def runtime(request: Request) -> Runtime:
+    found: Runtime = request.app.state.runtime
+    return found
+
+
+def today(request: Request) -> date:
+    return request.app.state.now().date()  # type: ignore[no-any-return]
+
+
+def settings(request: Request) -> AssessmentSettings:
+    found = request.app.state.runtime.settings
+    assert isinstance(found, AssessmentSettings)
+    return found
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+TodayDep = Annotated[date, Depends(today)]
+SettingsDep = Annotated[AssessmentSettings, Depends(settings)]
+
+
+@router.get("/", include_in_schema=False)
+async def index_page() -> FileResponse:
+    return FileResponse(STATIC / "index.html")
+
+
+@router.get("/units/{unit_id}", include_in_schema=False)
+async def unit_page(unit_id: str, rt: RuntimeDep) -> FileResponse:
+    unit_name(rt, unit_id)
+    return FileResponse(STATIC / "unit.html")
+
+
+@router.get("/events/stream", tags=["dashboard"], summary="Escalations and attainment, live (SSE)")
+async def stream(request: Request, config: SettingsDep) -> StreamingResponse:
+    broadcaster: Broadcaster = request.app.state.feed
+    return StreamingResponse(
+        event_stream(broadcaster, config.dashboard_heartbeat_seconds, request.is_disconnected),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
+
+
+class CategoryOut(BaseModel):
+    id: str
+    name: str
+
+
+class CampaignOut(BaseModel):
+    name: str
+    authority: str
+    today: date
+    start: date
+    end: date
+    days: int
+    day_number: int
+    days_left: int
+    first_loan_rate_floor: float
+    first_loan_rate_goal: float
+    categories: list[CategoryOut]
+
+
+@router.get("/dashboard/campaign", tags=["dashboard"], summary="The campaign and its clock")
+async def get_campaign(rt: RuntimeDep, day: TodayDep) -> CampaignOut:
+    campaign = rt.reference().campaign
+    return CampaignOut(
+        name=campaign.name,
+        authority=campaign.authority,
+        today=day,
+        start=campaign.start,
+        end=campaign.end,
+        days=campaign.days,
+        day_number=campaign.day_number(day),
+        days_left=max(0, (campaign.end - day).days),
+        first_loan_rate_floor=campaign.first_loan_rate_floor,
+        first_loan_rate_goal=campaign.first_loan_rate_goal,
+        categories=[
+            CategoryOut(id=c.id, name=c.name) for c in rt.reference().institution_categories
+        ],
+    )
+
+
+class PointOut(BaseModel):
+    on: date
+    expected_first_loans: float
+    first_loans: int | None
+    cultivated: int | None
+
+
+class SeriesOut(BaseModel):
+    as_of: date
+    target_first_loans: int
+    points: list[PointOut]
+
+
+@router.get(
+    "/dashboard/series",
+    tags=["dashboard"],
+    summary="City-wide first-loan households week by week, with the expected line",
+)
+async def get_series(rt: RuntimeDep, day: TodayDep) -> SeriesOut:
+    reference = rt.reference()
+    async with rt.engine.connect() as connection:
+        facts = await load_facts(connection)
+    # Pure counting over every enterprise for each week: off the event loop.
+    points = await asyncio.to_thread(
+        first_loan_series, facts, reference, series_days(reference, day), day
+    )
+    return SeriesOut(
+        as_of=day,
+        target_first_loans=sum(c.targets.first_loans for c in reference.counties),
+        points=[PointOut(**vars(p)) for p in points],
+    )
+
+
+class LoanOut(BaseModel):
+    institution_id: str
+    loan_id: str
+    issued_on: date
+    amount_wan: str
+    first_loan_attested: bool
+
+
+class EnterpriseOut(BaseModel):
+    uscc: str
+    listed_in: str | None
+    institutions: list[str]
+    first_loan: LoanOut | None
+    first_loan_county: str | None
+    anomalies: int
+
+
+class AnomalyOut(BaseModel):
+    uscc: str
+    claim: LoanOut
+    evidence: list[LoanOut]
+
+
+class EscalationOut(BaseModel):
+    escalation_id: str
+    reason: str
+    severity: str
+    status: str
+    raised_at: datetime
+    resolved_at: datetime | None
+    as_of: date
+    figures: dict[str, Any]
+    history: list[dict[str, Any]]
+
+
+class UnitDetailOut(BaseModel):
+    unit_id: str
+    name: str
+    level: Level
+    category: str | None
+    enterprises: list[EnterpriseOut]
+    anomalies: list[AnomalyOut]
+    escalations: list[EscalationOut]
+
+
+def unit_name(rt: Runtime, unit_id: str) -> tuple[str, Level, str | None]:
+    reference = rt.reference()
+    for county in reference.counties:
+        if county.code == unit_id:
+            return county.name, "county", None
+    for institution in reference.institutions:
+        if institution.id == unit_id:
+            return institution.name, "institution", institution.category
+    raise HTTPException(
+        404, detail=[{"field": "unit_id", "message": f"no county or institution {unit_id!r}"}]
+    )
+
+
+def loan_out(data: dict[str, Any]) -> LoanOut:
+    return LoanOut(
+        institution_id=data["institution_id"],
+        loan_id=data["loan_id"],
+        issued_on=data["issued_on"],
+        amount_wan=str(data["amount_wan"]),
+        first_loan_attested=data["first_loan_attested"],
+    )
+
+
+def enterprise_out(row: Any) -> EnterpriseOut:
+    first = row.first_loan
+    return EnterpriseOut(
+        uscc=row.uscc,
+        listed_in=row.county_code,
+        institutions=list(row.institutions),
+        first_loan=None if first is None else loan_out(first),
+        first_loan_county=None if first is None else first["county_code"],
+        anomalies=len(row.anomalies),
+    )
+
+
+def anomalies_of(rows: list[Any], institution_id: str | None) -> list[AnomalyOut]:
+    """Every anomaly of the rows; for an institution, only the claims it made."""
+    return [
+        AnomalyOut(
+            uscc=row.uscc,
+            claim=loan_out(a["claim"]),
+            evidence=[loan_out(e) for e in a["evidence"]],
+        )
+        for row in rows
+        for a in row.anomalies
+        if institution_id is None or a["claim"]["institution_id"] == institution_id
+    ]
+
+
+@router.get(
+    "/dashboard/units/{unit_id}",
+    tags=["dashboard"],
+    summary="One county's or institution's enterprises, anomalies and escalations",
+)
+async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
+    name, level, category = unit_name(rt, unit_id)
+    async with rt.engine.connect() as connection:
+        if level == "county":
+            rows = await queries.county_outcomes(connection, unit_id)
+        else:
+            rows = await queries.institution_outcomes(connection, unit_id)
+        escalated = await queries.unit_escalations(connection, unit_id)
+    return UnitDetailOut(
+        unit_id=unit_id,
+        name=name,
+        level=level,
+        category=category,
+        enterprises=[enterprise_out(r) for r in rows],
+        anomalies=anomalies_of(rows, unit_id if level == "institution" else None),
+        escalations=[EscalationOut.model_validate(dict(e._mapping)) for e in escalated],
+    )
+
+
+class CheckpointOut(BaseModel):
+    as_of: date
+    run_at: datetime
+    under_target: int
+    ranking: str
+    ranking_xlsx: str
+    circular_docx: str
+
+
+@router.get("/checkpoints", tags=["escalations"], summary="The checkpoints run, latest first")
+async def get_checkpoints(rt: RuntimeDep) -> list[CheckpointOut]:
+    async with rt.engine.connect() as connection:
+        rows = await queries.checkpoints_run(connection)
+    return [
+        CheckpointOut(
+            as_of=r.as_of,
+            run_at=r.run_at,
+            under_target=r.under_target,
+            ranking=f"/checkpoints/{r.as_of}/ranking",
+            ranking_xlsx=f"/checkpoints/{r.as_of}/ranking.xlsx",
+            circular_docx=f"/checkpoints/{r.as_of}/circular.docx",
+        )
+        for r in rows
+    ]
+
+
+@router.get(
+    "/checkpoints/{as_of}/ranking.xlsx",
+    tags=["escalations"],
+    summary="The checkpoint's ranking as xlsx, for a plain download link",
+)
+async def get_ranking_xlsx(as_of: date, rt: RuntimeDep) -> Response:
+    disposition = f'attachment; filename="ranking-{as_of}.xlsx"'
+    return Response(
+        ranking_xlsx(await ranking_of(rt, as_of)),
+        media_type=XLSX,
+        headers={"content-disposition": disposition},
+    )
+
+
+@router.get(
+    "/dashboard/ledger-status",
+    tags=["dashboard"],
+    summary="The ledger service's status grid (unit x month), or why it is missing",
+)
+async def get_ledger_status(config: SettingsDep) -> LedgerStatusOut:
+    return await fetch_ledger_status(config.ledger_url)

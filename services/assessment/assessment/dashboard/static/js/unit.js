@@ -1,0 +1,104 @@
+// One unit's page: its figures, escalations history, anomalies, ledgers and enterprises.
+
+import { getJSON } from "./api.js";
+import { REASON, el, int, label, pct, severityTag, statusTag, time } from "./format.js";
+import { figuresText } from "./feed.js";
+import { ledgerGrid } from "./ledgers.js";
+import { renderTable } from "./table.js";
+
+const $ = (id) => document.getElementById(id);
+const unitId = decodeURIComponent(location.pathname.split("/").pop());
+
+function kpi(labelZh, labelEn, value, id) {
+  return el("div", { class: "kpi" },
+    el("div", { class: "label" }, `${labelZh} `, el("span", { class: "en" }, labelEn)),
+    el("div", { class: "value", id }, value));
+}
+
+function renderFigures(unit, campaign) {
+  $("unit-kpis").replaceChildren(
+    kpi("培植户数", "Cultivated", int(unit.cultivated), "unit-cultivated"),
+    kpi("首贷户数", "First loans", int(unit.first_loans), "unit-first-loans"),
+    kpi("应达首贷", "Expected", int(unit.expected?.first_loans), "unit-expected"),
+    kpi("首贷目标", "Target", int(unit.targets?.first_loans), "unit-target"),
+    kpi("达成率", "Attainment", pct(unit.attainment_ratio), "unit-ratio"),
+    el("div", { class: "kpi" }, el("div", { class: "label" }, "状态 ", el("span", { class: "en" }, "Status")), el("div", { class: "value" }, statusTag(unit.status))),
+  );
+  if (campaign) $("campaign-day").textContent = `${campaign.today} · 第 ${campaign.day_number} 天`;
+}
+
+function renderEscalations(escalations) {
+  const table = $("escalation-table");
+  if (!escalations.length) {
+    table.replaceChildren(el("tbody", {}, el("tr", {}, el("td", { class: "text" }, "无督办记录 No escalations"))));
+    return;
+  }
+  table.replaceChildren(
+    el("thead", {}, el("tr", {}, ["级别 Level", "事由 Reason", "状态 Status", "考核日 As of", "提出 Raised", "解除 Resolved", "数据 Figures", "过程 History"].map((h) => el("th", { class: "text" }, h)))),
+    el("tbody", {}, escalations.map((e) => el("tr", {},
+      el("td", { class: "text" }, severityTag(e.severity)),
+      el("td", { class: "text" }, label(REASON, e.reason)),
+      el("td", { class: "text" }, e.status === "open" ? "未结 Open" : "已解除 Resolved"),
+      el("td", { class: "text" }, e.as_of),
+      el("td", { class: "text" }, time(e.raised_at)),
+      el("td", { class: "text" }, time(e.resolved_at)),
+      el("td", { class: "text" }, figuresText(e.figures)),
+      el("td", { class: "text" }, e.history.map((step) => `${step.as_of} ${step.severity}`).join(" → "))))));
+}
+
+function renderAnomalies(anomalies) {
+  const table = $("anomaly-table");
+  if (!anomalies.length) {
+    table.replaceChildren(el("tbody", {}, el("tr", {}, el("td", { class: "text" }, "无异常 No anomalies"))));
+    return;
+  }
+  const loan = (l) => `${l.institution_id} ${l.loan_id} · ${l.issued_on} · ${l.amount_wan} 万元`;
+  table.replaceChildren(
+    el("thead", {}, el("tr", {}, ["企业 USCC", "首贷申报 Claim", "在先贷款 Earlier loans (evidence)"].map((h) => el("th", { class: "text" }, h)))),
+    el("tbody", {}, anomalies.map((a) => el("tr", {},
+      el("td", { class: "text" }, a.uscc),
+      el("td", { class: "text" }, loan(a.claim)),
+      el("td", { class: "text" }, a.evidence.map(loan).join("；"))))));
+}
+
+function renderEnterprises(enterprises, filter = "") {
+  const rows = enterprises.filter((e) => e.uscc.includes(filter.trim().toUpperCase()));
+  renderTable($("enterprise-table"), {
+    rowKey: (e) => e.uscc,
+    rows,
+    columns: [
+      { label: ["统一社会信用代码", "USCC"], text: true, value: (e) => e.uscc },
+      { label: ["在册县域", "Listed in"], text: true, value: (e) => e.listed_in ?? "", render: (e) => e.listed_in ?? "未在册 not listed" },
+      { label: ["对接机构", "Institutions"], text: true, value: (e) => e.institutions.join(","), render: (e) => e.institutions.join("、") || "–" },
+      { label: ["首贷机构", "First-loan bank"], text: true, value: (e) => e.first_loan?.institution_id ?? null, render: (e) => e.first_loan?.institution_id ?? "–" },
+      { label: ["发放日", "Issued on"], value: (e) => e.first_loan?.issued_on ?? null, render: (e) => e.first_loan?.issued_on ?? "–" },
+      { label: ["金额(万元)", "Amount"], numeric: true, value: (e) => (e.first_loan ? Number(e.first_loan.amount_wan) : null), render: (e) => e.first_loan?.amount_wan ?? "–" },
+      { label: ["异常", "Anomalies"], numeric: true, value: (e) => e.anomalies, render: (e) => (e.anomalies ? el("span", { class: "count-badge" }, e.anomalies) : el("span", { class: "zero" }, "0")) },
+    ],
+  });
+}
+
+async function main() {
+  const [detail, campaign] = await Promise.all([
+    getJSON(`/dashboard/units/${encodeURIComponent(unitId)}`),
+    getJSON("/dashboard/campaign").catch(() => null),
+  ]);
+  document.title = `${detail.name} · 单位详情 Unit detail`;
+  $("unit-name").textContent = detail.name;
+  const category = campaign?.categories.find((c) => c.id === detail.category);
+  $("unit-sub").textContent = `${detail.unit_id} · ${detail.level === "county" ? "县（市、区） County" : "金融机构 Institution"}${category ? ` · ${category.name}` : ""} · 企业 ${detail.enterprises.length} 户`;
+  const attainment = await getJSON(`/attainment?level=${detail.level}`);
+  const unit = attainment.units.find((u) => u.unit_id === detail.unit_id);
+  if (unit) renderFigures(unit, campaign);
+  renderEscalations(detail.escalations);
+  renderAnomalies(detail.anomalies);
+  renderEnterprises(detail.enterprises);
+  $("enterprise-filter").addEventListener("input", (event) => renderEnterprises(detail.enterprises, event.target.value));
+  const ledgers = await getJSON("/dashboard/ledger-status").catch((error) => ({ available: false, message: error.message }));
+  $("unit-ledgers").replaceChildren(ledgerGrid(ledgers, (cell) => cell.unit_id === detail.unit_id));
+  document.body.dataset.ready = "true";
+}
+
+main().catch((error) => {
+  document.querySelector("main").prepend(el("div", { class: "message error wide" }, `加载失败 Failed to load: ${error.message}`));
+});

@@ -1,0 +1,281 @@
+"""The dashboard served for real (uvicorn on a loopback port): the live feed over
+server-sent events, and the page in a headless Chromium, numbers and live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from assessment.app import build
+from assessment.dashboard.feed import Broadcaster
+from assessment.settings import AssessmentSettings
+from shared.contracts.assessment import EscalationReason, EscalationResolved
+from shared.contracts.bank import LoanIssued
+from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
+from shared.contracts.types import Guarantee
+from shared.service import Runtime
+from shared.testing import eventually, publish_event
+from shared.topics import ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
+from shared.validators import uscc_check_character
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[4] / ".state" / "screenshots"
+TODAY = date(2020, 11, 15)
+
+
+def uscc(county: str, n: int) -> str:
+    body = f"91{county}LW{n:07d}"
+    return body + uscc_check_character(body)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    """Run `app` (with its lifespan) under uvicorn in this event loop; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            pytest.fail("the server stopped while starting")
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        feed = getattr(app.state, "feed", None)
+        if isinstance(feed, Broadcaster):
+            feed.close()
+        server.should_exit = True
+        await task
+
+
+def ledger_stub() -> FastAPI:
+    """Stands in for the ledger service's status grid."""
+    stub = FastAPI()
+
+    @stub.get("/ledgers/status")
+    async def status() -> dict[str, Any]:
+        periods = ["2020-09", "2020-10", "2020-11", "2020-12"]
+        units = [("140902", "忻府区", "county"), ("140981", "原平市", "county")]
+        units += [
+            ("icbc", "工商银行忻州分行", "institution"),
+            ("xzrcu", "忻州市农村信用联社", "institution"),
+        ]
+        states = {"2020-09": "on_time", "2020-10": "late", "2020-11": "not_due"}
+        cells = [
+            {
+                "unit_id": unit_id,
+                "unit_name": name,
+                "level": level,
+                "period": period,
+                "due_at": f"{period}-10T23:59:59+08:00",
+                "ledger": "overdue"
+                if (unit_id, period) == ("xzrcu", "2020-10")
+                else states.get(period, "not_due"),
+                "submitted_at": None,
+                "special_report": "missing"
+                if unit_id == "140981" and period == "2020-10"
+                else "filed",
+            }
+            for unit_id, name, level in units
+            for period in periods
+        ]
+        return {"as_of": "2020-11-15T12:00:00+08:00", "periods": periods, "cells": cells}
+
+    return stub
+
+
+@dataclass
+class Served:
+    app: FastAPI
+    runtime: Runtime
+    url: str
+
+
+@pytest.fixture
+async def served(namespace: str, kafka_producer: AIOKafkaProducer) -> AsyncIterator[Served]:
+    ledger = ledger_stub()
+    async with serving(ledger) as ledger_url:
+        settings = AssessmentSettings(
+            namespace=namespace,
+            consumer_batch_timeout_ms=50,
+            outbox_poll_seconds=0.1,
+            clock_date=TODAY,
+            run_checkpoints=False,
+            tick_seconds=0.5,
+            ledger_url=ledger_url,
+            dashboard_heartbeat_seconds=1.0,
+        )
+        app = build(settings)
+        async with serving(app) as url:
+            served = Served(app, app.state.runtime, url)
+            await feed_is_live(served, kafka_producer)
+            yield served
+
+
+class EventReader:
+    """A client of /events/stream: collects the named events it receives."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self.comments = 0
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    async def __aenter__(self) -> EventReader:
+        self._task = asyncio.create_task(self._read())
+        async with asyncio.timeout(10):
+            await self._connected.wait()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _read(self) -> None:
+        async with (
+            httpx.AsyncClient(base_url=self.url, timeout=None) as client,
+            client.stream("GET", "/events/stream") as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            name, data = "message", ""
+            async for line in response.aiter_lines():
+                if line.startswith(":"):
+                    self.comments += 1
+                    self._connected.set()
+                elif line.startswith("event:"):
+                    name = line.removeprefix("event:").strip()
+                elif line.startswith("data:"):
+                    data += line.removeprefix("data:").strip()
+                elif line == "" and data:
+                    await self.events.put((name, json.loads(data)))
+                    name, data = "message", ""
+
+    async def next_matching(self, wanted: Any, within: float = 30.0) -> dict[str, Any]:
+        async with asyncio.timeout(within):
+            while True:
+                name, data = await self.events.get()
+                if wanted(name, data):
+                    return data
+
+
+async def feed_is_live(served: Served, producer: AIOKafkaProducer) -> None:
+    """The feed reads from the end of the topics: wait until it has found that end, by
+    publishing a probe until one arrives."""
+    topic = served.runtime.settings.topic(ASSESSMENT_ESCALATIONS)
+    async with EventReader(served.url) as reader:
+        for attempt in range(40):
+            probe = EscalationResolved(
+                escalation_id=f"probe-{attempt}",
+                unit_id="feed-probe",
+                reason=EscalationReason.UNDER_TARGET,
+                resolved_at="2020-11-15T12:00:00+08:00",
+                as_of=TODAY,
+                why="probe",
+            )
+            await publish_event(producer, topic, probe, source="urn:firstloan:test", key="probe")
+            with contextlib.suppress(TimeoutError):
+                await reader.next_matching(lambda _, d: d.get("unit_id") == "feed-probe", 0.5)
+                return
+    pytest.fail("the dashboard's feed never received a probe")
+
+
+async def list_and_assign(
+    producer: AIOKafkaProducer, runtime: Runtime, who: str, county: str, bank: str
+) -> None:
+    topic = runtime.settings.topic(ROSTER_EVENTS)
+    listed = EnterpriseListed(
+        uscc=who, name="看板企业", county_code=county, listed_on=date(2020, 9, 4)
+    )
+    assigned = EnterpriseAssigned(
+        uscc=who, institution_id=bank, county_code=county, assigned_on=date(2020, 9, 4), way="match"
+    )
+    for event in (listed, assigned):
+        await publish_event(producer, topic, event, source="urn:firstloan:roster", key=who)
+
+
+async def lend(
+    producer: AIOKafkaProducer,
+    runtime: Runtime,
+    bank: str,
+    loan_id: str,
+    who: str,
+    on: date,
+    attested: bool = True,
+) -> None:
+    await publish_event(
+        producer,
+        runtime.settings.topic(f"bank.{bank}.events"),
+        LoanIssued(
+            loan_id=loan_id,
+            institution_id=bank,
+            uscc=who,
+            enterprise_name="看板企业",
+            amount_wan=Decimal("120.00"),
+            issued_on=on,
+            first_loan_attested=attested,
+            guarantee=Guarantee.CREDIT,
+        ),
+        source=f"urn:firstloan:institution:{bank}",
+        key=who,
+    )
+
+
+async def test_the_feed_delivers_an_escalation_raised_after_the_client_connected(
+    served: Served, kafka_producer: AIOKafkaProducer
+) -> None:
+    runtime = served.runtime
+    async with EventReader(served.url) as reader:
+        # Three first-loan claims of spdb that earlier loans of another bank contradict.
+        for n in range(3):
+            who = uscc("140928", n)
+            await lend(
+                kafka_producer, runtime, "jinshang", f"LV-OLD-{n}", who, date(2019, 3, 1), False
+            )
+            await lend(kafka_producer, runtime, "spdb", f"LV-CLAIM-{n}", who, date(2020, 10, 9))
+        raised = await reader.next_matching(
+            lambda name, d: (
+                name == "escalation"
+                and d["unit_id"] == "spdb"
+                and d["reason"] == "data_falsification"
+            )
+        )
+        assert raised["type"] == "EscalationRaised"
+        assert raised["severity"] == "circular"
+        assert raised["figures"] == {"anomalies": 3}
+        assert len(raised["evidence"]) == 3
+        # Heartbeats keep the connection alive while nothing happens.
+        await eventually(lambda: _true(reader.comments >= 2), within=5, what="a heartbeat")
+    feed: Broadcaster = served.app.state.feed
+    await eventually(lambda: _true(feed.subscribers == 0), within=10, what="the client to go")
+
+
+async def _true(condition: bool) -> bool:
+    return condition
