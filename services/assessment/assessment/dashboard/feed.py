@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,7 +107,7 @@ async def event_stream(
     broadcaster: Broadcaster,
     heartbeat_seconds: float,
     disconnected: Callable[[], Awaitable[bool]],
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The text/event-stream body of one client. Runs no task of its own: when the client
     goes, the server cancels this generator and the subscription ends with it."""
     with broadcaster.subscription() as queue:

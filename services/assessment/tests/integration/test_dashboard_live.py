@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -279,3 +280,120 @@ async def test_the_feed_delivers_an_escalation_raised_after_the_client_connected
 
 async def _true(condition: bool) -> bool:
     return condition
+
+
+def chromium_args(profile: Path) -> dict[str, Any]:
+    return {
+        "user_data_dir": str(profile),
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+        "viewport": {"width": 1440, "height": 900},
+        "locale": "zh-CN",
+    }
+
+
+async def seed_campaign(producer: AIOKafkaProducer, runtime: Runtime) -> None:
+    """A few enterprises per county and bank, some with first loans, so the page has
+    something to show."""
+    # Counties and banks whose exact figures no other test of the session asserts.
+    counties = ["140923", "140924", "140925", "140926", "140929", "140930"]
+    banks = ["abc", "ccb", "xzrcu", "jinshang", "datong", "boc"]
+    for c, county in enumerate(counties):
+        for n in range(4 + c):
+            who = uscc(county, 100 + n)
+            bank = banks[(c + n) % len(banks)]
+            await list_and_assign(producer, runtime, who, county, bank)
+            if n % 2 == 0:
+                await lend(
+                    producer, runtime, bank, f"LW-{county}-{n}", who, date(2020, 9, 10 + 2 * n)
+                )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"{CHROMIUM} is absent: install Debian's chromium (deploy/bootstrap.sh does)",
+)
+@pytest.mark.skipif(
+    importlib.util.find_spec("playwright") is None, reason="the playwright package is absent"
+)
+async def test_the_page_shows_the_apis_numbers_and_updates_live(
+    served: Served, kafka_producer: AIOKafkaProducer, tmp_path: Path
+) -> None:
+    from playwright.async_api import async_playwright
+
+    runtime = served.runtime
+    await seed_campaign(kafka_producer, runtime)
+    shenchi, bank = "140927", "jincheng"
+    newcomer = uscc(shenchi, 900)
+    await list_and_assign(kafka_producer, runtime, newcomer, shenchi, bank)
+    async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
+        await http.post("/assessments", json={"as_of": "2020-09-30"})
+
+        async def listed() -> bool:
+            body = (await http.get(f"/dashboard/units/{shenchi}")).json()
+            return any(e["uscc"] == newcomer for e in body["enterprises"])
+
+        await eventually(listed, what="the seeded enterprises to be counted")
+        counties = (await http.get("/attainment", params={"level": "county"})).json()
+        before = next(u for u in counties["units"] if u["unit_id"] == shenchi)
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        async with async_playwright() as playwright:
+            context = await playwright.chromium.launch_persistent_context(
+                **chromium_args(tmp_path / "profile")
+            )
+            try:
+                page = await context.new_page()
+                await page.goto(served.url + "/")
+                await page.wait_for_selector("body[data-ready=true]")
+                await page.wait_for_selector("#live-status.on")
+                citywide = counties["citywide"]
+                assert await page.inner_text("#kpi-cultivated") == f"{citywide['cultivated']:,}"
+                assert await page.inner_text("#kpi-first-loans") == f"{citywide['first_loans']:,}"
+                assert await page.inner_text("#kpi-days-left") == "46"
+                for unit in counties["units"]:
+                    row = f'#county-table tr[data-unit="{unit["unit_id"]}"]'
+                    shown = await page.inner_text(f'{row} td[data-field="first_loans"]')
+                    assert shown == f"{unit['first_loans']:,}", unit["unit_id"]
+                assert await page.locator("#ledger-grid td .mark.overdue").count() == 1
+                assert await page.locator("#checkpoints table.checkpoint").count() >= 1
+                await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+
+                # Sorting by a header reorders the rows (numbers: largest first).
+                await page.click("#county-table th:nth-child(6)")
+                first_row = await page.get_attribute("#county-table tbody tr", "data-unit")
+                most = max(counties["units"], key=lambda u: u["first_loans"])["first_loans"]
+                top = next(u for u in counties["units"] if u["unit_id"] == first_row)
+                assert top["first_loans"] == most
+
+                # A bank's first loan changes 神池县: the row follows without a reload.
+                await page.evaluate("window.notReloaded = true")
+                await lend(kafka_producer, runtime, bank, "LW-LIVE-1", newcomer, date(2020, 11, 2))
+                cell = f'#county-table tr[data-unit="{shenchi}"] td[data-field="first_loans"]'
+                await page.wait_for_function(
+                    f"document.querySelector('{cell}')?.textContent === "
+                    f"'{before['first_loans'] + 1}'",
+                    timeout=30_000,
+                )
+                assert await page.evaluate("window.notReloaded") is True
+                await page.wait_for_timeout(600)
+                await page.screenshot(path=SCREENSHOTS / "dashboard-live.png", full_page=True)
+
+                await page.goto(f"{served.url}/units/{shenchi}")
+                await page.wait_for_selector("body[data-ready=true]")
+                assert await page.inner_text("#unit-first-loans") == str(before["first_loans"] + 1)
+                assert await page.locator(f'#enterprise-table tr[data-unit="{newcomer}"]').count()
+                await page.screenshot(path=SCREENSHOTS / "unit.png", full_page=True)
+            finally:
+                await context.close()

@@ -47,7 +47,7 @@ function renderTables() {
     rows: state.institutions,
     rowKey: (u) => u.unit_id,
     groups: {
-      order: [...categories.map((c) => c.id), ...new Set(state.institutions.map((u) => u.category))],
+      order: [...new Set([...categories.map((c) => c.id), ...state.institutions.map((u) => u.category)])],
       of: (u) => u.category,
       title: (id) => { const c = categories.find((x) => x.id === id); return c ? `${c.name} · ${id}` : id; },
     },
@@ -71,8 +71,8 @@ function renderHeadline() {
   const scale = Math.max(0.5, rate * 1.1);
   const at = (r) => `${Math.min(100, (r / scale) * 100)}%`;
   const fill = el("span", { class: "fill" }); fill.style.width = at(rate); fill.style.background = colour;
-  const tick = (r, text) => { const t = el("span", { class: "tick" }, el("span", {}, text)); t.style.left = at(r); return t; };
-  $("rate-gauge").replaceChildren(fill, tick(city.first_loan_rate_floor, `底线 ${pct(city.first_loan_rate_floor, 0)}`), tick(city.first_loan_rate_goal, `目标 ${pct(city.first_loan_rate_goal, 0)}`));
+  const tick = (r, text, kind) => { const t = el("span", { class: `tick ${kind}` }, el("span", {}, text)); t.style.left = at(r); return t; };
+  $("rate-gauge").replaceChildren(fill, tick(city.first_loan_rate_floor, `底线 Floor ${pct(city.first_loan_rate_floor, 0)}`, "floor"), tick(city.first_loan_rate_goal, `目标 Goal ${pct(city.first_loan_rate_goal, 0)}`, "goal"));
   $("kpi-days-left").textContent = int(campaign.days_left);
   $("kpi-days-note").textContent = `第 ${campaign.day_number} / ${campaign.days} 天 · 截至 ${campaign.end}`;
   $("campaign-name").textContent = campaign.name;
@@ -124,7 +124,7 @@ function checkpointBlock(checkpoint, ranking) {
     el("tbody", {},
       el("tr", {},
         el("td", { class: "text" }, el("strong", {}, checkpoint.as_of), ` 考核节点 Checkpoint · 运行于 ${time(checkpoint.run_at)} · 未达进度 ${checkpoint.under_target} 个单位`),
-        el("td", {}, el("a", { href: checkpoint.ranking_xlsx, download: "" }, "排名 xlsx"), "　", el("a", { href: checkpoint.circular_docx, download: "" }, "通报草稿 docx"))),
+        el("td", { class: "downloads" }, el("a", { href: checkpoint.ranking_xlsx, download: "" }, "排名 xlsx"), "　", el("a", { href: checkpoint.circular_docx, download: "" }, "通报草稿 docx"))),
       el("tr", {}, el("td", { class: "text", colspan: 2 }, `县域前列 Top: ${top(ranking.counties)}　…　末位 Bottom: ${bottom(ranking.counties)}`)),
       el("tr", {}, el("td", { class: "text", colspan: 2 }, `机构前列 Top: ${top(ranking.institutions)}　…　末位 Bottom: ${bottom(ranking.institutions)}`))));
 }

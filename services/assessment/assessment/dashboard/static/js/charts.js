@@ -61,9 +61,13 @@ export function trendChart(container, series) {
     chart.append(svg("line", { x1: left, x2: width - right, y1: y(n), y2: y(n), class: "axis" }));
     chart.append(svg("text", { x: left - 4, y: y(n) + 3, "text-anchor": "end" }, int(n)));
   }
-  points.forEach((p, i) => {
-    if (i % 3 === 0 || i === points.length - 1) {
-      chart.append(svg("text", { x: x(p.on), y: height - 8, "text-anchor": "middle" }, p.on.slice(5)));
+  let lastLabel = -Infinity;
+  points.forEach((p) => {
+    const at = x(p.on);
+    const roomToTheEnd = x(points[points.length - 1].on) - at;
+    if ((at - lastLabel >= 48 && roomToTheEnd >= 40) || p === points[points.length - 1]) {
+      chart.append(svg("text", { x: at, y: height - 8, "text-anchor": "middle" }, p.on.slice(5)));
+      lastLabel = at;
     }
   });
   const line = (values, cls) => svg("polyline", { class: cls, points: values.map((p) => `${x(p.on).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ") });
