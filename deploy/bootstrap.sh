@@ -9,6 +9,8 @@ command -v mvn >/dev/null || missing+=(maven)
 ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
 command -v curl >/dev/null || missing+=(curl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Chinese glyphs for the dashboard screenshots the browser tests save.
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}); install them as root"
   log "installing Debian packages: ${missing[*]}"

@@ -222,12 +222,21 @@ def create_app(
     return app
 
 
+def _field_name(location: Sequence[object]) -> str:
+    """`("body", "items", 0, "uscc")` -> `items.0.uscc`: only the leading part says where
+    the input came from; a field may itself be called `body`."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "(body)"
+
+
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     """Every 4xx body names each wrong field: `{"detail": [{"field", "message"}]}`."""
     assert isinstance(error, RequestValidationError)
     problems = [
         {
-            "field": ".".join(str(p) for p in e["loc"] if p != "body") or "(body)",
+            "field": _field_name(e["loc"]),
             "message": e["msg"],
         }
         for e in error.errors()

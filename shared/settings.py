@@ -6,6 +6,7 @@ database name, so that a test run never touches the data of the running platform
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -39,6 +40,14 @@ class ServiceSettings(BaseSettings):
     # A producer that has made no progress for this long is replaced (see shared.outbox).
     outbox_stall_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
+    clock_date: date | None = Field(
+        default=None, description="A fixed 'today' for the whole service (demos, tests)."
+    )
+    clock_file: Path | None = Field(
+        default=None,
+        description="A file holding the current date (YYYY-MM-DD), re-read as it changes: "
+        "lets a demo play a campaign at accelerated time.",
+    )
 
     database_override: str | None = Field(
         default=None, description="Use this database instead of the service's own (rebuilds)."

@@ -1,21 +1,16 @@
-"""The service's idea of now: the real time in the campaign's zone, or a fixed day."""
+"""The service's idea of now, in the campaign's zone (see shared.clock)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 
 from assessment.settings import AssessmentSettings
+from shared.clock import platform_clock
 from shared.reference import ReferenceData
 
 
 def clock(
     settings: AssessmentSettings, reference: Callable[[], ReferenceData]
 ) -> Callable[[], datetime]:
-    def now() -> datetime:
-        zone = reference().campaign.zone
-        if settings.clock_date is not None:
-            return datetime.combine(settings.clock_date, time(12), zone)
-        return datetime.now(zone)
-
-    return now
+    return platform_clock(settings, reference().campaign.zone)

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from ledger import documents, handlers, spreadsheet, views
-from ledger.clock import Clock
 from ledger.domain import upload
 from ledger.domain.activities import PublicityKind, ReportCategory
 from ledger.domain.periods import InvalidPeriodError, Month
@@ -30,6 +29,7 @@ from ledger.units import (
     deadline_of,
     unit_of,
 )
+from shared.clock import Clock
 from shared.contracts.types import GUARANTEE_ZH, PROBLEM_ZH, CountyCode, Period, UnitId
 from shared.service import Runtime
 

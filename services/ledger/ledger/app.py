@@ -8,8 +8,8 @@ import logging
 from fastapi import FastAPI
 
 from ledger import api, handlers, storage
-from ledger.clock import Clock, system_clock
 from ledger.settings import LedgerSettings
+from shared.clock import Clock, platform_clock
 from shared.consumer import accept_events
 from shared.service import Runtime, create_app
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
@@ -39,9 +39,10 @@ pairing is in none. Reversed loans (冲正) are not counted and are named in 备
 """
 
 
-def build(settings: LedgerSettings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or LedgerSettings()
     runtime = Runtime.create(settings, storage.metadata)
+    clock = clock or platform_clock(settings, runtime.reference().campaign.zone)
     runtime.subscribe(
         "matchmaking",
         accept_events(handlers.MATCHMAKING_EVENTS_HANDLED),
