@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status logs reset test lint unit
+.PHONY: up down status logs reset test lint unit demo
 
 up:  ## install what is missing, start Kafka, PostgreSQL and the four services
 	@deploy/stack.sh up
+
+demo:  ## start the platform if needed and play a simulated campaign (dashboard on :8104)
+	@deploy/stack.sh up
+	@.venv/bin/firstloan demo
 
 down:  ## stop what `make up` started
 	@deploy/stack.sh down

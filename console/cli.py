@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from assessment.settings import AssessmentSettings
 from console import platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.demo.plan import plan_campaign
+from console.demo.play import Endpoints, Player
+from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
 from shared.consumer import Incoming
 from shared.reference import ReferenceDataError, load_reference
@@ -113,6 +118,45 @@ def status(
 
 def _state(ok: bool) -> str:
     return "[green]up[/green]" if ok else "[red]down[/red]"
+
+
+@app.command()
+def demo(
+    enterprises: Annotated[int, typer.Option(min=100, help="Enterprises to nominate.")] = 5000,
+    seed: Annotated[int, typer.Option(help="The same seed plays the same campaign.")] = 2020,
+    pace: Annotated[float, typer.Option(min=0, help="Seconds per simulated day.")] = 0.05,
+) -> None:
+    """Play a deterministic simulated campaign, at accelerated time, through the real APIs
+    and bank topics: nominations, fairs, pairings, credits and loans (and false claims),
+    ledgers. The dashboard at http://127.0.0.1:8104/ shows it unfold."""
+    console = Console()
+    files = prepare(platform.ROOT / ".state", date(2020, 9, 1))
+    console.print("restarting the services on the demo's clock and reference data")
+    if platform.stack("restart-services") != 0:
+        _fail("the platform did not start; see `make logs`", code=1)
+    reference = load_reference(files.reference)
+    plan = plan_campaign(reference, enterprises, seed)
+    campaign = reference.campaign
+    end = campaign.ledger_due_date(campaign.end.year, campaign.end.month) + timedelta(days=2)
+    settings = ServiceSettings(service="demo")
+    player = Player(plan, files.clock, Endpoints(), settings, pace)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("campaign days", total=(end - campaign.start).days + 1)
+
+        def advance(day: date) -> None:
+            progress.update(task, advance=1, description=f"campaign day {day}")
+
+        tally = asyncio.run(player.play(campaign.start, end, advance))
+    console.print(
+        f"nominated {tally.nominated} (listed {tally.listed}, rejected {tally.rejected}), "
+        f"{tally.fairs} fairs, {tally.matches} pairings, {tally.bank_events} bank events, "
+        f"{tally.filings} ledgers filed"
+    )
+    for refusal in tally.refused:
+        console.print(f"[yellow]{refusal}[/yellow]")
+    console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
 
 
 @assessment_app.command("rebuild")

@@ -9,6 +9,9 @@ LOG_DIR="$STATE_DIR/logs"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 mkdir -p "$RUN_DIR" "$LOG_DIR"
+# `make demo` plays a past campaign: its clock, reference data and quick ticks (written by
+# `firstloan demo`) apply to everything started from here on, until `make reset`.
+if [ -f "$STATE_DIR/demo/env" ]; then source "$STATE_DIR/demo/env"; fi
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

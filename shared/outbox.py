@@ -227,7 +227,7 @@ class OutboxRelay:
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await producer.stop()
+                await asyncio.wait_for(producer.stop(), timeout=self.stall_seconds)
             except Exception:
                 log.warning("stopping a failed producer raised", exc_info=True)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,11 +183,22 @@ class Runtime:
         finally:
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await self.broker.stop()
-            await self.engine.dispose()
+            await _bounded("background tasks", asyncio.wait(tasks), SHUTDOWN_STEP_SECONDS)
+            await _bounded("the broker", self.broker.stop(), SHUTDOWN_STEP_SECONDS)
+            await _bounded("the database pool", self.engine.dispose(), SHUTDOWN_STEP_SECONDS)
+
+
+SHUTDOWN_STEP_SECONDS = 20.0
+
+
+async def _bounded(what: str, step: Awaitable[object], seconds: float) -> None:
+    """A client library that never returns from its stop() must not keep the process (or a
+    test) from ending: each shutdown step gets a deadline, and a step past it is abandoned
+    with a warning."""
+    try:
+        await asyncio.wait_for(step, timeout=seconds)
+    except TimeoutError:
+        log.warning("stopping %s took over %.0fs; abandoned", what, seconds)
 
 
 def create_app(

@@ -1,0 +1,196 @@
+"""Playing the planned campaign day by day through the real APIs and bank topics, while the
+platform's clock (a file every service reads) follows the simulated date."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from console.demo.plan import BankEvent, Enterprise, Fair, LedgerFiling, Match, Plan, by_day
+from shared.bus import new_producer
+from shared.envelope import new_event, to_structured
+from shared.settings import ServiceSettings
+
+BATCH = 500
+PARALLEL = 16
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    roster: str = "http://127.0.0.1:8101"
+    matchmaking: str = "http://127.0.0.1:8102"
+    ledger: str = "http://127.0.0.1:8103"
+    assessment: str = "http://127.0.0.1:8104"
+
+
+@dataclass
+class Tally:
+    nominated: int = 0
+    listed: int = 0
+    rejected: int = 0
+    fairs: int = 0
+    matches: int = 0
+    bank_events: int = 0
+    filings: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def nomination_body(enterprise: Enterprise) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "uscc": enterprise.uscc,
+        "name": enterprise.name,
+        "county_code": enterprise.county_code,
+        "size_class": enterprise.size_class,
+        "source": enterprise.source,
+        "nominated_by": enterprise.nominated_by,
+        "nominated_on": enterprise.nominated_on.isoformat(),
+        "no_loan_in_5y_attested": True,
+    }
+    if enterprise.institution_id:
+        body["institution_id"] = enterprise.institution_id
+    return body
+
+
+class Player:
+    def __init__(
+        self,
+        plan: Plan,
+        clock_file: Path,
+        endpoints: Endpoints,
+        settings: ServiceSettings,
+        pace: float,
+    ) -> None:
+        self.plan = plan
+        self.clock_file = clock_file
+        self.endpoints = endpoints
+        self.settings = settings
+        self.pace = pace
+        self.tally = Tally()
+        self.fair_ids: dict[str, str] = {}
+
+    async def play(self, start: date, end: date, on_day: Callable[[date], None]) -> Tally:
+        days = by_day(self.plan)
+        producer = new_producer(self.settings, role="demo")
+        await producer.start()
+        try:
+            async with httpx.AsyncClient(timeout=120) as http:
+                for day in self.plan.days(start, end):
+                    self.clock_file.write_text(day.isoformat())
+                    actions = days.get(day, {})
+                    await self._nominate(http, actions.get("nominations", []))
+                    await self._fairs(http, actions.get("fairs", []))
+                    await self._matches(http, actions.get("matches", []))
+                    await self._bank(producer, actions.get("bank", []))
+                    await self._filings(http, actions.get("filings", []))
+                    on_day(day)
+                    await asyncio.sleep(self.pace)
+        finally:
+            await producer.stop()
+        return self.tally
+
+    async def _nominate(self, http: httpx.AsyncClient, enterprises: Sequence[Any]) -> None:
+        for start in range(0, len(enterprises), BATCH):
+            chunk = [nomination_body(e) for e in enterprises[start : start + BATCH]]
+            response = await http.post(f"{self.endpoints.roster}/nominations/batch", json=chunk)
+            self._check(response, "nominations")
+            report = response.json() if response.is_success else {}
+            self.tally.nominated += len(chunk)
+            self.tally.listed += int(report.get("listed", 0))
+            self.tally.rejected += int(report.get("rejected", 0))
+
+    async def _fairs(self, http: httpx.AsyncClient, fairs: Iterable[Any]) -> None:
+        for fair in fairs:
+            assert isinstance(fair, Fair)
+            response = await http.post(
+                f"{self.endpoints.matchmaking}/fairs",
+                json={
+                    "county_code": fair.county_code,
+                    "title": fair.title,
+                    "held_on": fair.held_on.isoformat(),
+                    "organizer": "人民银行县支行",
+                },
+            )
+            if self._check(response, "fair"):
+                self.fair_ids[fair.county_code] = response.json()["fair_id"]
+                self.tally.fairs += 1
+
+    async def _matches(self, http: httpx.AsyncClient, matches: Sequence[Any]) -> None:
+        async def one(match: Match) -> None:
+            body: dict[str, Any] = {
+                "uscc": match.uscc,
+                "institution_id": match.institution_id,
+                "matched_on": match.matched_on.isoformat(),
+                "channel": match.channel,
+            }
+            if match.channel == "fair":
+                body["fair_id"] = self.fair_ids.get(match.county_code)
+            response = await http.post(f"{self.endpoints.matchmaking}/matches", json=body)
+            if self._check(response, "match"):
+                self.tally.matches += 1
+
+        await _bounded([one(m) for m in matches])
+
+    async def _bank(self, producer: AIOKafkaProducer, events: Sequence[Any]) -> None:
+        sends = []
+        for event in events:
+            assert isinstance(event, BankEvent)
+            envelope = new_event(
+                event.data.event_name(),
+                f"urn:firstloan:institution:{event.institution_id}",
+                event.data.model_dump(mode="json"),
+                subject=event.uscc,
+                event_id=event.event_id,
+            )
+            value, headers = to_structured(envelope)
+            topic = self.settings.topic(f"bank.{event.institution_id}.events")
+            sends.append(
+                await producer.send(topic, value, key=event.uscc.encode(), headers=headers)
+            )
+        await asyncio.gather(*sends)
+        self.tally.bank_events += len(sends)
+
+    async def _filings(self, http: httpx.AsyncClient, filings: Sequence[Any]) -> None:
+        async def one(filing: LedgerFiling) -> None:
+            base = self.endpoints.ledger
+            if filing.with_report:
+                await http.post(
+                    f"{base}/reports",
+                    json={
+                        "unit_id": filing.unit_id,
+                        "period": filing.period,
+                        "category": "assistance_summary",
+                        "title": f"{filing.period}首贷培植帮扶活动总结",
+                        "body": "本月组织银企对接，走访企业，开展首贷宣讲。",
+                    },
+                )
+            response = await http.post(
+                f"{base}/ledgers/{filing.unit_id}/{filing.period}/submit", json={}
+            )
+            if self._check(response, "ledger", also_fine=(409, 422)):
+                self.tally.filings += 1
+
+        await _bounded([one(f) for f in filings])
+
+    def _check(self, response: httpx.Response, what: str, also_fine: tuple[int, ...] = ()) -> bool:
+        if response.is_success:
+            return True
+        if response.status_code not in also_fine and len(self.tally.refused) < 20:
+            self.tally.refused.append(f"{what}: HTTP {response.status_code} {response.text[:200]}")
+        return False
+
+
+async def _bounded(calls: Sequence[Awaitable[None]]) -> None:
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def run(call: Awaitable[None]) -> None:
+        async with gate:
+            await call
+
+    await asyncio.gather(*(run(c) for c in calls))

@@ -1,0 +1,48 @@
+"""Where the demo keeps its reference data, clock and environment (under .state/demo), so
+that `make reset` removes every trace of it."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from console.demo.plan import demo_reference_toml
+from shared.reference import PACKAGED_REFERENCE_FILE
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    folder: Path
+
+    @property
+    def reference(self) -> Path:
+        return self.folder / "reference.toml"
+
+    @property
+    def clock(self) -> Path:
+        return self.folder / "clock"
+
+    @property
+    def env(self) -> Path:
+        return self.folder / "env"
+
+
+def prepare(state_dir: Path, start: date) -> DemoFiles:
+    """Write the demo's reference data (with its fictional village banks), set the clock to
+    the campaign's first day, and the environment the services start with (deploy/lib.sh
+    reads it): quick ticks so checkpoints and deadlines follow the clock closely."""
+    files = DemoFiles(state_dir / "demo")
+    files.folder.mkdir(parents=True, exist_ok=True)
+    files.reference.write_text(demo_reference_toml(PACKAGED_REFERENCE_FILE.read_text()))
+    files.clock.write_text(start.isoformat())
+    settings = {
+        "FIRSTLOAN_REFERENCE_FILE": str(files.reference),
+        "FIRSTLOAN_CLOCK_FILE": str(files.clock),
+        "FIRSTLOAN_TICK_SECONDS": "1",
+        "FIRSTLOAN_DEADLINE_CHECK_SECONDS": "1",
+        "FIRSTLOAN_REFERENCE_RELOAD_SECONDS": "2",
+    }
+    files.env.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in settings.items()))
+    return files
