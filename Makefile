@@ -7,8 +7,8 @@ PY := .venv/bin/python
 up:  ## install what is missing, start Kafka, PostgreSQL and the four services
 	@deploy/stack.sh up
 
-demo:  ## start the platform if needed and play a simulated campaign (dashboard on :8104)
-	@deploy/stack.sh up
+demo:  ## replace local data with a simulated campaign, played live (dashboard on :8104)
+	@deploy/bootstrap.sh
 	@.venv/bin/firstloan demo
 
 down:  ## stop what `make up` started

@@ -126,13 +126,17 @@ def demo(
     seed: Annotated[int, typer.Option(help="The same seed plays the same campaign.")] = 2020,
     pace: Annotated[float, typer.Option(min=0, help="Seconds per simulated day.")] = 0.05,
 ) -> None:
-    """Play a deterministic simulated campaign, at accelerated time, through the real APIs
-    and bank topics: nominations, fairs, pairings, credits and loans (and false claims),
-    ledgers. The dashboard at http://127.0.0.1:8104/ shows it unfold."""
+    """Reset the local platform's data, then play a deterministic simulated campaign, at
+    accelerated time, through the real APIs and bank topics: nominations, fairs, pairings,
+    credits and loans (and false claims), ledgers. The dashboard at http://127.0.0.1:8104/
+    shows it unfold."""
     console = Console()
+    console.print("[bold]the demo replaces the platform's local data with its own[/bold]")
+    if platform.stack("reset") != 0:
+        _fail("could not reset the local platform; see `make logs`", code=1)
     files = prepare(platform.ROOT / ".state", date(2020, 9, 1))
-    console.print("restarting the services on the demo's clock and reference data")
-    if platform.stack("restart-services") != 0:
+    console.print("starting the platform on the demo's clock and reference data")
+    if platform.stack("up") != 0:
         _fail("the platform did not start; see `make logs`", code=1)
     reference = load_reference(files.reference)
     plan = plan_campaign(reference, enterprises, seed)

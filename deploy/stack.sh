@@ -31,12 +31,6 @@ status() {
   done
 }
 
-# The services again, with whatever environment deploy/lib.sh now reads (the demo's).
-restart-services() {
-  "$D/services.sh" stop
-  up
-}
-
 reset() {
   down
   log "deleting local state in $STATE_DIR"
@@ -44,4 +38,4 @@ reset() {
   rm -rf "$STATE_DIR"
 }
 
-"${1:?up|infra|down|status|reset|restart-services}"
+"${1:?up|infra|down|status|reset}"

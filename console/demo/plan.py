@@ -329,10 +329,15 @@ class Planner:
 
     def _false_claims(self) -> None:
         """Claims of a first loan to enterprises another bank lent to two years before."""
-        candidates = [e for e in self.plan.enterprises if e.institution_id is None]
-        cheats = self.random.sample(candidates, 18)
+        # Enterprises no bank works with: the false claim is the only loan they get.
+        paired = {m.uscc for m in self.plan.matches}
+        candidates = [
+            e for e in self.plan.enterprises if e.institution_id is None and e.uscc not in paired
+        ]
+        cheats = self.random.sample(candidates, 14)
         for n, enterprise in enumerate(cheats):
-            claimer = CHEATING_BANK if n < 12 else self.random.choice(["icbc", "xzrcu", "abc"])
+            # One bank makes many false claims; two others make one each (no escalation).
+            claimer = CHEATING_BANK if n < 12 else ("icbc", "xzrcu")[n % 2]
             earlier = date(2018, self.random.randint(1, 12), self.random.randint(1, 28))
             self._bank(
                 "ccb",

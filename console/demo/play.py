@@ -14,6 +14,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from console.demo.plan import BankEvent, Enterprise, Fair, LedgerFiling, Match, Plan, by_day
+from console.platform import consumer_lag
 from shared.bus import new_producer
 from shared.envelope import new_event, to_structured
 from shared.settings import ServiceSettings
@@ -89,11 +90,22 @@ class Player:
                     await self._matches(http, actions.get("matches", []))
                     await self._bank(producer, actions.get("bank", []))
                     await self._filings(http, actions.get("filings", []))
+                    await self.settled()
                     on_day(day)
                     await asyncio.sleep(self.pace)
         finally:
             await producer.stop()
         return self.tally
+
+    async def settled(self, within: float = 30.0) -> None:
+        """Wait (up to `within` seconds) until every service has consumed all there is, so
+        that the next day, and any checkpoint on it, counts what happened today."""
+        deadline = asyncio.get_running_loop().time() + within
+        calm = 0
+        while calm < 2 and asyncio.get_running_loop().time() < deadline:
+            lags = await consumer_lag(self.settings.kafka_bootstrap)
+            calm = calm + 1 if all(g.lag == 0 for g in lags) else 0
+            await asyncio.sleep(0.1)
 
     async def _nominate(self, http: httpx.AsyncClient, enterprises: Sequence[Any]) -> None:
         for start in range(0, len(enterprises), BATCH):
