@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status logs reset test lint unit demo
+.PHONY: up down status logs reset test lint unit demo bench
 
 up:  ## install what is missing, start Kafka, PostgreSQL and the four services
 	@deploy/stack.sh up
@@ -27,7 +27,7 @@ lint:  ## static checks: ruff and mypy --strict
 	@deploy/bootstrap.sh
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	@# one mypy run per part: the services' tests and migrations share module names
-	@for part in "shared tests console" services/*; do .venv/bin/mypy $$part || exit 1; done
+	@for part in "shared tests console bench" services/*; do .venv/bin/mypy $$part || exit 1; done
 
 test: lint  ## the whole suite: starts what it needs, then unit, integration and end-to-end tests
 	@deploy/stack.sh infra
@@ -35,3 +35,7 @@ test: lint  ## the whole suite: starts what it needs, then unit, integration and
 
 unit:  ## the fast tests only (no Kafka, no PostgreSQL)
 	@.venv/bin/pytest -m "not integration"
+
+bench:  ## benchmarks: counting rules, outbox relay, consumers (needs Kafka and PostgreSQL)
+	@deploy/stack.sh infra
+	@.venv/bin/python -m bench

@@ -64,34 +64,47 @@ def is_platform_group(group: str) -> bool:
     return group.split(".", 1)[0] in SERVICES
 
 
-async def consumer_lag(bootstrap: str, every_group: bool = False) -> list[GroupLag]:
-    """Records not yet committed by each consumer group, over the partitions it committed."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+class LagProbe:
+    """Consumer lag per group, with one admin client and one consumer kept open between
+    looks (starting Kafka clients costs far more than asking)."""
+
+    def __init__(self, bootstrap: str, every_group: bool = False) -> None:
+        self.every_group = every_group
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+
+    async def __aenter__(self) -> LagProbe:
+        await self.admin.start()
+        await self.consumer.start()
+        await asyncio.sleep(0)  # let aiokafka's group task start before any stop()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.consumer.stop()
+        await self.admin.close()
+
+    async def lag(self) -> list[GroupLag]:
         groups = sorted(
             g[0]
-            for g in await admin.list_consumer_groups()
-            if every_group or is_platform_group(g[0])
+            for g in await self.admin.list_consumer_groups()
+            if self.every_group or is_platform_group(g[0])
         )
-        committed = {g: await admin.list_consumer_group_offsets(g) for g in groups}
-    finally:
-        await admin.close()
-    partitions = {tp for offsets in committed.values() for tp in offsets}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    await asyncio.sleep(0)  # let aiokafka's group task start before any stop()
-    try:
+        committed = {g: await self.admin.list_consumer_group_offsets(g) for g in groups}
+        partitions = {tp for offsets in committed.values() for tp in offsets}
         ends: dict[TopicPartition, int] = (
-            await consumer.end_offsets(list(partitions)) if partitions else {}
+            await self.consumer.end_offsets(list(partitions)) if partitions else {}
         )
-    finally:
-        await consumer.stop()
-    return [
-        GroupLag(
-            group,
-            sum(max(ends.get(tp, 0) - meta.offset, 0) for tp, meta in offsets.items()),
-            len(offsets),
-        )
-        for group, offsets in committed.items()
-    ]
+        return [
+            GroupLag(
+                group,
+                sum(max(ends.get(tp, 0) - meta.offset, 0) for tp, meta in offsets.items()),
+                len(offsets),
+            )
+            for group, offsets in committed.items()
+        ]
+
+
+async def consumer_lag(bootstrap: str, every_group: bool = False) -> list[GroupLag]:
+    """Records not yet committed by each consumer group, over the partitions it committed."""
+    async with LagProbe(bootstrap, every_group) as probe:
+        return await probe.lag()

@@ -14,7 +14,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from console.demo.plan import BankEvent, Enterprise, Fair, LedgerFiling, Match, Plan, by_day
-from console.platform import consumer_lag
+from console.platform import LagProbe
 from shared.bus import new_producer
 from shared.envelope import new_event, to_structured
 from shared.settings import ServiceSettings
@@ -75,13 +75,17 @@ class Player:
         self.pace = pace
         self.tally = Tally()
         self.fair_ids: dict[str, str] = {}
+        self.probe: LagProbe | None = None
 
     async def play(self, start: date, end: date, on_day: Callable[[date], None]) -> Tally:
         days = by_day(self.plan)
         producer = new_producer(self.settings, role="demo")
         await producer.start()
         try:
-            async with httpx.AsyncClient(timeout=120) as http:
+            async with (
+                httpx.AsyncClient(timeout=120) as http,
+                LagProbe(self.settings.kafka_bootstrap) as self.probe,
+            ):
                 for day in self.plan.days(start, end):
                     self.clock_file.write_text(day.isoformat())
                     actions = days.get(day, {})
@@ -100,12 +104,13 @@ class Player:
     async def settled(self, within: float = 30.0) -> None:
         """Wait (up to `within` seconds) until every service has consumed all there is, so
         that the next day, and any checkpoint on it, counts what happened today."""
+        assert self.probe is not None
         deadline = asyncio.get_running_loop().time() + within
         calm = 0
         while calm < 2 and asyncio.get_running_loop().time() < deadline:
-            lags = await consumer_lag(self.settings.kafka_bootstrap)
+            lags = await self.probe.lag()
             calm = calm + 1 if all(g.lag == 0 for g in lags) else 0
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
     async def _nominate(self, http: httpx.AsyncClient, enterprises: Sequence[Any]) -> None:
         for start in range(0, len(enterprises), BATCH):
