@@ -29,7 +29,9 @@ def settings_for(service: str, namespace: str | None) -> ServiceSettings:
     return settings.model_copy(update={"namespace": namespace})
 
 
-async def ensure_database(settings: ServiceSettings) -> None:
+async def _on_server(settings: ServiceSettings, statement: str, *args: object) -> object:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE cannot
+    run inside a service's own database)."""
     connection = await asyncpg.connect(
         host=settings.pg_host,
         port=settings.pg_port,
@@ -38,27 +40,21 @@ async def ensure_database(settings: ServiceSettings) -> None:
         database="postgres",
     )
     try:
-        exists = await connection.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", settings.database
-        )
-        if not exists:
-            await connection.execute(f'CREATE DATABASE "{settings.database}"')
+        return await connection.fetchval(statement, *args)
     finally:
         await connection.close()
+
+
+async def ensure_database(settings: ServiceSettings) -> None:
+    exists = await _on_server(
+        settings, "SELECT 1 FROM pg_database WHERE datname = $1", settings.database
+    )
+    if not exists:
+        await _on_server(settings, f'CREATE DATABASE "{settings.database}"')
 
 
 async def drop_database(settings: ServiceSettings) -> None:
-    connection = await asyncpg.connect(
-        host=settings.pg_host,
-        port=settings.pg_port,
-        user=settings.pg_user,
-        password=settings.pg_password,
-        database="postgres",
-    )
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{settings.database}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await _on_server(settings, f'DROP DATABASE IF EXISTS "{settings.database}" WITH (FORCE)')
 
 
 async def provision(namespace: str | None = None) -> None:
