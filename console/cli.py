@@ -174,6 +174,12 @@ def assessment_rebuild() -> None:
         f"cultivated, {result.rebuilt.first_loans} first loans; live: "
         f"{result.live.cultivated} cultivated, {result.live.first_loans} first loans"
     )
+    if not result.equal and result.live_behind:
+        _fail(
+            f"the live service has {result.live_behind} records still to consume; "
+            "rebuild again once it has caught up",
+            code=1,
+        )
     if not result.equal:
         _fail("the rebuilt figures differ from the live ones", code=1)
     console.print("[green]rebuilt figures equal the live ones[/green]")

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.cancellation import raise_if_cancelling
 from shared.contracts import EventData
 from shared.envelope import (
     TYPE_PREFIX,
@@ -124,12 +125,14 @@ class Consumer:
             except TRANSIENT_ERRORS:
                 raise
             except Exception:
+                raise_if_cancelling()
                 log.exception(
                     "%s: batch of %d failed; retrying record by record", self.name, len(records)
                 )
                 for record in records:
                     await self._alone(record)
         except TRANSIENT_ERRORS:
+            raise_if_cancelling()
             self._failures += 1
             delay = min(self.max_backoff_seconds, 0.5 * 2 ** min(self._failures, 10))
             log.warning(
@@ -146,6 +149,7 @@ class Consumer:
         except TRANSIENT_ERRORS:
             raise
         except Exception as error:
+            raise_if_cancelling()
             log.exception(
                 "%s: record %s failed alone; dead-lettering it", self.name, record.position_key
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -21,7 +23,14 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(settings: ServiceSettings) -> AsyncEngine:
+def create_engine(settings: ServiceSettings, role: str = "service") -> AsyncEngine:
+    """`role` names the connections in pg_stat_activity (`<service>-<role>-<pid>`), so an
+    operator sees which process holds what."""
+    name = f"{settings.service}-{role}-{os.getpid()}"
     return create_async_engine(
-        settings.database_url(), pool_size=10, max_overflow=10, pool_pre_ping=True
+        settings.database_url(),
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": name}},
     )

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.cancellation import raise_if_cancelling
 from shared.envelope import Envelope, to_structured
 
 log = logging.getLogger(__name__)
@@ -137,11 +138,11 @@ class OutboxRelay:
     async def run(self) -> None:
         try:
             while True:
+                raise_if_cancelling()
                 try:
                     published = await self.relay_once()
-                except asyncio.CancelledError:
-                    raise
                 except Exception:
+                    raise_if_cancelling()
                     log.exception("outbox relay failed; replacing the producer and retrying")
                     await self._drop_producer()
                     published = 0
@@ -214,7 +215,8 @@ class OutboxRelay:
         ]
         # A producer stuck after a broker outage never resolves its futures: give up on it
         # after stall_seconds, so that run() replaces it.
-        await asyncio.wait_for(asyncio.gather(*sends), timeout=self.stall_seconds)
+        async with asyncio.timeout(self.stall_seconds):
+            await asyncio.gather(*sends)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
@@ -227,13 +229,15 @@ class OutboxRelay:
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await asyncio.wait_for(producer.stop(), timeout=self.stall_seconds)
+                async with asyncio.timeout(self.stall_seconds):
+                    await producer.stop()
             except Exception:
                 log.warning("stopping a failed producer raised", exc_info=True)
 
     async def _wait(self) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wakeup.wait(), timeout=self.poll_seconds)
+            async with asyncio.timeout(self.poll_seconds):
+                await self.wakeup.wait()
         self.wakeup.clear()
 
 

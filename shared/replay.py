@@ -94,3 +94,30 @@ async def _replay_one(runtime: Runtime, subscription: Subscription, progress: Pr
 async def fresh_database(runtime: Runtime) -> None:
     await drop_database(runtime.settings)
     await ensure_database(runtime.settings)
+
+
+async def unconsumed(runtime: Runtime) -> int:
+    """Records in the service's input topics that its live consumer groups have not yet
+    committed: a live state that is behind cannot be compared with a replay."""
+    settings = runtime.settings
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    await consumer.start()
+    await asyncio.sleep(0)  # let aiokafka's group task start before any stop()
+    try:
+        behind = 0
+        for subscription in runtime.consumers:
+            partitions = await partitions_of(runtime, subscription)
+            if not partitions:
+                continue
+            group = settings.topic(subscription.consumer.name)
+            committed = await admin.list_consumer_group_offsets(group)
+            ends = await consumer.end_offsets(partitions)
+            behind += sum(
+                max(ends[p] - (committed[p].offset if p in committed else 0), 0) for p in partitions
+            )
+        return behind
+    finally:
+        await consumer.stop()
+        await admin.close()

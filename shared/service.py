@@ -196,7 +196,8 @@ async def _bounded(what: str, step: Awaitable[object], seconds: float) -> None:
     test) from ending: each shutdown step gets a deadline, and a step past it is abandoned
     with a warning."""
     try:
-        await asyncio.wait_for(step, timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await step
     except TimeoutError:
         log.warning("stopping %s took over %.0fs; abandoned", what, seconds)
 

@@ -27,7 +27,8 @@ async def main(namespace: str) -> None:
         lambda: bus.new_producer(settings),
         after_publish=die,
     )
-    await relay.relay_once()
+    published = await relay.relay_once()
+    print(f"the relay published {published} rows without dying", flush=True)
 
 
 if __name__ == "__main__":

@@ -60,9 +60,14 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
         await roster_rt.outbox.add(connection, [record])
 
     crash = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(__file__).with_name("crash_relay.py")), namespace
+        sys.executable,
+        str(Path(__file__).with_name("crash_relay.py")),
+        namespace,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    assert await crash.wait() == -signal.SIGKILL
+    output, _ = await crash.communicate()
+    assert crash.returncode == -signal.SIGKILL, output.decode()
     assert await roster_rt.relay.pending() == 1, "the killed relay must not have marked it sent"
     assert len(await copies(topic, event.id)) == 1, "the killed relay had published it"
 

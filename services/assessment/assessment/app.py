@@ -17,6 +17,7 @@ from assessment.handlers import (
     Handlers,
 )
 from assessment.settings import AssessmentSettings
+from shared.cancellation import raise_if_cancelling
 from shared.consumer import accept_events
 from shared.service import Runtime, create_app
 from shared.topics import LEDGER_EVENTS, MATCHMAKING_EVENTS, ROSTER_EVENTS
@@ -51,12 +52,14 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
 
     async def tick() -> None:
         while True:
+            raise_if_cancelling()
             try:
                 async with runtime.transaction() as unit:
                     await keep_up_to_date(
                         unit, runtime.reference(), now(), settings.run_checkpoints
                     )
             except Exception:
+                raise_if_cancelling()
                 log.exception("the daily assessment tick failed; retrying at the next tick")
             await asyncio.sleep(settings.tick_seconds)
 

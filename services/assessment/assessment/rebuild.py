@@ -19,7 +19,7 @@ from assessment.settings import AssessmentSettings
 from assessment.storage.outcomes import load_outcomes
 from shared.migrations import upgrade
 from shared.provision import ROOT, drop_database
-from shared.replay import Progress, fresh_database, replay
+from shared.replay import Progress, fresh_database, replay, unconsumed
 from shared.service import Runtime
 
 
@@ -28,6 +28,8 @@ class Rebuilt:
     records: int
     rebuilt: Attainment
     live: Attainment
+    live_behind: int
+    """Records the live service had not yet consumed when the figures were compared."""
 
     @property
     def equal(self) -> bool:
@@ -57,7 +59,12 @@ async def rebuild(settings: AssessmentSettings, progress: Progress = lambda *_: 
         for runtime in (scratch, live):
             async with runtime.transaction() as unit:
                 await keep_up_to_date(unit, runtime.reference(), now, run_checkpoints=False)
-        return Rebuilt(records, await figures(scratch, now.date()), await figures(live, now.date()))
+        return Rebuilt(
+            records,
+            await figures(scratch, now.date()),
+            await figures(live, now.date()),
+            await unconsumed(live),
+        )
     finally:
         await scratch.engine.dispose()
         await live.engine.dispose()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from ledger import api, handlers, storage
 from ledger.settings import LedgerSettings
+from shared.cancellation import raise_if_cancelling
 from shared.clock import Clock, platform_clock
 from shared.consumer import accept_events
 from shared.service import Runtime, create_app
@@ -67,8 +68,10 @@ def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None)
 async def watch_deadlines(runtime: Runtime, clock: Clock, settings: LedgerSettings) -> None:
     """Give the notices whose due time has passed, then look again after a while."""
     while True:
+        raise_if_cancelling()
         try:
             await handlers.give_due_notices(runtime, clock())
         except Exception:
+            raise_if_cancelling()
             log.exception("deadline check failed; trying again at the next tick")
         await asyncio.sleep(settings.deadline_check_seconds)
