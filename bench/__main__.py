@@ -7,6 +7,7 @@ Kafka and PostgreSQL run in a namespace of their own and drop it afterwards.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import secrets
 import time
@@ -183,6 +184,8 @@ async def bench_outbox(records: int) -> None:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("faststream").setLevel(logging.ERROR)
     print("Benchmarks on this machine (2 cores); numbers, not verdicts.")
     bench_counting_rules(50_000)
     asyncio.run(bench_outbox(20_000))
