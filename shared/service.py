@@ -22,6 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus
@@ -32,6 +33,7 @@ from shared.intake import ReferenceWatcher, accept_bank_events
 from shared.logs import configure_logging
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
+from shared.text_guard import TextGuard
 from shared.topics import BANK_TOPIC_PATTERN, DEAD_LETTER
 from shared.unit_of_work import UnitOfWork
 
@@ -217,6 +219,8 @@ def create_app(
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _unstorable_value)
+    app.add_middleware(TextGuard)
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachable")
     async def health() -> JSONResponse:
@@ -232,6 +236,16 @@ def create_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _unstorable_value(_: Request, error: Exception) -> JSONResponse:
+    """A value the database cannot hold (a number out of its column's range, say) is the
+    caller's mistake: 422, never 500."""
+    reason = str(getattr(error, "orig", error)).splitlines()[0]
+    return JSONResponse(
+        {"detail": [{"field": "(request)", "message": f"a value cannot be stored: {reason}"}]},
+        status_code=422,
+    )
 
 
 def _field_name(location: Sequence[object]) -> str:

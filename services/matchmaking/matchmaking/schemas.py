@@ -63,8 +63,10 @@ class MatchRequest(_Request):
     channel: Channel = Field(
         description="fair 对接会, one_on_one 一对一, online 微信群, service_center 首贷服务中心"
     )
-    fair_id: str | None = None
-    product_id: str | None = Field(default=None, description="The first-loan product proposed.")
+    fair_id: str | None = Field(default=None, min_length=1, max_length=64)
+    product_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="The first-loan product proposed."
+    )
 
 
 class OutcomeOut(BaseModel):

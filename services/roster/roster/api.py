@@ -244,7 +244,9 @@ async def get_whitelist(
     runtime: RuntimeDep,
     county_code: str | None = None,
     institution_id: str | None = None,
-    version: Annotated[int | None, Query(ge=1, description="A published version")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="A published version")
+    ] = None,
     as_of: Annotated[date | None, Query(description="Default: today")] = None,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:

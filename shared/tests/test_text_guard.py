@@ -1,0 +1,46 @@
+"""Text PostgreSQL cannot store is refused at the door, with the field named."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from shared.text_guard import TextGuard, unstorable_fields
+
+
+def app() -> FastAPI:
+    api = FastAPI()
+    api.add_middleware(TextGuard)
+
+    @api.post("/echo")
+    async def echo(body: dict[str, object]) -> dict[str, object]:
+        return body
+
+    return api
+
+
+def test_nul_and_lone_surrogates_are_found_with_their_path() -> None:
+    document = {"name": "ok", "rows": [{"uscc": "a\x00b"}, {"note": "\ud800"}], "\x00": 1}
+    assert sorted(unstorable_fields(document)) == ["(body)", "rows.0.uscc", "rows.1.note"]
+    assert list(unstorable_fields({"name": "忻州示例"})) == []
+
+
+async def test_the_guard_answers_422_and_lets_good_bodies_through() -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app()), base_url="http://x"
+    ) as http:
+        bad = await http.post(
+            "/echo", content=b'{"name": "a\\u0000b"}', headers={"content-type": "application/json"}
+        )
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["field"] == "name"
+        surrogate = await http.post(
+            "/echo", content=b'{"x": ["\\udba1"]}', headers={"content-type": "application/json"}
+        )
+        assert surrogate.json()["detail"][0]["field"] == "x.0"
+        query = await http.post("/echo?uscc=a%00b", json={"name": "x"})
+        assert query.json()["detail"][0]["field"] == "uscc"
+        not_utf8 = await http.post("/echo?q=%F3%A9", json={"name": "x"})
+        assert not_utf8.json()["detail"][0]["field"] == "(query)"
+        good = await http.post("/echo?county=%E5%BF%BB", json={"name": "忻府区"})
+        assert good.json() == {"name": "忻府区"}

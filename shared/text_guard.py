@@ -1,0 +1,133 @@
+"""Text PostgreSQL cannot store never reaches a handler: a NUL character or a lone UTF-16
+surrogate (legal in JSON and in URLs, never storable as text), or bytes that are not UTF-8,
+in the path, the query or a JSON body, are answered 422, naming the field, before any
+service code runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_GUARDED_BODY = 32 * 1024 * 1024
+
+
+def unstorable_fields(value: Any, path: str = "") -> Iterator[str]:
+    if isinstance(value, str):
+        if not _storable(value):
+            yield path or "(body)"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if not _storable(str(key)):
+                yield path or "(body)"
+            yield from unstorable_fields(item, here)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable_fields(item, f"{path}.{index}" if path else str(index))
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class TextGuard:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        address = _address_problems(scope)
+        if address:
+            await _reject(send, address)
+            return
+        if not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages, body = await _read(receive)
+        fields = _check(body)
+        if fields:
+            await _reject(send, fields)
+            return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, {"type": "http.request", "body": b"", "more_body": False})
+
+        await self.app(scope, replayed, send)
+
+
+def _address_problems(scope: Scope) -> list[str]:
+    problems = ["(path)"] if not _storable(scope.get("path", "")) else []
+    try:
+        pairs = parse_qsl(
+            scope.get("query_string", b"").decode("latin-1"),
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+        )
+    except UnicodeDecodeError:
+        return [*problems, "(query)"]
+    return problems + sorted(
+        {name for name, value in pairs if not (_storable(name) and _storable(value))}
+    )
+
+
+def _storable(text: str) -> bool:
+    return "\x00" not in text and _encodes(text)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return b"json" in value
+    return False
+
+
+async def _read(receive: Receive) -> tuple[list[Message], bytes]:
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return messages, b"".join(chunks)
+
+
+def _check(body: bytes) -> list[str]:
+    if not body or len(body) > MAX_GUARDED_BODY:
+        return []
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return []  # not JSON at all: the route's own validation answers that
+    return sorted(set(unstorable_fields(document)))
+
+
+async def _reject(send: Send, fields: list[str]) -> None:
+    detail = [
+        {"field": field, "message": "contains a NUL character or an unpaired surrogate"}
+        for field in fields
+    ]
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
