@@ -21,6 +21,7 @@ from datetime import date
 
 from assessment.domain.facts import EnterpriseFacts, Loan, LoanKey, Reversal
 from assessment.domain.listing import county_on
+from shared.dates import years_before
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,6 @@ class EnterpriseOutcome:
     anomalies: tuple[Anomaly, ...]
     institutions: frozenset[str]
     """The institutions it was assigned to on or before the day of evaluation."""
-
-
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def live_loans(loans: frozenset[Loan], reversals: frozenset[Reversal], day: date) -> list[Loan]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from assessment.domain.facts import Assignment, EnterpriseFacts, ListingChange, Loan, Reversal
-from assessment.domain.first_loan import CampaignWindow, evaluate, years_before
+from assessment.domain.first_loan import CampaignWindow, evaluate
 
 WINDOW = CampaignWindow(start=date(2020, 9, 1), end=date(2020, 12, 31), look_back_years=5)
 END = date(2020, 12, 31)
@@ -163,7 +163,3 @@ def test_assignments_count_from_their_date() -> None:
     items = (listed(date(2020, 9, 5)), Assignment(E, "icbc", date(2020, 9, 15)))
     assert evaluate(facts(*items), WINDOW, date(2020, 9, 14)).institutions == frozenset()
     assert evaluate(facts(*items), WINDOW, date(2020, 9, 15)).institutions == {"icbc"}
-
-
-def test_five_years_before_a_leap_day() -> None:
-    assert years_before(date(2024, 2, 29), 5) == date(2019, 2, 28)

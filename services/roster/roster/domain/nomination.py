@@ -10,6 +10,7 @@ from decimal import Decimal
 from roster.domain.reasons import Reason, ReasonCode
 from roster.domain.size_standard import Classification, FiguredClass, Figures, SizeStandard
 from shared.contracts.roster import NominationSource, SizeClass
+from shared.dates import years_before
 from shared.validators import describe_problem, normalize_uscc, uscc_problem
 
 ELIGIBLE_CLASSES = frozenset(SizeClass)
@@ -72,14 +73,6 @@ class Rules:
     look_back_years: int
     list_deadline: date
     standard: SizeStandard
-
-
-def years_before(day: date, years: int) -> date:
-    """The same calendar day `years` earlier (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def screen(
