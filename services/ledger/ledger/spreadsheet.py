@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ledger.domain import sheet
 from ledger.views import LedgerView
+from shared.spreadsheets import row_values
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AMOUNT_FORMAT = "#,##0.00"
@@ -82,7 +83,7 @@ def _data_row(ws: Worksheet, cells: dict[str, Any]) -> None:
         elif column in sheet.AMOUNT_COLUMNS and value is not None:
             value = Decimal(value)
         values.append(value)
-    ws.append(values)
+    ws.append(row_values(values))
     _style_row(ws, ws.max_row)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 
 from roster.domain.whitelist import WhitelistEntry
+from shared.spreadsheets import row_values
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -143,7 +144,7 @@ def report(original: Sequence[Mapping[str, Any]], results: Sequence[Mapping[str,
     for raw, result in zip(original, results, strict=True):
         reasons = "；".join(f"{r['message_zh']} / {r['message_en']}" for r in result["reasons"])
         cells = [_out(raw.get(key)) for key, _ in COLUMNS]
-        sheet.append([result["row"], *cells, result["status"], reasons])
+        sheet.append(row_values([result["row"], *cells, result["status"], reasons]))
     return _bytes(book)
 
 
@@ -165,15 +166,17 @@ def whitelist_sheet(entries: Sequence[WhitelistEntry], title: str) -> bytes:
     )
     for e in entries:
         sheet.append(
-            [
-                e.uscc,
-                e.name,
-                e.county_code,
-                e.size_class,
-                e.listed_on,
-                e.late,
-                ",".join(e.institutions),
-            ]
+            row_values(
+                [
+                    e.uscc,
+                    e.name,
+                    e.county_code,
+                    e.size_class,
+                    e.listed_on,
+                    e.late,
+                    ",".join(e.institutions),
+                ]
+            )
         )
     return _bytes(book)
 
