@@ -24,13 +24,27 @@ from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
 
 
-@pytest.fixture(scope="session")
-async def namespace() -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def provisioned_namespace() -> AsyncIterator[str]:
     name = f"t{secrets.token_hex(4)}"
     await provision(name)
     yield name
     if not os.environ.get("FIRSTLOAN_KEEP_TEST_DATA"):
         await deprovision(name)
+
+
+@pytest.fixture(scope="session")
+async def namespace() -> AsyncIterator[str]:
+    """Shared by the whole session: tests in it must not count on being alone."""
+    async with provisioned_namespace() as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+async def private_namespace() -> AsyncIterator[str]:
+    """A module's own databases and topics, for tests that assert platform-wide totals."""
+    async with provisioned_namespace() as name:
+        yield name
 
 
 @pytest.fixture(scope="session")

@@ -38,9 +38,9 @@ def uscc(n: int) -> str:
 
 
 @pytest.fixture
-async def assessment(namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+async def assessment(private_namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
     settings = AssessmentSettings(
-        namespace=namespace,
+        namespace=private_namespace,
         consumer_batch_timeout_ms=50,
         outbox_poll_seconds=0.1,
         clock_date=date(2020, 11, 15),
