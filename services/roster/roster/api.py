@@ -27,6 +27,7 @@ from roster.domain.size_standard import SizeStandard
 from roster.nomination_input import NominationRequest, read_nomination
 from roster.storage import reads, whitelist
 from roster.views import enterprise_summary, file_view, inline_schema, outcome_view, standard_view
+from shared.clock import platform_clock
 from shared.reference import ReferenceData
 from shared.service import Runtime
 from shared.validators import describe_problem, normalize_uscc, uscc_problem
@@ -52,6 +53,7 @@ def rules_of(request: Request) -> Rules:
         look_back_years=reference.campaign.look_back_years,
         list_deadline=reference.campaign.list_deadline,
         standard=standard,
+        today=platform_clock(runtime_of(request).settings, reference.campaign.zone)().date(),
     )
 
 

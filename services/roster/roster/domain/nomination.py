@@ -73,6 +73,8 @@ class Rules:
     look_back_years: int
     list_deadline: date
     standard: SizeStandard
+    today: date
+    """Nothing can be nominated on a day still to come."""
 
 
 def screen(
@@ -90,6 +92,7 @@ def screen(
         *_county_reasons(draft, rules),
         *_size_reasons(draft, classification),
         *_attestation_reasons(draft),
+        *_date_reasons(draft, rules),
         *_institution_reasons(draft, rules),
         *_prior_loan_reasons(uscc, draft.nominated_on, rules, loans),
     ]
@@ -179,6 +182,19 @@ def _size_reasons(draft: NominationDraft, found: Classification | None) -> list[
             f"按{found.industry.name_zh}划型标准，{zh}，属中型及以上企业，与申报的规模不符",
             f"by the {found.industry.id} thresholds ({en}) the figures make a medium or large "
             f"enterprise, not {draft.size_class}",
+        )
+    ]
+
+
+def _date_reasons(draft: NominationDraft, rules: Rules) -> list[Reason]:
+    if draft.nominated_on is None or draft.nominated_on <= rules.today:
+        return []
+    return [
+        Reason(
+            ReasonCode.NOMINATED_IN_FUTURE,
+            "nominated_on",
+            f"推荐日期{draft.nominated_on}晚于今天",
+            f"the nomination date {draft.nominated_on} is after today ({rules.today})",
         )
     ]
 

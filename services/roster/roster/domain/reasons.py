@@ -15,6 +15,7 @@ class ReasonCode(StrEnum):
     SIZE_CLASS_NOT_ELIGIBLE = "size_class_not_eligible"
     SIZE_CONTRADICTED = "size_contradicted_by_figures"
     NOT_ATTESTED = "not_attested"
+    NOMINATED_IN_FUTURE = "nominated_in_future"
     PRIOR_LOAN = "prior_loan"
     INSTITUTION_REQUIRED = "institution_required"
     UNKNOWN_INSTITUTION = "unknown_institution"

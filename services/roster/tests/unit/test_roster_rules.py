@@ -31,6 +31,7 @@ RULES = Rules(
     look_back_years=5,
     list_deadline=date(2020, 9, 10),
     standard=STANDARD,
+    today=date(2030, 1, 1),
 )
 
 
@@ -85,6 +86,7 @@ def test_a_good_nomination_is_accepted_and_not_late() -> None:
         ({"institution_id": "nobank"}, ["unknown_institution:institution_id"]),
         ({"name": None}, ["missing_field:name"]),
         ({"nominated_on": "2020-02-30"}, ["invalid_field:nominated_on"]),
+        ({"nominated_on": "2030-01-02"}, ["nominated_in_future:nominated_on"]),
         ({"source": "hearsay"}, ["invalid_field:source"]),
         ({"extra": 1}, ["unknown_field:extra"]),
         ({"employees": -1}, ["invalid_field:employees"]),
