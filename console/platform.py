@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+
+from shared.lag import KafkaLag
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"roster": 8101, "matchmaking": 8102, "ledger": 8103, "assessment": 8104}
@@ -64,43 +63,18 @@ def is_platform_group(group: str) -> bool:
     return group.split(".", 1)[0] in SERVICES
 
 
-class LagProbe:
-    """Consumer lag per group, with one admin client and one consumer kept open between
-    looks (starting Kafka clients costs far more than asking)."""
+class LagProbe(KafkaLag):
+    """Lag of every platform group (or every group), for `status` and the demo."""
 
     def __init__(self, bootstrap: str, every_group: bool = False) -> None:
+        super().__init__(bootstrap)
         self.every_group = every_group
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-
-    async def __aenter__(self) -> LagProbe:
-        await self.admin.start()
-        await self.consumer.start()
-        await asyncio.sleep(0)  # let aiokafka's group task start before any stop()
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.consumer.stop()
-        await self.admin.close()
 
     async def lag(self) -> list[GroupLag]:
-        groups = sorted(
-            g[0]
-            for g in await self.admin.list_consumer_groups()
-            if self.every_group or is_platform_group(g[0])
-        )
-        committed = {g: await self.admin.list_consumer_group_offsets(g) for g in groups}
-        partitions = {tp for offsets in committed.values() for tp in offsets}
-        ends: dict[TopicPartition, int] = (
-            await self.consumer.end_offsets(list(partitions)) if partitions else {}
-        )
+        groups = [g for g in await self.groups() if self.every_group or is_platform_group(g)]
         return [
-            GroupLag(
-                group,
-                sum(max(ends.get(tp, 0) - meta.offset, 0) for tp, meta in offsets.items()),
-                len(offsets),
-            )
-            for group, offsets in committed.items()
+            GroupLag(group, await self.behind(group), len(await self.committed(group)))
+            for group in groups
         ]
 
 

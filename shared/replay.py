@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.consumer import ConsumedRecord
+from shared.lag import KafkaLag
 from shared.provision import drop_database, ensure_database
 from shared.service import Runtime, Subscription
 
@@ -22,24 +22,14 @@ Progress = Callable[[str, int, int], None]
 """Called with (consumer name, records done, records in all) as the replay advances."""
 
 
-async def partitions_of(runtime: Runtime, subscription: Subscription) -> list[TopicPartition]:
+async def partitions_of(lag: KafkaLag, subscription: Subscription) -> list[TopicPartition]:
     """Every partition the subscription reads now (a pattern is matched against the topics
     that exist)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=runtime.settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        topics = subscription.topics
-        if subscription.pattern is not None:
-            pattern = re.compile(subscription.pattern)
-            topics = sorted(n for n in await admin.list_topics() if pattern.match(n))
-        described = await admin.describe_topics(topics) if topics else []
-    finally:
-        await admin.close()
-    return [
-        TopicPartition(topic["topic"], partition["partition"])
-        for topic in described
-        for partition in topic["partitions"]
-    ]
+    topics = subscription.topics
+    if subscription.pattern is not None:
+        pattern = re.compile(subscription.pattern)
+        topics = sorted(n for n in await lag.admin.list_topics() if pattern.match(n))
+    return await lag.partitions(topics)
 
 
 async def replay(runtime: Runtime, progress: Progress = lambda *_: None) -> int:
@@ -52,7 +42,8 @@ async def replay(runtime: Runtime, progress: Progress = lambda *_: None) -> int:
 
 async def _replay_one(runtime: Runtime, subscription: Subscription, progress: Progress) -> int:
     settings = runtime.settings
-    partitions = await partitions_of(runtime, subscription)
+    async with KafkaLag(runtime.settings.kafka_bootstrap) as lag:
+        partitions = await partitions_of(lag, subscription)
     if not partitions:
         return 0
     consumer = AIOKafkaConsumer(
@@ -100,24 +91,11 @@ async def unconsumed(runtime: Runtime) -> int:
     """Records in the service's input topics that its live consumer groups have not yet
     committed: a live state that is behind cannot be compared with a replay."""
     settings = runtime.settings
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    await consumer.start()
-    await asyncio.sleep(0)  # let aiokafka's group task start before any stop()
-    try:
-        behind = 0
+    behind = 0
+    async with KafkaLag(settings.kafka_bootstrap) as lag:
         for subscription in runtime.consumers:
-            partitions = await partitions_of(runtime, subscription)
-            if not partitions:
-                continue
-            group = settings.topic(subscription.consumer.name)
-            committed = await admin.list_consumer_group_offsets(group)
-            ends = await consumer.end_offsets(partitions)
-            behind += sum(
-                max(ends[p] - (committed[p].offset if p in committed else 0), 0) for p in partitions
-            )
-        return behind
-    finally:
-        await consumer.stop()
-        await admin.close()
+            partitions = await partitions_of(lag, subscription)
+            if partitions:
+                group = settings.topic(subscription.consumer.name)
+                behind += await lag.behind(group, partitions)
+    return behind

@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts import EventData
 from shared.envelope import Envelope, new_event, to_structured
+from shared.lag import KafkaLag
 from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
 
@@ -71,13 +71,8 @@ async def eventually(
 
 
 async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    async with KafkaLag(bootstrap) as lag:
+        return await lag.partitions([topic])
 
 
 @contextlib.asynccontextmanager
@@ -106,18 +101,8 @@ async def end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
 
 async def caught_up(bootstrap: str, group: str, topics: Sequence[str]) -> bool:
     """Has `group` committed every record now in `topics`?"""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    for topic in topics:
-        for partition, end in (await end_offsets(bootstrap, topic)).items():
-            meta = committed.get(partition)
-            if end > 0 and (meta is None or meta.offset < end):
-                return False
-    return True
+    async with KafkaLag(bootstrap) as lag:
+        return await lag.behind(group, await lag.partitions(topics)) == 0
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
