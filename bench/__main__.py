@@ -29,14 +29,8 @@ from shared.outbox import Outbox, OutgoingRecord
 from shared.provision import deprovision, provision
 from shared.reference import load_reference
 from shared.service import Runtime
-from shared.testing import caught_up
+from shared.testing import caught_up, sample_uscc
 from shared.topics import ROSTER_EVENTS
-from shared.validators import uscc_check_character
-
-
-def uscc(n: int) -> str:
-    body = f"91140902MA{n:07d}"
-    return body + uscc_check_character(body)
 
 
 def report(name: str, count: int, seconds: float, unit: str) -> None:
@@ -50,7 +44,7 @@ def bench_counting_rules(enterprises: int) -> None:
     rng = random.Random(1)
     history: list[Fact] = []
     for n in range(enterprises):
-        who = uscc(n)
+        who = sample_uscc(n)
         history.append(ListingChange(who, date(2020, 9, 1 + n % 10), True, rng.choice(counties)))
         history.append(
             Loan(rng.choice(banks), f"L{n}", who, date(2020, 9, 15) + timedelta(days=n % 90), True)
@@ -90,7 +84,7 @@ async def bench_assessment_consumers(events: int) -> None:
         half = events // 2
         sends = []
         for n in range(half):
-            who = uscc(n)
+            who = sample_uscc(n)
             listed = new_event(
                 "EnterpriseListed",
                 "urn:firstloan:roster",

@@ -22,6 +22,7 @@ from shared.envelope import Envelope, new_event, to_structured
 from shared.lag import KafkaLag
 from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
+from shared.validators import uscc_check_character
 
 
 @contextlib.asynccontextmanager
@@ -145,3 +146,10 @@ async def publish_event(
     value, headers = to_structured(event)
     await producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
     return event
+
+
+def sample_uscc(serial: int, county: str = "140902", tag: str = "MA", head: str = "91") -> str:
+    """A valid USCC for test data: `head` (91 an enterprise, 92 an individual business), the
+    county, a two-letter tag that keeps one test's codes apart from another's, the serial."""
+    body = f"{head}{county}{tag}{serial:07d}"
+    return body + uscc_check_character(body)

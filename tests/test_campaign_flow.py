@@ -20,16 +20,14 @@ from roster.settings import RosterSettings
 from shared.contracts.bank import LoanIssued
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
-from shared.testing import caught_up, eventually, publish_event
+from shared.testing import caught_up, eventually, publish_event, sample_uscc
 from shared.topics import ROSTER_EVENTS
-from shared.validators import uscc_check_character
 
 pytestmark = pytest.mark.integration
 
 
 def uscc(n: int) -> str:
-    body = f"92140922MA{n:07d}"
-    return body + uscc_check_character(body)
+    return sample_uscc(n, "140922", head="92")
 
 
 @pytest.fixture

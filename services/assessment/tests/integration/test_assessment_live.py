@@ -23,18 +23,12 @@ from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
 from shared.contracts.types import Guarantee
 from shared.envelope import parse_record
 from shared.service import Runtime
-from shared.testing import caught_up, eventually, publish_event, read_topic
+from shared.testing import caught_up, eventually, publish_event, read_topic, sample_uscc
 from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
-from shared.validators import uscc_check_character
 
 pytestmark = pytest.mark.integration
 
 XINFU = "140902"
-
-
-def uscc(n: int) -> str:
-    body = f"91140902MA{n:07d}"
-    return body + uscc_check_character(body)
 
 
 @pytest.fixture
@@ -86,7 +80,7 @@ async def test_facts_in_attainment_and_escalations_out(
 ) -> None:
     app, runtime = assessment
     topic = runtime.settings.topic
-    first, cheats = uscc(1), [uscc(n) for n in range(2, 5)]
+    first, cheats = sample_uscc(1), [sample_uscc(n) for n in range(2, 5)]
     for who in [first, *cheats]:
         await publish_event(
             kafka_producer,
@@ -240,7 +234,7 @@ async def test_rebuild_from_the_topics_equals_the_live_figures(
 
     _, runtime = assessment
     topic = runtime.settings.topic
-    who = uscc(99)
+    who = sample_uscc(99)
     await publish_event(
         kafka_producer,
         topic(ROSTER_EVENTS),

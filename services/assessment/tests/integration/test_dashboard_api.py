@@ -19,9 +19,8 @@ from shared.contracts.bank import LoanIssued
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
-from shared.testing import caught_up, eventually, publish_event
+from shared.testing import caught_up, eventually, publish_event, sample_uscc
 from shared.topics import ROSTER_EVENTS
-from shared.validators import uscc_check_character
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +29,7 @@ TODAY = date(2020, 11, 15)
 
 
 def uscc(n: int) -> str:
-    body = f"91140921DB{n:07d}"
-    return body + uscc_check_character(body)
+    return sample_uscc(n, "140921", tag="DB")
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from shared.contracts.bank import LoanIssued
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
-from shared.testing import eventually, publish_event
+from shared.testing import eventually, publish_event, sample_uscc
 from shared.topics import ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
-from shared.validators import uscc_check_character
 
 pytestmark = pytest.mark.integration
 
@@ -41,8 +40,7 @@ TODAY = date(2020, 11, 15)
 
 
 def uscc(county: str, n: int) -> str:
-    body = f"91{county}LW{n:07d}"
-    return body + uscc_check_character(body)
+    return sample_uscc(n, county, tag="LW")
 
 
 def free_port() -> int:

@@ -13,15 +13,10 @@ from assessment.domain.facts import Assignment, ListingChange, Loan, Reversal
 from assessment.domain.first_loan import CampaignWindow, evaluate
 from assessment.domain.history import Fact, facts_by_enterprise
 from shared.reference import load_reference
-from shared.validators import uscc_check_character
+from shared.testing import sample_uscc
 
 REFERENCE = load_reference()
 WINDOW = CampaignWindow(REFERENCE.campaign.start, REFERENCE.campaign.end, 5)
-
-
-def uscc(n: int) -> str:
-    body = f"91140902MA{n:07d}"
-    return body + uscc_check_character(body)
 
 
 def count(facts: list[Fact], day: date):  # type: ignore[no-untyped-def]
@@ -30,7 +25,7 @@ def count(facts: list[Fact], day: date):  # type: ignore[no-untyped-def]
 
 
 def test_households_rates_and_progress() -> None:
-    a, b, c = uscc(1), uscc(2), uscc(3)
+    a, b, c = sample_uscc(1), sample_uscc(2), sample_uscc(3)
     facts: list[Fact] = [
         ListingChange(a, date(2020, 9, 2), True, "140902"),
         ListingChange(b, date(2020, 9, 2), True, "140902"),
@@ -69,7 +64,7 @@ def test_expected_progress_is_capped_at_the_target() -> None:
     assert before.status is Status.NOT_STARTED
 
 
-USCCS = [uscc(n) for n in range(4)]
+USCCS = [sample_uscc(n) for n in range(4)]
 COUNTIES = ["140902", "140981"]
 BANKS = ["icbc", "abc", "xzrcu"]
 DAYS = st.integers(min_value=-2000, max_value=160).map(
