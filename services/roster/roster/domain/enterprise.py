@@ -151,7 +151,3 @@ def delist(enterprise: Enterprise, on: date, reason: str, note: str | None) -> L
             f"{enterprise.uscc} is listed from {current.listed_on}; delist after that day"
         )
     return replace(current, delisted_on=on, delist_reason=reason, delist_note=note)
-
-
-def listed_on_day(listings: tuple[Listing, ...], day: date) -> bool:
-    return any(listing.covers(day) for listing in listings)

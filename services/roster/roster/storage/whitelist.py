@@ -89,8 +89,3 @@ async def load_version(
         for r in (await connection.execute(statement)).mappings()
     ]
     return dict(header), entries
-
-
-async def latest_version(connection: AsyncConnection) -> int | None:
-    latest = await connection.scalar(select(func.max(whitelist_versions.c.version)))
-    return int(latest) if latest is not None else None
