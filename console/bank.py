@@ -14,7 +14,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from shared.bus import producer_options
-from shared.consumer import ConsumedRecord, Incoming
+from shared.consumer import ConsumedRecord, Message
+from shared.contracts import EventData
 from shared.envelope import STRUCTURED_CONTENT_TYPE, Rejection, to_binary, to_structured
 from shared.intake import check_bank_record
 from shared.reference import ReferenceData
@@ -39,7 +40,7 @@ class Line:
 @dataclass(frozen=True)
 class Checked:
     where: str
-    outcome: Incoming | Rejection
+    outcome: Message[EventData] | Rejection
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _as_record(
     return ConsumedRecord(topic, 0, 0, None, value, tuple(headers or _STRUCTURED_HEADERS))
 
 
-def outgoing(event: Incoming, mode: Mode) -> Outgoing:
+def outgoing(event: Message[EventData], mode: Mode) -> Outgoing:
     """The record to send: key = the enterprise's USCC (or the subject, for reversals)."""
     uscc = getattr(event.payload, "uscc", None) or event.envelope.subject
     encode = to_binary if mode is Mode.BINARY else to_structured

@@ -20,7 +20,7 @@ from console.demo.plan import plan_campaign
 from console.demo.play import Endpoints, Player
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
-from shared.consumer import Incoming
+from shared.consumer import Message
 from shared.reference import ReferenceDataError, load_reference
 from shared.settings import ServiceSettings
 
@@ -68,7 +68,7 @@ def bank_publish(
         typer.echo(problem, err=True)
     if errors:
         _fail(f"{len(errors)} of {len(checked)} events invalid; nothing published", code=1)
-    records = [outgoing(c.outcome, mode) for c in checked if isinstance(c.outcome, Incoming)]
+    records = [outgoing(c.outcome, mode) for c in checked if isinstance(c.outcome, Message)]
     if dry_run:
         typer.echo(f"{len(records)} events valid for {topic} (dry run: nothing published)")
         return

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.cancellation import raise_if_cancelling
 from shared.contracts import EventData
@@ -33,9 +34,9 @@ from shared.envelope import (
     describe_errors,
     parse_record,
 )
-from shared.inbox import Inbox
+from shared.inbox import Claim, Entry, Inbox
 from shared.metrics import DEAD_LETTERS
-from shared.outbox import Outbox, OutgoingRecord
+from shared.outbox import Outbox, OutboxSink, OutgoingRecord
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -69,26 +70,62 @@ class ConsumedRecord:
         return (f"kafka:{self.topic}:{self.partition}", str(self.offset))
 
 
+P = TypeVar("P", bound=EventData, covariant=True)
+
+
 @dataclass(frozen=True)
-class Incoming:
+class Message(Generic[P]):
     """An accepted event: its envelope and its validated `data`."""
 
     envelope: Envelope
-    payload: EventData
+    payload: P
+
+
+# A handler applies messages inside the batch's unit of work (and publishes what they
+# cause). It is given every message of its batch that the registry routes to it, at once,
+# so that it can load and save in bulk; it takes whatever lock it needs itself.
+Handler = Callable[[UnitOfWork[Any], Sequence[Message[Any]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """One consumer's `{event type: handler}`: both the types it accepts and where each goes.
+
+    Types routed to one handler reach it together, in one call per batch, in the order they
+    were consumed. `conflicting_duplicates`, if given, is told of every record that reused
+    the (source, id) of another event (in the same transaction as its dead letter, so once).
+    """
+
+    handlers: Mapping[type[EventData], Handler]
+    conflicting_duplicates: Handler | None = None
+
+    @property
+    def types(self) -> tuple[type[EventData], ...]:
+        return tuple(self.handlers)
+
+    def handles(self, message: Message[EventData]) -> bool:
+        return type(message.payload) in self.handlers
+
+    async def dispatch(self, unit: UnitOfWork[Any], messages: Sequence[Message[Any]]) -> None:
+        batches: dict[Handler, list[Message[Any]]] = {}
+        for message in messages:
+            batches.setdefault(self.handlers[type(message.payload)], []).append(message)
+        for handler, batch in batches.items():
+            await handler(unit, batch)
 
 
 # What a consumer makes of one record: an event to apply, a rejection, or None for a valid
 # event this consumer has no interest in.
-Accept = Callable[[ConsumedRecord], Incoming | Rejection | None]
-# Applies fresh events inside the batch's unit of work (and publishes what they cause).
-Apply = Callable[[UnitOfWork, Sequence[Incoming]], Awaitable[None]]
+Accept = Callable[[ConsumedRecord], Message[EventData] | Rejection | None]
+# The store of a unit of work over the batch's connection (the service's repositories).
+StoreFactory = Callable[[AsyncConnection], Any]
 
 
 def accept_events(models: Sequence[type[EventData]]) -> Accept:
     """Accept the platform events of the given types; ignore the other types of a topic."""
     by_type = {TYPE_PREFIX + model.event_name(): model for model in models}
 
-    def accept(record: ConsumedRecord) -> Incoming | Rejection | None:
+    def accept(record: ConsumedRecord) -> Message[EventData] | Rejection | None:
         envelope = parse_record(record.value, record.headers)
         if isinstance(envelope, Rejection):
             return envelope
@@ -96,11 +133,27 @@ def accept_events(models: Sequence[type[EventData]]) -> Accept:
         if model is None:
             return None
         try:
-            return Incoming(envelope, model.model_validate(envelope.data))
+            return Message(envelope, model.model_validate(envelope.data))
         except ValidationError as error:
             return Rejection(reason=RejectionReason.INVALID_DATA, detail=describe_errors(error))
 
     return accept
+
+
+@dataclass
+class _Copies:
+    """The distinct copies (by fingerprint) of one (source, id) within a batch."""
+
+    first: tuple[ConsumedRecord, Message[EventData]]
+    others: list[tuple[ConsumedRecord, Message[EventData]]] = field(default_factory=list)
+
+    def add(self, record: ConsumedRecord, message: Message[EventData]) -> None:
+        seen = {m.envelope.fingerprint for _, m in (self.first, *self.others)}
+        if message.envelope.fingerprint not in seen:
+            self.others.append((record, message))
+
+    def conflicting(self, winner: str) -> list[tuple[ConsumedRecord, Message[EventData]]]:
+        return [(r, m) for r, m in (self.first, *self.others) if m.envelope.fingerprint != winner]
 
 
 @dataclass
@@ -113,7 +166,8 @@ class Consumer:
     topic_name: Callable[[str], str]
     source: str
     accept: Accept
-    apply: Apply
+    registry: Registry
+    store: StoreFactory
     on_commit: Callable[[], None] = lambda: None
     max_backoff_seconds: float = 30.0
     _failures: int = field(default=0, init=False)
@@ -157,29 +211,60 @@ class Consumer:
                 reason=RejectionReason.PROCESSING_FAILED, detail=f"{type(error).__name__}: {error}"
             )
             async with self.engine.begin() as connection:
-                if await self.inbox.claim(connection, [(record.position_key, "dead_letter")]):
+                claim = await self.inbox.claim(
+                    connection, [(record.position_key, Entry("dead_letter"))]
+                )
+                if claim.fresh:
                     await self.outbox.add(connection, [self._dead_letter(record, rejection)])
 
     async def _in_one_transaction(self, records: Sequence[ConsumedRecord]) -> None:
-        events: dict[tuple[str, str], Incoming] = {}
+        copies: dict[tuple[str, str], _Copies] = {}
         rejected: dict[tuple[str, str], tuple[ConsumedRecord, Rejection]] = {}
         for record in records:
             outcome = self.accept(record)
-            if isinstance(outcome, Incoming):
-                events.setdefault(outcome.envelope.dedup_key, outcome)
+            if isinstance(outcome, Message) and self.registry.handles(outcome):
+                key = outcome.envelope.dedup_key
+                if key in copies:
+                    copies[key].add(record, outcome)
+                else:
+                    copies[key] = _Copies((record, outcome))
             elif isinstance(outcome, Rejection):
                 rejected[record.position_key] = (record, outcome)
-        if not events and not rejected:
+        if not copies and not rejected:
             return
         async with self.engine.begin() as connection:
-            claims = [(key, e.envelope.type) for key, e in events.items()]
-            claims += [(key, "dead_letter") for key in rejected]
-            fresh = await self.inbox.claim(connection, claims)
-            unit = UnitOfWork(connection, self.outbox, self.topic_name, self.source)
+            claim = await self.inbox.claim(
+                connection,
+                [
+                    (key, Entry(c.first[1].envelope.type, c.first[1].envelope.fingerprint))
+                    for key, c in copies.items()
+                ],
+            )
+            conflicting = [
+                pair for key, c in copies.items() for pair in c.conflicting(_winner(key, c, claim))
+            ]
+            doubled = Rejection(
+                reason=RejectionReason.CONFLICTING_DUPLICATE,
+                detail="this (source, id) was already recorded with other content",
+            )
+            for record, _ in conflicting:
+                rejected[record.position_key] = (record, doubled)
+            dead = await self.inbox.claim(connection, [(k, Entry("dead_letter")) for k in rejected])
+            unit = UnitOfWork(
+                self.store(connection),
+                OutboxSink(self.outbox, connection),
+                self.topic_name,
+                self.source,
+            )
             for key, (record, why) in rejected.items():
-                if key in fresh:
+                if key in dead.fresh:
                     unit.publish_record(self._dead_letter(record, why))
-            await self.apply(unit, [e for k, e in events.items() if k in fresh])
+            await self.registry.dispatch(
+                unit, [c.first[1] for key, c in copies.items() if key in claim.fresh]
+            )
+            told = [m for r, m in conflicting if r.position_key in dead.fresh]
+            if told and self.registry.conflicting_duplicates is not None:
+                await self.registry.conflicting_duplicates(unit, told)
             await unit.flush()
 
     def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
@@ -207,3 +292,12 @@ class Consumer:
                 ("dlq_offset", str(record.offset).encode()),
             ),
         )
+
+
+def _winner(key: tuple[str, str], copies: _Copies, claim: Claim) -> str:
+    """The fingerprint of the copy that counts: the one recorded earlier, else the batch's
+    first (also for a row recorded before fingerprints were kept)."""
+    first = copies.first[1].envelope.fingerprint
+    if key in claim.fresh:
+        return first
+    return claim.recorded.get(key) or first

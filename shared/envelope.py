@@ -13,6 +13,7 @@ the tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,15 @@ class Envelope(BaseModel):
         return (self.source, self.id)
 
     @property
+    def fingerprint(self) -> str:
+        """A digest of what the event says (type, subject, data), not of how it was sent:
+        the same event in structured and binary mode, or sent again later with another
+        `time`, has one fingerprint."""
+        content = {"type": self.type, "subject": self.subject, "data": self.data}
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
     def name(self) -> str:
         """The event's short name: `cn.firstloan.LoanIssued` -> `LoanIssued`."""
         return self.type.removeprefix(TYPE_PREFIX)
@@ -62,6 +72,8 @@ class RejectionReason(StrEnum):
     SPOOFED_ORIGIN = "spoofed_origin"
     UNKNOWN_INSTITUTION = "unknown_institution"
     PROCESSING_FAILED = "processing_failed"
+    # The record reuses the (source, id) of an event already recorded, with other content.
+    CONFLICTING_DUPLICATE = "conflicting_duplicate"
 
 
 class Rejection(BaseModel):

@@ -1,11 +1,14 @@
 """Idempotent inbox: a consumer records each event's (source, id) in the same transaction as
-the event's effect. A redelivered event finds its key taken and has no effect."""
+the event's effect, with a fingerprint of the event's content. A redelivered event finds its
+key taken with the same fingerprint and has no effect; a record that reuses the key for other
+content finds a different fingerprint and is a conflicting duplicate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,8 +22,27 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("source", Text, primary_key=True),
         Column("event_id", Text, primary_key=True),
         Column("event_type", Text, nullable=False),
+        # None for rows recorded before fingerprints were kept, and for dead letters.
+        Column("fingerprint", Text),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a consumer records of one event (or of one dead-lettered record)."""
+
+    event_type: str
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """`fresh`: keys recorded now. `recorded`: for each key already there, the fingerprint
+    it was recorded with."""
+
+    fresh: set[DedupKey]
+    recorded: Mapping[DedupKey, str | None]
 
 
 class Inbox:
@@ -28,26 +50,45 @@ class Inbox:
         self.table = table
 
     async def claim(
-        self, connection: AsyncConnection, events: Iterable[tuple[DedupKey, str]]
-    ) -> set[DedupKey]:
-        """Record the given (key, type) pairs; return the keys that were new.
+        self, connection: AsyncConnection, entries: Iterable[tuple[DedupKey, Entry]]
+    ) -> Claim:
+        """Record the given keys; say which were new and what the others were recorded with.
 
-        One statement for the whole batch; `ON CONFLICT DO NOTHING` leaves the rows of
-        concurrent or earlier deliveries alone, and RETURNING names only the fresh ones.
+        One statement for the batch (`ON CONFLICT DO NOTHING` leaves earlier or concurrent
+        deliveries alone, RETURNING names the fresh keys), and one more only when some key
+        was already taken.
         """
-        rows = dict(events)
+        rows = dict(entries)
         if not rows:
-            return set()
+            return Claim(set(), {})
         statement = (
             insert(self.table)
             .values(
                 [
-                    {"source": source, "event_id": event_id, "event_type": event_type}
-                    for (source, event_id), event_type in rows.items()
+                    {
+                        "source": source,
+                        "event_id": event_id,
+                        "event_type": entry.event_type,
+                        "fingerprint": entry.fingerprint,
+                    }
+                    for (source, event_id), entry in rows.items()
                 ]
             )
             .on_conflict_do_nothing()
             .returning(self.table.c.source, self.table.c.event_id)
         )
         result = await connection.execute(statement)
-        return {(row.source, row.event_id) for row in result}
+        fresh = {(row.source, row.event_id) for row in result}
+        taken = [key for key in rows if key not in fresh]
+        return Claim(fresh, await self._fingerprints(connection, taken) if taken else {})
+
+    async def _fingerprints(
+        self, connection: AsyncConnection, keys: list[DedupKey]
+    ) -> dict[DedupKey, str | None]:
+        columns = tuple_(self.table.c.source, self.table.c.event_id)
+        result = await connection.execute(
+            select(self.table.c.source, self.table.c.event_id, self.table.c.fingerprint).where(
+                columns.in_(keys)
+            )
+        )
+        return {(row.source, row.event_id): row.fingerprint for row in result}

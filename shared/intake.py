@@ -30,7 +30,8 @@ from faststream.specification import AsyncAPI
 from faststream.specification.base import Specification
 from pydantic import ValidationError
 
-from shared.consumer import Accept, ConsumedRecord, Incoming
+from shared.consumer import Accept, ConsumedRecord, Message
+from shared.contracts import EventData
 from shared.contracts.bank import BANK_EVENTS, BANK_SOURCE_PREFIX, BankEventData
 from shared.envelope import TYPE_PREFIX, Rejection, RejectionReason, describe_errors, parse_record
 from shared.metrics import BANK_EVENTS as BANK_EVENT_COUNTER
@@ -88,17 +89,19 @@ def institution_of_topic(topic: str) -> str | None:
 def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) -> Accept:
     """The `Accept` of every bank-topic subscription; counts each outcome as a metric."""
 
-    def accept(record: ConsumedRecord) -> Incoming | Rejection:
+    def accept(record: ConsumedRecord) -> Message[EventData] | Rejection:
         institution = institution_of_topic(record.topic) or "?"
         outcome = check_bank_record(record, reference())
-        label = "accepted" if isinstance(outcome, Incoming) else outcome.reason.value
+        label = "accepted" if isinstance(outcome, Message) else outcome.reason.value
         BANK_EVENT_COUNTER.labels(consumer, institution, label).inc()
         return outcome
 
     return accept
 
 
-def check_bank_record(record: ConsumedRecord, reference: ReferenceData) -> Incoming | Rejection:
+def check_bank_record(
+    record: ConsumedRecord, reference: ReferenceData
+) -> Message[EventData] | Rejection:
     """The accepted event of a bank-topic record, or why it is rejected."""
     institution = institution_of_topic(record.topic) or "?"
     envelope = parse_record(record.value, record.headers)
@@ -137,7 +140,7 @@ def check_bank_record(record: ConsumedRecord, reference: ReferenceData) -> Incom
         return _reject(
             RejectionReason.INVALID_DATA, f"subject {envelope.subject!r} is not data.uscc {uscc!r}"
         )
-    return Incoming(envelope, payload)
+    return Message(envelope, payload)
 
 
 def _reject(reason: RejectionReason, detail: str) -> Rejection:

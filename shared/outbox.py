@@ -96,6 +96,17 @@ class Outbox:
         )
 
 
+@dataclass(frozen=True)
+class OutboxSink:
+    """The outbox of one transaction: where a unit of work's records are written."""
+
+    outbox: Outbox
+    connection: AsyncConnection
+
+    async def add(self, records: Sequence[OutgoingRecord]) -> None:
+        await self.outbox.add(self.connection, records)
+
+
 Publish = Callable[[Sequence[OutgoingRecord]], Awaitable[None]]
 
 

@@ -26,12 +26,13 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus
-from shared.consumer import Accept, Apply, ConsumedRecord, Consumer
+from shared.cancellation import raise_if_cancelling
+from shared.consumer import Accept, ConsumedRecord, Consumer, Registry, StoreFactory, accept_events
 from shared.db import create_engine
 from shared.inbox import Inbox
 from shared.intake import ReferenceWatcher, accept_bank_events
 from shared.logs import configure_logging
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay, OutboxSink
 from shared.settings import ServiceSettings
 from shared.text_guard import TextGuard
 from shared.topics import BANK_TOPIC_PATTERN, DEAD_LETTER
@@ -58,12 +59,15 @@ class Runtime:
     inbox: Inbox
     relay: OutboxRelay
     reference: ReferenceWatcher
+    store: StoreFactory
     consumers: list[Subscription] = field(default_factory=list)
     # Long-running loops (schedulers) that live as long as the service runs.
     background: dict[str, Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, settings: ServiceSettings, metadata: MetaData) -> Runtime:
+    def create(cls, settings: ServiceSettings, metadata: MetaData, store: StoreFactory) -> Runtime:
+        """`store` makes the service's store (its repositories) over a transaction's
+        connection: every unit of work, of a command or of a consumed batch, gets one."""
         engine = create_engine(settings)
         outbox_table = metadata.tables["outbox"]
         return cls(
@@ -81,14 +85,20 @@ class Runtime:
                 stall_seconds=settings.outbox_stall_seconds,
             ),
             reference=ReferenceWatcher(settings.reference_file, settings.reference_reload_seconds),
+            store=store,
         )
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self) -> AsyncIterator[UnitOfWork[Any]]:
         """One command's unit of work: its state change and the events it publishes commit
         together (the outbox), or not at all; the relay is woken after the commit."""
         async with self.engine.begin() as connection:
-            unit = UnitOfWork(connection, self.outbox, self.settings.topic, self.settings.source)
+            unit = UnitOfWork(
+                self.store(connection),
+                OutboxSink(self.outbox, connection),
+                self.settings.topic,
+                self.settings.source,
+            )
             yield unit
             await unit.flush()
         if unit.published:
@@ -97,14 +107,16 @@ class Runtime:
     def subscribe(
         self,
         name: str,
-        accept: Accept,
-        apply: Apply,
+        registry: Registry,
         *,
         topics: Sequence[str] = (),
         pattern: str | None = None,
+        accept: Accept | None = None,
     ) -> Consumer:
         """Consume `topics` (logical names) or a `pattern` in batches, as group
-        `<service>.<name>`, committing offsets only after the batch's transaction."""
+        `<service>.<name>`, committing offsets only after the batch's transaction. The
+        registry says which platform events are accepted (unless `accept` says otherwise)
+        and which handler applies each."""
         consumer = Consumer(
             name=f"{self.settings.service}.{name}",
             engine=self.engine,
@@ -113,8 +125,9 @@ class Runtime:
             dead_letter_topic=self.settings.topic(DEAD_LETTER),
             topic_name=self.settings.topic,
             source=self.settings.source,
-            accept=accept,
-            apply=apply,
+            accept=accept or accept_events(registry.types),
+            registry=registry,
+            store=self.store,
             on_commit=self.relay.notify,
         )
         subscriber = self.broker.subscriber(
@@ -145,17 +158,36 @@ class Runtime:
         )
         return consumer
 
-    def subscribe_bank_events(self, apply: Apply) -> Consumer:
+    def subscribe_bank_events(self, registry: Registry) -> Consumer:
         """Consume every bank topic, present and future, through the intake's checks."""
         name = f"{self.settings.service}.bank"
         return self.subscribe(
-            "bank", accept_bank_events(name, self.reference), apply, pattern=BANK_TOPIC_PATTERN
+            "bank",
+            registry,
+            pattern=BANK_TOPIC_PATTERN,
+            accept=accept_bank_events(name, self.reference),
         )
 
     def run_in_background(self, name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `loop()` as a task while the service runs (started after the broker,
         cancelled before it stops); the loop handles its own errors."""
         self.background[name] = loop
+
+    def run_every(self, name: str, seconds: float, step: Callable[[], Awaitable[object]]) -> None:
+        """Run `step()` now and then every `seconds` while the service runs. A failed step
+        is logged and tried again at the next tick; cancellation always ends the loop."""
+
+        async def loop() -> None:
+            while True:
+                raise_if_cancelling()
+                try:
+                    await step()
+                except Exception:
+                    raise_if_cancelling()
+                    log.exception("%s failed; trying again in %.0fs", name, seconds)
+                await asyncio.sleep(seconds)
+
+        self.run_in_background(name, loop)
 
     def _namespaced_pattern(self, pattern: str | None) -> str | None:
         if pattern is None or not self.settings.namespace:

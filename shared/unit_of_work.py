@@ -1,28 +1,42 @@
 """The unit of work every command handler and event handler runs in: one transaction for the
-state change and the events it publishes (written to the outbox in that transaction)."""
+state change (through the service's store) and the events it publishes (written to the
+outbox in that same transaction).
+
+`S` is the service's store: its repositories over the transaction's connection in the
+running service, their in-memory fakes in a handler's unit test. Handlers see only the
+store and `emit`; which transaction they run in is the caller's business.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from shared.contracts import EventData
 from shared.envelope import Envelope, new_event
-from shared.outbox import Outbox, OutgoingRecord
+from shared.outbox import OutgoingRecord
+
+S = TypeVar("S", covariant=True)
 
 
-class UnitOfWork:
+class RecordSink(Protocol):
+    """Where the records of a unit of work go when it is flushed: the outbox table in the
+    unit's transaction, or a list in a unit test."""
+
+    async def add(self, records: Sequence[OutgoingRecord]) -> None: ...
+
+
+class UnitOfWork(Generic[S]):
     def __init__(
         self,
-        connection: AsyncConnection,
-        outbox: Outbox,
+        store: S,
+        sink: RecordSink,
         topic_name: Callable[[str], str],
         source: str,
     ) -> None:
-        self.connection = connection
+        self.store = store
         self.source = source
-        self._outbox = outbox
+        self._sink = sink
         self._topic_name = topic_name
         self._pending: list[OutgoingRecord] = []
         self.published = 0
@@ -47,6 +61,6 @@ class UnitOfWork:
         self._pending.append(record)
 
     async def flush(self) -> None:
-        await self._outbox.add(self.connection, self._pending)
+        await self._sink.add(self._pending)
         self.published += len(self._pending)
         self._pending = []

@@ -11,9 +11,13 @@ from pydantic import BaseModel, ConfigDict
 
 
 class EventData(BaseModel):
-    """Platform events are ours: an unknown field is a bug, so it is refused."""
+    """Topics keep their history forever and `rebuild` replays it, so an event type may only
+    grow: a new field is optional (or has a default), and a reader ignores fields it does not
+    know (an event written by a newer producer, read by an older consumer). A change that
+    would alter a field's meaning or remove a required one is a new type
+    (`cn.firstloan.<Name>V2`), consumed beside the old one. See docs/architecture.md."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     @classmethod
     def event_name(cls) -> str:

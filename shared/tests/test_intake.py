@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from shared.consumer import ConsumedRecord, Incoming
+from shared.consumer import ConsumedRecord, Message
+from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.envelope import Envelope, Rejection, new_event, to_binary, to_structured
 from shared.intake import (
@@ -60,7 +61,7 @@ def record(
     return ConsumedRecord(topic, 0, 0, USCC.encode(), value, tuple(headers))
 
 
-def reason(outcome: Incoming | Rejection) -> str:
+def reason(outcome: Message[EventData] | Rejection) -> str:
     assert isinstance(outcome, Rejection), f"accepted: {outcome}"
     return outcome.reason.value
 
@@ -68,7 +69,7 @@ def reason(outcome: Incoming | Rejection) -> str:
 @pytest.mark.parametrize("encode", MODES)
 def test_a_valid_event_is_accepted_in_either_mode(encode: Encode) -> None:
     outcome = check_bank_record(record(granted(), encode=encode), REFERENCE)
-    assert isinstance(outcome, Incoming)
+    assert isinstance(outcome, Message)
     assert isinstance(outcome.payload, CreditGranted)
     assert outcome.payload.amount_wan == Decimal("120.50")
     assert outcome.envelope.dedup_key[0] == SOURCE
@@ -116,12 +117,12 @@ def test_a_valid_event_is_accepted_in_either_mode(encode: Encode) -> None:
 )
 def test_every_bank_event_type_is_accepted(name: str, data: dict[str, Any], model: type) -> None:
     outcome = check_bank_record(record(data, name=name), REFERENCE)
-    assert isinstance(outcome, Incoming)
+    assert isinstance(outcome, Message)
     assert isinstance(outcome.payload, model)
 
 
 def test_unknown_fields_in_data_are_ignored() -> None:
-    assert isinstance(check_bank_record(record(granted(branch="城区支行")), REFERENCE), Incoming)
+    assert isinstance(check_bank_record(record(granted(branch="城区支行")), REFERENCE), Message)
 
 
 def raw(value: bytes | None, headers: tuple[tuple[str, bytes], ...] = ()) -> ConsumedRecord:

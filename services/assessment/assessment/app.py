@@ -18,7 +18,8 @@ from assessment.handlers import (
 )
 from assessment.settings import AssessmentSettings
 from shared.cancellation import raise_if_cancelling
-from shared.consumer import accept_events
+from shared.consumer import Registry
+from shared.contracts.bank import BANK_EVENTS
 from shared.service import Runtime, create_app
 from shared.topics import LEDGER_EVENTS, MATCHMAKING_EVENTS, ROSTER_EVENTS
 
@@ -27,28 +28,25 @@ log = logging.getLogger(__name__)
 
 def build(settings: AssessmentSettings | None = None) -> FastAPI:
     settings = settings or AssessmentSettings()
-    runtime = Runtime.create(settings, storage.metadata)
+    runtime = Runtime.create(settings, storage.metadata, store=lambda connection: connection)
     now = clock(settings, runtime.reference)
     handlers = Handlers(runtime.reference, now)
     runtime.subscribe(
         "roster",
-        accept_events(ROSTER_EVENTS_HANDLED),
-        handlers.apply_roster_events,
+        Registry(dict.fromkeys(ROSTER_EVENTS_HANDLED, handlers.apply_roster_events)),
         topics=[ROSTER_EVENTS],
     )
     runtime.subscribe(
         "matchmaking",
-        accept_events(MATCHMAKING_EVENTS_HANDLED),
-        handlers.apply_matchmaking_events,
+        Registry(dict.fromkeys(MATCHMAKING_EVENTS_HANDLED, handlers.apply_matchmaking_events)),
         topics=[MATCHMAKING_EVENTS],
     )
     runtime.subscribe(
         "ledger",
-        accept_events(LEDGER_EVENTS_HANDLED),
-        handlers.apply_ledger_events,
+        Registry(dict.fromkeys(LEDGER_EVENTS_HANDLED, handlers.apply_ledger_events)),
         topics=[LEDGER_EVENTS],
     )
-    runtime.subscribe_bank_events(handlers.apply_bank_events)
+    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, handlers.apply_bank_events)))
 
     async def tick() -> None:
         while True:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.attainment import Attainment, UnitAttainment, attainment
 from assessment.domain.escalation import (
@@ -51,8 +52,8 @@ from shared.unit_of_work import UnitOfWork
 _LOCK = 810_400
 
 
-async def serialize(unit: UnitOfWork) -> None:
-    await unit.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+async def serialize(unit: UnitOfWork[AsyncConnection]) -> None:
+    await unit.store.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
 
 
 def window(reference: ReferenceData) -> CampaignWindow:
@@ -61,20 +62,25 @@ def window(reference: ReferenceData) -> CampaignWindow:
 
 
 async def reassess(
-    unit: UnitOfWork, usccs: Collection[str] | None, reference: ReferenceData, now: datetime
+    unit: UnitOfWork[AsyncConnection],
+    usccs: Collection[str] | None,
+    reference: ReferenceData,
+    now: datetime,
 ) -> None:
     """Re-evaluate the given enterprises (all when None) as of today, then publish."""
     today = now.date()
-    facts = await load_facts(unit.connection, usccs)
+    facts = await load_facts(unit.store, usccs)
     outcomes = [evaluate(f, window(reference), today) for f in facts.values()]
-    await save_outcomes(unit.connection, outcomes, today)
+    await save_outcomes(unit.store, outcomes, today)
     if usccs is None:
-        await set_evaluated_on(unit.connection, today)
+        await set_evaluated_on(unit.store, today)
     await publish_live(unit, reference, now)
 
 
-async def publish_live(unit: UnitOfWork, reference: ReferenceData, now: datetime) -> None:
-    outcomes = await load_outcomes(unit.connection)
+async def publish_live(
+    unit: UnitOfWork[AsyncConnection], reference: ReferenceData, now: datetime
+) -> None:
+    outcomes = await load_outcomes(unit.store)
     current = attainment(outcomes, reference, now.date())
     await publish_changed_figures(unit, current)
     evidence = anomaly_evidence(outcomes)
@@ -84,13 +90,11 @@ async def publish_live(unit: UnitOfWork, reference: ReferenceData, now: datetime
         reference.thresholds.warning_from_campaign_day
     ):
         evaluated.add(EscalationReason.UNDER_TARGET)
-    pending, ever = await ledgers_and_fairs.overdue_months(unit.connection)
+    pending, ever = await ledgers_and_fairs.overdue_months(unit.store)
     findings += ledger_findings(pending, ever)
     evaluated.add(EscalationReason.LEDGER_OVERDUE)
     if current.as_of >= reference.campaign.end:
-        with_fair = await ledgers_and_fairs.counties_with_fair(
-            unit.connection, reference.campaign.end
-        )
+        with_fair = await ledgers_and_fairs.counties_with_fair(unit.store, reference.campaign.end)
         findings += [
             f
             for f in checkpoint_findings(current, reference, frozenset(), with_fair)
@@ -109,16 +113,14 @@ def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[di
 
 
 async def move_ladder(
-    unit: UnitOfWork,
+    unit: UnitOfWork[AsyncConnection],
     findings: list[Finding],
     evaluated: frozenset[EscalationReason],
     as_of: date,
     now: datetime,
 ) -> Changes:
-    changes = reconcile(
-        await escalation_store.open_escalations(unit.connection), findings, evaluated
-    )
-    for event in await escalation_store.record(unit.connection, changes, as_of, now):
+    changes = reconcile(await escalation_store.open_escalations(unit.store), findings, evaluated)
+    for event in await escalation_store.record(unit.store, changes, as_of, now):
         unit.emit(ASSESSMENT_ESCALATIONS, event.unit_id, event)
     return changes
 
@@ -145,9 +147,9 @@ def attainment_event(unit_attainment: UnitAttainment, as_of: date) -> Attainment
     )
 
 
-async def publish_changed_figures(unit: UnitOfWork, current: Attainment) -> None:
+async def publish_changed_figures(unit: UnitOfWork[AsyncConnection], current: Attainment) -> None:
     """AttainmentUpdated for each unit whose figures differ from the last published."""
-    rows = await unit.connection.execute(select(published_figures))
+    rows = await unit.store.execute(select(published_figures))
     last = {row.unit_id: row.figures for row in rows}
     changed = []
     for unit_attainment in (*current.counties, *current.institutions):
@@ -158,7 +160,7 @@ async def publish_changed_figures(unit: UnitOfWork, current: Attainment) -> None
             unit.emit(ASSESSMENT_ATTAINMENT, event.unit_id, event)
     if changed:
         statement = insert(published_figures)
-        await unit.connection.execute(
+        await unit.store.execute(
             statement.on_conflict_do_update(
                 index_elements=[published_figures.c.unit_id],
                 set_={"figures": statement.excluded.figures},
@@ -196,36 +198,39 @@ def ranking(current: Attainment) -> dict[str, Any]:
 
 
 async def run_checkpoint(
-    unit: UnitOfWork, reference: ReferenceData, as_of: date, now: datetime
+    unit: UnitOfWork[AsyncConnection], reference: ReferenceData, as_of: date, now: datetime
 ) -> list[Finding]:
     """Assess every unit as of `as_of`; a checkpoint runs once: running it again changes
     nothing and returns nothing."""
-    if await escalation_store.checkpoint_run(unit.connection, as_of):
+    if await escalation_store.checkpoint_run(unit.store, as_of):
         return []
-    facts = await load_facts(unit.connection)
+    facts = await load_facts(unit.store)
     current = attainment(
         [evaluate(f, window(reference), as_of) for f in facts.values()], reference, as_of
     )
-    talked = await escalation_store.talked_before(unit.connection, as_of)
-    with_fair = await ledgers_and_fairs.counties_with_fair(unit.connection, reference.campaign.end)
+    talked = await escalation_store.talked_before(unit.store, as_of)
+    with_fair = await ledgers_and_fairs.counties_with_fair(unit.store, reference.campaign.end)
     findings = checkpoint_findings(current, reference, talked, with_fair)
     evaluated = {EscalationReason.UNDER_TARGET}
     if as_of >= reference.campaign.end:
         evaluated.add(EscalationReason.NO_MATCHMAKING_FAIR)
     changes = await move_ladder(unit, findings, frozenset(evaluated), as_of, now)
     under_target = [f.unit_id for f in findings if f.reason is EscalationReason.UNDER_TARGET]
-    await escalation_store.save_checkpoint(unit.connection, as_of, under_target, ranking(current))
+    await escalation_store.save_checkpoint(unit.store, as_of, under_target, ranking(current))
     return [*changes.raised, *(f for _, f in changes.upgraded)]
 
 
 async def keep_up_to_date(
-    unit: UnitOfWork, reference: ReferenceData, now: datetime, run_checkpoints: bool
+    unit: UnitOfWork[AsyncConnection],
+    reference: ReferenceData,
+    now: datetime,
+    run_checkpoints: bool,
 ) -> None:
     """The daily tick: a new day moves expected progress and listing dates, so every
     enterprise is re-evaluated once a day; checkpoints whose date has come are run."""
     await serialize(unit)
     today = now.date()
-    if await evaluated_on(unit.connection) != today:
+    if await evaluated_on(unit.store) != today:
         await reassess(unit, None, reference, now)
     if run_checkpoints:
         for day in checkpoint_dates(reference):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.facts import Assignment, ListingChange, Loan, Reversal
 from assessment.domain.history import Fact
 from assessment.evaluation import publish_live, reassess, serialize
 from assessment.storage import ledgers_and_fairs
 from assessment.storage.facts import save_facts, usccs_of_loans
-from shared.consumer import Incoming
+from shared.consumer import Message
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
 from shared.contracts.matchmaking import FairScheduled
@@ -62,28 +65,34 @@ class Handlers:
         self.reference = reference
         self.now = now
 
-    async def apply_roster_events(self, unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+    async def apply_roster_events(
+        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    ) -> None:
         await serialize(unit)
         facts = [f for f in (roster_fact(e.payload) for e in events) if f is not None]
-        await save_facts(unit.connection, facts)
+        await save_facts(unit.store, facts)
         await reassess(unit, {f.uscc for f in facts}, self.reference(), self.now())
 
-    async def apply_bank_events(self, unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+    async def apply_bank_events(
+        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    ) -> None:
         facts = [f for f in (bank_fact(e.payload) for e in events) if f is not None]
         await serialize(unit)
         if not facts:
             return  # credits and declines do not move any count
-        await save_facts(unit.connection, facts)
+        await save_facts(unit.store, facts)
         touched = {f.uscc for f in facts if isinstance(f, Loan)}
         touched |= await usccs_of_loans(
-            unit.connection, [f.key for f in facts if isinstance(f, Reversal)]
+            unit.store, [f.key for f in facts if isinstance(f, Reversal)]
         )
         await reassess(unit, touched, self.reference(), self.now())
 
-    async def apply_matchmaking_events(self, unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+    async def apply_matchmaking_events(
+        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    ) -> None:
         await serialize(unit)
         await ledgers_and_fairs.save_fairs(
-            unit.connection,
+            unit.store,
             [
                 {
                     "fair_id": e.payload.fair_id,
@@ -96,11 +105,13 @@ class Handlers:
         )
         await publish_live(unit, self.reference(), self.now())
 
-    async def apply_ledger_events(self, unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+    async def apply_ledger_events(
+        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    ) -> None:
         await serialize(unit)
         payloads = [e.payload for e in events]
         await ledgers_and_fairs.save_overdue(
-            unit.connection,
+            unit.store,
             [
                 {"unit_id": p.unit_id, "period": p.period, "due_at": p.due_at}
                 for p in payloads
@@ -108,7 +119,7 @@ class Handlers:
             ],
         )
         await ledgers_and_fairs.save_submitted(
-            unit.connection,
+            unit.store,
             [
                 {"unit_id": p.unit_id, "period": p.period}
                 for p in payloads

@@ -11,7 +11,8 @@ from ledger import api, handlers, storage
 from ledger.settings import LedgerSettings
 from shared.cancellation import raise_if_cancelling
 from shared.clock import Clock, platform_clock
-from shared.consumer import accept_events
+from shared.consumer import Registry
+from shared.contracts.bank import BANK_EVENTS
 from shared.service import Runtime, create_app
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
 
@@ -42,21 +43,21 @@ pairing is in none. Reversed loans (冲正) are not counted and are named in 备
 
 def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or LedgerSettings()
-    runtime = Runtime.create(settings, storage.metadata)
+    runtime = Runtime.create(settings, storage.metadata, store=lambda connection: connection)
     clock = clock or platform_clock(settings, runtime.reference().campaign.zone)
     runtime.subscribe(
         "matchmaking",
-        accept_events(handlers.MATCHMAKING_EVENTS_HANDLED),
-        handlers.apply_matchmaking_events,
+        Registry(
+            dict.fromkeys(handlers.MATCHMAKING_EVENTS_HANDLED, handlers.apply_matchmaking_events)
+        ),
         topics=[MATCHMAKING_EVENTS],
     )
     runtime.subscribe(
         "roster",
-        accept_events(handlers.ROSTER_EVENTS_HANDLED),
-        handlers.apply_roster_events,
+        Registry(dict.fromkeys(handlers.ROSTER_EVENTS_HANDLED, handlers.apply_roster_events)),
         topics=[ROSTER_EVENTS],
     )
-    runtime.subscribe_bank_events(handlers.apply_bank_events)
+    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, handlers.apply_bank_events)))
     runtime.run_in_background(
         "deadline-scheduler", lambda: watch_deadlines(runtime, clock, settings)
     )

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ledger import documents, views
 from ledger.domain.periods import Month
 from ledger.domain.workflow import Notice, NoticeKind, Submission, next_submission, notices_due
 from ledger.storage import facts, filings
 from ledger.units import Unit, all_units, deadline_of, deadlines
-from shared.consumer import Incoming
+from shared.consumer import Message
 from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted, SpecialReportMissing
@@ -27,10 +29,12 @@ MATCHMAKING_EVENTS_HANDLED = (EnterpriseMatched,)
 ROSTER_EVENTS_HANDLED = (EnterpriseListed,)
 
 
-async def apply_matchmaking_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_matchmaking_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     matched = [e.payload for e in events if isinstance(e.payload, EnterpriseMatched)]
     await facts.save_pairings(
-        unit.connection,
+        unit.store,
         [
             {
                 "match_id": m.match_id,
@@ -46,10 +50,12 @@ async def apply_matchmaking_events(unit: UnitOfWork, events: Sequence[Incoming])
     )
 
 
-async def apply_roster_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_roster_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
     await facts.save_enterprises(
-        unit.connection,
+        unit.store,
         [
             {"uscc": e.uscc, "name": e.name, "county_code": e.county_code, "listed_on": e.listed_on}
             for e in listed
@@ -57,7 +63,9 @@ async def apply_roster_events(unit: UnitOfWork, events: Sequence[Incoming]) -> N
     )
 
 
-async def apply_bank_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_bank_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     decisions: list[dict[str, Any]] = []
     loans: list[dict[str, Any]] = []
     reversals: list[dict[str, Any]] = []
@@ -76,9 +84,9 @@ async def apply_bank_events(unit: UnitOfWork, events: Sequence[Incoming]) -> Non
                     "reason": payload.reason,
                 }
             )
-    await facts.save_decisions(unit.connection, decisions)
-    await facts.save_loans(unit.connection, loans)
-    await facts.save_reversals(unit.connection, reversals)
+    await facts.save_decisions(unit.store, decisions)
+    await facts.save_loans(unit.store, loans)
+    await facts.save_reversals(unit.store, reversals)
 
 
 def _decision(payload: CreditGranted | CreditDeclined, event_id: str) -> dict[str, Any]:
@@ -129,18 +137,16 @@ async def submit_ledger(
     """Freeze the unit's month as the next version and announce it (`LedgerSubmitted`)."""
     reference = runtime.reference()
     async with runtime.transaction() as unit:
-        versions = await filings.submission_versions(
-            unit.connection, ledger_unit.id, month, lock=True
-        )
+        versions = await filings.submission_versions(unit.store, ledger_unit.id, month, lock=True)
         deadline = deadline_of(reference, month)
         submission = next_submission(filings.latest_of(versions), month, deadline, now, reason)
-        view = await views.ledger_view(unit.connection, reference, ledger_unit, month, now)
+        view = await views.ledger_view(unit.store, reference, ledger_unit, month, now)
         snapshot = documents.ledger_document(view) | {
             "status": "submitted",
             "submission": documents.submission_document(submission),
         }
         await filings.save_submission(
-            unit.connection,
+            unit.store,
             {
                 "unit_id": ledger_unit.id,
                 "period": str(month),
@@ -176,7 +182,7 @@ async def give_due_notices(runtime: Runtime, now: datetime) -> list[Notice]:
     reference = runtime.reference()
     required = reference.campaign.special_reports_per_month
     async with runtime.transaction() as unit:
-        connection = unit.connection
+        connection = unit.store
         submitted = {(u, Month.parse(p)) for u, p in await filings.all_submissions(connection)}
         counts = await filings.report_counts(connection)
         reported = {(u, Month.parse(p)) for (u, p), n in counts.items() if n >= required}
@@ -207,7 +213,7 @@ async def record_report(
     report_id = str(uuid.uuid4())
     async with runtime.transaction() as unit:
         await filings.save_report(
-            unit.connection,
+            unit.store,
             {
                 "report_id": report_id,
                 "unit_id": unit_id,
@@ -225,7 +231,7 @@ async def record_activity(
     activity_id = str(uuid.uuid4())
     async with runtime.transaction() as unit:
         await filings.save_activity(
-            unit.connection,
+            unit.store,
             {
                 "activity_id": activity_id,
                 "county_code": county_code,

@@ -135,7 +135,7 @@ async def register_attendance(
 ) -> AttendanceOut:
     check_known(runtime.reference(), institution_id=body.institution_id)
     async with runtime.transaction() as unit:
-        fair = await _fair_or_404(unit.connection, fair_id)
+        fair = await _fair_or_404(unit.store, fair_id)
         if body.uscc is not None:
             done = await handlers.register_enterprise(unit, fair, body.uscc)
         else:
@@ -167,7 +167,7 @@ async def record_match(body: MatchRequest, runtime: RuntimeDep, response: Respon
             match, created = await handlers.record_match(
                 unit, handlers.MatchRequest(**body.model_dump()), goal
             )
-            out = await _match_out(unit.connection, match)
+            out = await _match_out(unit.store, match)
     except MatchmakingError as error:
         raise domain_error(error) from error
     if not created:
@@ -228,7 +228,7 @@ async def record_plan(uscc: Uscc, body: PlanRequest, runtime: RuntimeDep) -> Pla
     )
     async with runtime.transaction() as unit:
         await handlers.record_plan(unit, proposed)
-        return await _plan_out(unit.connection, uscc)
+        return await _plan_out(unit.store, uscc)
 
 
 @router.get("/enterprises/{uscc}/plan", tags=["plans"], summary="Plan and visits")

@@ -6,20 +6,23 @@ from fastapi import FastAPI
 
 from matchmaking import api, asyncapi, handlers, storage
 from matchmaking.settings import MatchmakingSettings
-from shared.consumer import accept_events
+from shared.consumer import Registry
+from shared.contracts.bank import BANK_EVENTS
 from shared.service import Runtime, create_app
 from shared.topics import ROSTER_EVENTS
 
 
 def build(settings: MatchmakingSettings | None = None) -> FastAPI:
-    runtime = Runtime.create(settings or MatchmakingSettings(), storage.metadata)
+    runtime = Runtime.create(
+        settings or MatchmakingSettings(), storage.metadata, store=lambda connection: connection
+    )
     runtime.subscribe(
         "roster",
-        accept_events(handlers.ROSTER_EVENTS_HANDLED),
-        handlers.apply_roster_events,
+        Registry(dict.fromkeys(handlers.ROSTER_EVENTS_HANDLED, handlers.apply_roster_events)),
         topics=[ROSTER_EVENTS],
     )
-    runtime.subscribe_bank_events(handlers.bank_events_applier(runtime.reference))
+    apply_bank_events = handlers.bank_events_applier(runtime.reference)
+    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, apply_bank_events)))
     return create_app(
         runtime,
         [api.router, asyncapi.router],

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from matchmaking import storage
 from matchmaking.domain.errors import ProductMismatchError
 from matchmaking.domain.fairs import Fair, Match, check_match, match_id_for
 from matchmaking.domain.listing import listed_on
 from matchmaking.domain.outcomes import BankOutcome, pairing_of, timing
 from matchmaking.domain.plans import Plan, Product, check_new_product, revise
-from shared.consumer import Apply, Incoming
+from shared.consumer import Handler, Message
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued
 from shared.contracts.matchmaking import (
     AttendanceRegistered,
@@ -37,8 +39,8 @@ ROSTER_EVENTS_HANDLED = (EnterpriseListed, EnterpriseDelisted)
 # --- commands -------------------------------------------------------------------------
 
 
-async def schedule_fair(unit: UnitOfWork, fair: Fair) -> None:
-    await storage.add_fair(unit.connection, fair)
+async def schedule_fair(unit: UnitOfWork[AsyncConnection], fair: Fair) -> None:
+    await storage.add_fair(unit.store, fair)
     event = FairScheduled(
         fair_id=fair.fair_id,
         county_code=fair.county_code,
@@ -59,18 +61,22 @@ class Attendance:
     registered: bool  # False: it was already registered
 
 
-async def register_enterprise(unit: UnitOfWork, fair: Fair, uscc: str) -> Attendance:
+async def register_enterprise(
+    unit: UnitOfWork[AsyncConnection], fair: Fair, uscc: str
+) -> Attendance:
     """Allowed for an enterprise off the list too; `listed` flags it."""
     listed = await is_listed(unit, uscc, fair.held_on)
-    fresh = await storage.add_attendance(unit.connection, fair.fair_id, "enterprise", uscc, listed)
+    fresh = await storage.add_attendance(unit.store, fair.fair_id, "enterprise", uscc, listed)
     if fresh:
         unit.emit(MATCHMAKING_EVENTS, uscc, _attended(fair, uscc=uscc, listed=listed), subject=uscc)
     return await _attendance(unit, fair, "enterprise", uscc, fresh)
 
 
-async def register_institution(unit: UnitOfWork, fair: Fair, institution_id: str) -> Attendance:
+async def register_institution(
+    unit: UnitOfWork[AsyncConnection], fair: Fair, institution_id: str
+) -> Attendance:
     kind = "institution"
-    fresh = await storage.add_attendance(unit.connection, fair.fair_id, kind, institution_id, None)
+    fresh = await storage.add_attendance(unit.store, fair.fair_id, kind, institution_id, None)
     if fresh:
         unit.emit(MATCHMAKING_EVENTS, fair.fair_id, _attended(fair, institution_id=institution_id))
     return await _attendance(unit, fair, kind, institution_id, fresh)
@@ -83,14 +89,14 @@ def _attended(fair: Fair, **who: str | bool | None) -> AttendanceRegistered:
 
 
 async def _attendance(
-    unit: UnitOfWork, fair: Fair, kind: str, attendee: str, fresh: bool
+    unit: UnitOfWork[AsyncConnection], fair: Fair, kind: str, attendee: str, fresh: bool
 ) -> Attendance:
-    row = await storage.attendance_entry(unit.connection, fair.fair_id, kind, attendee)
+    row = await storage.attendance_entry(unit.store, fair.fair_id, kind, attendee)
     return Attendance(fair.fair_id, kind, attendee, row.listed, fresh)
 
 
-async def is_listed(unit: UnitOfWork, uscc: str, day: date) -> bool:
-    history, delisted = await storage.list_history(unit.connection, uscc)
+async def is_listed(unit: UnitOfWork[AsyncConnection], uscc: str, day: date) -> bool:
+    history, delisted = await storage.list_history(unit.store, uscc)
     return listed_on(day, [row.listed_on for row in history], delisted)
 
 
@@ -105,10 +111,10 @@ class MatchRequest:
 
 
 async def record_match(
-    unit: UnitOfWork, request: MatchRequest, goal_working_days: int
+    unit: UnitOfWork[AsyncConnection], request: MatchRequest, goal_working_days: int
 ) -> tuple[Match, bool]:
     """The pairing (and whether it is new); it assigns the enterprise to the institution."""
-    connection = unit.connection
+    connection = unit.store
     fair = await storage.get_fair(connection, request.fair_id) if request.fair_id else None
     product = await storage.get_product(connection, request.product_id or "")
     if request.product_id and product is None:
@@ -158,14 +164,14 @@ def _matched(match: Match) -> EnterpriseMatched:
     )
 
 
-async def record_plan(unit: UnitOfWork, proposed: Plan) -> tuple[Plan, bool]:
+async def record_plan(unit: UnitOfWork[AsyncConnection], proposed: Plan) -> tuple[Plan, bool]:
     """The enterprise's plan after this request, and whether it made a new version."""
-    current = await storage.get_plan(unit.connection, proposed.uscc, lock=True)
+    current = await storage.get_plan(unit.store, proposed.uscc, lock=True)
     revised = revise(current, proposed)
     if revised is None:
         assert current is not None
         return current, False
-    await storage.save_plan(unit.connection, revised)
+    await storage.save_plan(unit.store, revised)
     event = CultivationPlanRecorded(
         plan_id=revised.plan_id,
         version=revised.version,
@@ -180,8 +186,8 @@ async def record_plan(unit: UnitOfWork, proposed: Plan) -> tuple[Plan, bool]:
     return revised, True
 
 
-async def record_visit(unit: UnitOfWork, visit: EnterpriseVisited) -> None:
-    await storage.add_visit(unit.connection, visit.model_dump())
+async def record_visit(unit: UnitOfWork[AsyncConnection], visit: EnterpriseVisited) -> None:
+    await storage.add_visit(unit.store, visit.model_dump())
     unit.emit(MATCHMAKING_EVENTS, visit.uscc, visit, subject=visit.uscc)
 
 
@@ -189,16 +195,18 @@ def new_visit_id() -> str:
     return f"visit-{uuid.uuid4().hex[:12]}"
 
 
-async def register_product(unit: UnitOfWork, product: Product) -> None:
-    existing = await storage.list_products(unit.connection, product.institution_id, lock=True)
+async def register_product(unit: UnitOfWork[AsyncConnection], product: Product) -> None:
+    existing = await storage.list_products(unit.store, product.institution_id, lock=True)
     check_new_product(product, existing)
-    await storage.add_product(unit.connection, product)
+    await storage.add_product(unit.store, product)
 
 
 # --- events ---------------------------------------------------------------------------
 
 
-async def apply_roster_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_roster_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     payloads = [e.payload for e in events]
     listed = [
         {"uscc": p.uscc, "listed_on": p.listed_on, "name": p.name, "county_code": p.county_code}
@@ -208,23 +216,25 @@ async def apply_roster_events(unit: UnitOfWork, events: Sequence[Incoming]) -> N
     delisted = [
         {"uscc": p.uscc, "delisted_on": p.on} for p in payloads if isinstance(p, EnterpriseDelisted)
     ]
-    await storage.save_listings(unit.connection, listed)
-    await storage.save_delistings(unit.connection, delisted)
+    await storage.save_listings(unit.store, listed)
+    await storage.save_delistings(unit.store, delisted)
 
 
-def bank_events_applier(reference: Callable[[], ReferenceData]) -> Apply:
+def bank_events_applier(reference: Callable[[], ReferenceData]) -> Handler:
     """Keeps every credit, decline and loan, and credits the pairings they follow."""
 
-    async def apply_bank_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+    async def apply_bank_events(
+        unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    ) -> None:
         outcomes = [o for o in (bank_outcome(e) for e in events) if o is not None]
-        await storage.save_bank_outcomes(unit.connection, outcomes)
+        await storage.save_bank_outcomes(unit.store, outcomes)
         goal = reference().campaign.credit_process_goal_workdays
         await attribute_outcomes(unit, outcomes, goal)
 
     return apply_bank_events
 
 
-def bank_outcome(event: Incoming) -> BankOutcome | None:
+def bank_outcome(event: Message[Any]) -> BankOutcome | None:
     data = event.payload
     if isinstance(data, CreditGranted):
         return BankOutcome(
@@ -255,11 +265,11 @@ def bank_outcome(event: Incoming) -> BankOutcome | None:
 
 
 async def attribute_outcomes(
-    unit: UnitOfWork, outcomes: Sequence[BankOutcome], goal_working_days: int
+    unit: UnitOfWork[AsyncConnection], outcomes: Sequence[BankOutcome], goal_working_days: int
 ) -> None:
     """Credit each outcome to its pairing, once; announce each new attribution."""
     pairs = {(o.uscc, o.institution_id) for o in outcomes}
-    known = await storage.matches_of_pairs(unit.connection, pairs)
+    known = await storage.matches_of_pairs(unit.store, pairs)
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     announcements: dict[tuple[str, str, str], MatchOutcomeRecorded] = {}
     for outcome in outcomes:
@@ -289,6 +299,6 @@ async def attribute_outcomes(
             within_goal=took.within_goal,
             amount_wan=outcome.amount_wan,
         )
-    for key in sorted(await storage.attribute(unit.connection, list(rows.values()))):
+    for key in sorted(await storage.attribute(unit.store, list(rows.values()))):
         event = announcements[key]
         unit.emit(MATCHMAKING_EVENTS, event.uscc, event, subject=event.uscc)

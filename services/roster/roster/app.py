@@ -7,19 +7,21 @@ from fastapi import FastAPI
 from roster import api, handlers, storage
 from roster.domain.size_standard import load_size_standard
 from roster.settings import RosterSettings
-from shared.consumer import accept_events
+from shared.consumer import Registry
+from shared.contracts.bank import BANK_EVENTS
 from shared.service import Runtime, create_app
 from shared.topics import MATCHMAKING_EVENTS
 
 
 def build(settings: RosterSettings | None = None) -> FastAPI:
     settings = settings or RosterSettings()
-    runtime = Runtime.create(settings, storage.metadata)
-    runtime.subscribe_bank_events(handlers.apply_bank_events)
+    runtime = Runtime.create(settings, storage.metadata, store=lambda connection: connection)
+    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, handlers.apply_bank_events)))
     runtime.subscribe(
         "matchmaking",
-        accept_events(handlers.MATCHMAKING_EVENTS_HANDLED),
-        handlers.apply_matchmaking_events,
+        Registry(
+            dict.fromkeys(handlers.MATCHMAKING_EVENTS_HANDLED, handlers.apply_matchmaking_events)
+        ),
         topics=[MATCHMAKING_EVENTS],
     )
     app = create_app(

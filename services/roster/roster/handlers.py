@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from roster.domain.enterprise import Enterprise, NotListedError, admit, delist
 from roster.domain.loans import LoanIssuance, LoanReversal
 from roster.domain.nomination import Nomination, NominationDraft, Rules, screen
@@ -16,7 +18,7 @@ from roster.domain.reasons import Reason
 from roster.domain.whitelist import WhitelistCounts, count
 from roster.storage import enterprises as store
 from roster.storage import facts, reads, whitelist
-from shared.consumer import Incoming
+from shared.consumer import Message
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.matchmaking import AttendanceRegistered, EnterpriseMatched
 from shared.contracts.roster import (
@@ -58,14 +60,14 @@ class NominationOutcome:
 
 
 async def nominate(
-    unit: UnitOfWork, inputs: Sequence[NominationInput], rules: Rules, channel: str
+    unit: UnitOfWork[AsyncConnection], inputs: Sequence[NominationInput], rules: Rules, channel: str
 ) -> list[NominationOutcome]:
     """Screen and admit a batch of nominations in one transaction; each gets its own outcome.
     Later rows see the effect of earlier ones (a repeated USCC merges)."""
     usccs = [u for u in (_usccs_of(i.draft) for i in inputs) if u]
-    await store.lock_usccs(unit.connection, usccs)
-    known = await store.load_enterprises(unit.connection, usccs)
-    loans = await store.load_prior_loans(unit.connection, usccs)
+    await store.lock_usccs(unit.store, usccs)
+    known = await store.load_enterprises(unit.store, usccs)
+    loans = await store.load_prior_loans(unit.store, usccs)
     batch = _Batch(known)
     for item in inputs:
         decided = screen(item.draft, rules, loans, item.problems)
@@ -157,8 +159,8 @@ class _Batch:
                 }
             )
 
-    async def save(self, unit: UnitOfWork) -> None:
-        connection = unit.connection
+    async def save(self, unit: UnitOfWork[AsyncConnection]) -> None:
+        connection = unit.store
         await store.save_nominations(connection, self.rows)
         await store.save_profiles(connection, self.profiles)
         await store.save_listings(connection, self.listings)
@@ -173,7 +175,9 @@ class _Batch:
             _emit_assigned(unit, row, self.state[row["uscc"]].profile.county_code)
 
 
-def _emit_assigned(unit: UnitOfWork, row: Mapping[str, Any], county_code: str) -> None:
+def _emit_assigned(
+    unit: UnitOfWork[AsyncConnection], row: Mapping[str, Any], county_code: str
+) -> None:
     event = EnterpriseAssigned(
         uscc=row["uscc"],
         institution_id=row["institution_id"],
@@ -235,10 +239,12 @@ def _json(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
     return [_reason_dict(r) for r in reasons]
 
 
-async def assign(unit: UnitOfWork, uscc: str, institution_id: str, on: date) -> bool:
+async def assign(
+    unit: UnitOfWork[AsyncConnection], uscc: str, institution_id: str, on: date
+) -> bool:
     """Assign a listed enterprise to an institution; False if it already was."""
-    await store.lock_usccs(unit.connection, [uscc])
-    enterprise = (await store.load_enterprises(unit.connection, [uscc])).get(uscc)
+    await store.lock_usccs(unit.store, [uscc])
+    enterprise = (await store.load_enterprises(unit.store, [uscc])).get(uscc)
     if enterprise is None:
         raise UnknownEnterpriseError(uscc)
     row = {
@@ -250,31 +256,33 @@ async def assign(unit: UnitOfWork, uscc: str, institution_id: str, on: date) -> 
     }
     if enterprise.current is None:
         raise NotListedError(f"{uscc} is not on the list")
-    inserted = await store.add_assignments(unit.connection, [row])
+    inserted = await store.add_assignments(unit.store, [row])
     if inserted:
         _emit_assigned(unit, row, enterprise.profile.county_code)
     return bool(inserted)
 
 
 async def delist_enterprise(
-    unit: UnitOfWork, uscc: str, on: date, reason: str, note: str | None
+    unit: UnitOfWork[AsyncConnection], uscc: str, on: date, reason: str, note: str | None
 ) -> None:
-    await store.lock_usccs(unit.connection, [uscc])
-    enterprise = (await store.load_enterprises(unit.connection, [uscc])).get(uscc)
+    await store.lock_usccs(unit.store, [uscc])
+    enterprise = (await store.load_enterprises(unit.store, [uscc])).get(uscc)
     if enterprise is None:
         raise UnknownEnterpriseError(uscc)
     closed = delist(enterprise, on, reason, note)
-    await store.close_listing(unit.connection, uscc, closed)
+    await store.close_listing(unit.store, uscc, closed)
     event = EnterpriseDelisted(uscc=uscc, county_code=closed.county_code, on=on, reason=reason)
     unit.emit(ROSTER_EVENTS, uscc, event, subject=uscc)
 
 
-async def publish_whitelist(unit: UnitOfWork, as_of: date) -> tuple[int, WhitelistCounts]:
-    version = await whitelist.next_version(unit.connection)
-    entries = await reads.list_on(unit.connection, as_of)
+async def publish_whitelist(
+    unit: UnitOfWork[AsyncConnection], as_of: date
+) -> tuple[int, WhitelistCounts]:
+    version = await whitelist.next_version(unit.store)
+    entries = await reads.list_on(unit.store, as_of)
     counts = count(entries)
     published_at = datetime.now(UTC)
-    await whitelist.save_version(unit.connection, version, published_at, as_of, counts, entries)
+    await whitelist.save_version(unit.store, version, published_at, as_of, counts, entries)
     event = WhitelistPublished(
         version=version,
         published_at=published_at,
@@ -286,7 +294,9 @@ async def publish_whitelist(unit: UnitOfWork, as_of: date) -> tuple[int, Whiteli
     return version, counts
 
 
-async def apply_bank_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_bank_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     """Each enterprise's loan history, for rule 1; a reversal may come before its loan."""
     issued = [_issuance(e.payload) for e in events if isinstance(e.payload, LoanIssued)]
     reversed_ = [
@@ -294,8 +304,8 @@ async def apply_bank_events(unit: UnitOfWork, events: Sequence[Incoming]) -> Non
         for p in (e.payload for e in events)
         if isinstance(p, LoanReversed)
     ]
-    await facts.save_issuances(unit.connection, issued)
-    await facts.save_reversals(unit.connection, reversed_)
+    await facts.save_issuances(unit.store, issued)
+    await facts.save_reversals(unit.store, reversed_)
 
 
 def _issuance(loan: LoanIssued) -> LoanIssuance:
@@ -310,18 +320,20 @@ def _issuance(loan: LoanIssued) -> LoanIssuance:
     )
 
 
-async def apply_matchmaking_events(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def apply_matchmaking_events(
+    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+) -> None:
     """Pairings assign the enterprise to the bank; fairs attended go into its file."""
     matched = [e.payload for e in events if isinstance(e.payload, EnterpriseMatched)]
     attended = [e.payload for e in events if isinstance(e.payload, AttendanceRegistered)]
-    await facts.save_matches(unit.connection, matched)
-    await facts.save_attendances(unit.connection, attended)
+    await facts.save_matches(unit.store, matched)
+    await facts.save_attendances(unit.store, attended)
     earliest: dict[tuple[str, str], date] = {}
     for match in sorted(matched, key=lambda m: m.matched_on, reverse=True):
         earliest[(match.uscc, match.institution_id)] = match.matched_on
     if not earliest:
         return
-    on_file = await store.load_enterprises(unit.connection, {u for u, _ in earliest})
+    on_file = await store.load_enterprises(unit.store, {u for u, _ in earliest})
     rows: list[dict[str, Any]] = [
         {
             "uscc": uscc,
@@ -333,7 +345,7 @@ async def apply_matchmaking_events(unit: UnitOfWork, events: Sequence[Incoming])
         }
         for (uscc, institution), on in earliest.items()
     ]
-    inserted = await store.add_assignments(unit.connection, rows)
+    inserted = await store.add_assignments(unit.store, rows)
     for row in rows:
         uscc = str(row["uscc"])
         if row["announced"] and (uscc, row["institution_id"]) in inserted:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.bus import create_topics, delete_topics
-from shared.consumer import Incoming, accept_events
+from shared.consumer import Message, Registry
 from shared.contracts.roster import EnterpriseListed
 from shared.db import new_metadata
 from shared.envelope import new_event, to_binary, to_structured
@@ -38,13 +40,13 @@ tally = Table(
 EXPLODING_NAME = "explodes when applied"
 
 
-async def count_listings(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def count_listings(unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
     listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
     if any(e.name == EXPLODING_NAME for e in listed):
         raise RuntimeError("a handler bug")
     for event in listed:
         statement = insert(tally).values(uscc=event.uscc, n=1)
-        await unit.connection.execute(
+        await unit.store.execute(
             statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
         )
 
@@ -62,7 +64,7 @@ async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
     await create_topics(settings, topics)
     await drop_database(settings)
     await ensure_database(settings)
-    runtime = Runtime.create(settings, metadata)
+    runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
     async with runtime.engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     await runtime.engine.dispose()
@@ -72,9 +74,9 @@ async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
 
 
 def runtime_for(settings: ServiceSettings) -> Runtime:
-    runtime = Runtime.create(settings, metadata)
+    runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
     runtime.subscribe(
-        "listings", accept_events([EnterpriseListed]), count_listings, topics=[ROSTER_EVENTS]
+        "listings", Registry({EnterpriseListed: count_listings}), topics=[ROSTER_EVENTS]
     )
     return runtime
 
@@ -178,6 +180,54 @@ async def test_a_record_that_breaks_its_handler_is_dead_lettered_alone(
     dead = (await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))[before:]
     assert [dict(r.headers)["dlq_reason"] for r in dead] == [b"processing_failed"]
     assert b"a handler bug" in dict(dead[0].headers)["dlq_detail"]
+
+
+async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
+    settings: ServiceSettings, kafka_producer: AIOKafkaProducer
+) -> None:
+    """The copy recorded first counts; a later record under the same (source, id) with other
+    content is dead-lettered once, even when the batch is delivered again, and the registry
+    hears of it. The same event in the other Kafka mode is a plain duplicate."""
+    topic = settings.topic(ROSTER_EVENTS)
+    before = len(await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))
+    await _rewind(settings, to_end=True)
+    original = new_event(
+        "EnterpriseListed",
+        "urn:firstloan:roster",
+        {"uscc": A, "name": "甲", "county_code": "140902", "listed_on": "2020-09-05"},
+        event_id="dup-1",
+    )
+    binary_value, binary_headers = to_binary(original)
+    await kafka_producer.send_and_wait(
+        topic, to_structured(original)[0], key=A.encode(), headers=STRUCTURED
+    )
+    await kafka_producer.send_and_wait(topic, binary_value, key=B.encode(), headers=binary_headers)
+    # Another bank record reusing the id, keyed otherwise so that it lands elsewhere.
+    await kafka_producer.send_and_wait(
+        topic, listed(B, event_id="dup-1"), key=C.encode(), headers=STRUCTURED
+    )
+    heard: list[str] = []
+
+    async def hear(unit: UnitOfWork[AsyncConnection], messages: Sequence[Message[Any]]) -> None:
+        heard.extend(m.payload.uscc for m in messages)
+
+    def with_hearing() -> Runtime:
+        runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
+        registry = Registry({EnterpriseListed: count_listings}, conflicting_duplicates=hear)
+        runtime.subscribe("listings", registry, topics=[ROSTER_EVENTS])
+        return runtime
+
+    await run_until_caught_up(with_hearing(), settings)
+    await _rewind(settings)
+    await run_until_caught_up(with_hearing(), settings)
+
+    runtime = runtime_for(settings)
+    assert (await tallies(runtime)).get(A) == 1
+    assert B not in await tallies(runtime)
+    dead = (await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))[before:]
+    assert [dict(r.headers)["dlq_reason"] for r in dead] == [b"conflicting_duplicate"]
+    assert B.encode() in dead[0].value
+    assert heard == [B]
 
 
 async def _rewind(settings: ServiceSettings, *, to_end: bool = False) -> None:

@@ -16,9 +16,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Table, Text, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.bus import create_topics, delete_topics
-from shared.consumer import Incoming
+from shared.consumer import Message, Registry
+from shared.contracts.bank import BANK_EVENTS
 from shared.db import new_metadata
 from shared.envelope import new_event, to_binary, to_structured
 from shared.inbox import inbox_table
@@ -55,13 +57,13 @@ category = "village_bank"
 """
 
 
-async def record_applied(unit: UnitOfWork, events: Sequence[Incoming]) -> None:
+async def record_applied(unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
     if events:
         rows = [
             {"source": e.envelope.source, "event_id": e.envelope.id, "type": e.envelope.name}
             for e in events
         ]
-        await unit.connection.execute(insert(applied), rows)
+        await unit.store.execute(insert(applied), rows)
 
 
 def uscc(n: int) -> str:
@@ -90,7 +92,7 @@ async def settings(namespace: str, tmp_path: Path) -> AsyncIterator[ServiceSetti
     await create_topics(settings, topics)
     await drop_database(settings)
     await ensure_database(settings)
-    runtime = Runtime.create(settings, metadata)
+    runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
     async with runtime.engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     await runtime.engine.dispose()
@@ -155,8 +157,8 @@ async def test_good_records_apply_once_and_poison_goes_to_the_dead_letter_topic(
     for topic, value, headers in sends:
         await kafka_producer.send_and_wait(topic, value, key=b"k", headers=list(headers))
 
-    runtime = Runtime.create(settings, metadata)
-    runtime.subscribe_bank_events(record_applied)
+    runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
+    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, record_applied)))
     app = create_app(runtime, [], title="intake test")
     group = settings.topic(f"{SERVICE}.bank")
     async with runtime.running():

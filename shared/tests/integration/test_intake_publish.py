@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from console.cli import app
 from shared.bus import create_topics, delete_topics
-from shared.consumer import ConsumedRecord, Incoming
+from shared.consumer import ConsumedRecord, Message
 from shared.envelope import new_event
 from shared.intake import check_bank_record
 from shared.reference import load_reference
@@ -72,4 +72,4 @@ async def test_publish_sends_checked_events(
     for record in records:
         assert ("ce_type" in dict(record.headers)) == (mode == "binary")
         consumed = ConsumedRecord(topic, 0, 0, record.key, record.value, tuple(record.headers))
-        assert isinstance(check_bank_record(consumed, reference), Incoming)
+        assert isinstance(check_bank_record(consumed, reference), Message)
