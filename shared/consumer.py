@@ -106,12 +106,12 @@ class Registry:
     def handles(self, message: Message[EventData]) -> bool:
         return type(message.payload) in self.handlers
 
-    async def dispatch(self, unit: UnitOfWork[Any], messages: Sequence[Message[Any]]) -> None:
+    async def dispatch(self, uow: UnitOfWork[Any], messages: Sequence[Message[Any]]) -> None:
         batches: dict[Handler, list[Message[Any]]] = {}
         for message in messages:
             batches.setdefault(self.handlers[type(message.payload)], []).append(message)
         for handler, batch in batches.items():
-            await handler(unit, batch)
+            await handler(uow, batch)
 
 
 # What a consumer makes of one record: an event to apply, a rejection, or None for a valid
@@ -250,7 +250,7 @@ class Consumer:
             for record, _ in conflicting:
                 rejected[record.position_key] = (record, doubled)
             dead = await self.inbox.claim(connection, [(k, Entry("dead_letter")) for k in rejected])
-            unit = UnitOfWork(
+            uow = UnitOfWork(
                 self.store(connection),
                 OutboxSink(self.outbox, connection),
                 self.topic_name,
@@ -258,14 +258,14 @@ class Consumer:
             )
             for key, (record, why) in rejected.items():
                 if key in dead.fresh:
-                    unit.publish_record(self._dead_letter(record, why))
+                    uow.publish_record(self._dead_letter(record, why))
             await self.registry.dispatch(
-                unit, [c.first[1] for key, c in copies.items() if key in claim.fresh]
+                uow, [c.first[1] for key, c in copies.items() if key in claim.fresh]
             )
             told = [m for r, m in conflicting if r.position_key in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
-                await self.registry.conflicting_duplicates(unit, told)
-            await unit.flush()
+                await self.registry.conflicting_duplicates(uow, told)
+            await uow.flush()
 
     def _dead_letter(self, record: ConsumedRecord, rejection: Rejection) -> OutgoingRecord:
         DEAD_LETTERS.labels(self.name, rejection.reason.value).inc()

@@ -93,15 +93,15 @@ class Runtime:
         """One command's unit of work: its state change and the events it publishes commit
         together (the outbox), or not at all; the relay is woken after the commit."""
         async with self.engine.begin() as connection:
-            unit = UnitOfWork(
+            uow = UnitOfWork(
                 self.store(connection),
                 OutboxSink(self.outbox, connection),
                 self.settings.topic,
                 self.settings.source,
             )
-            yield unit
-            await unit.flush()
-        if unit.published:
+            yield uow
+            await uow.flush()
+        if uow.published:
             self.relay.notify()
 
     def subscribe(

@@ -13,15 +13,19 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from shared.consumer import Message
 from shared.contracts import EventData
-from shared.envelope import Envelope, new_event, to_structured
+from shared.envelope import Envelope, new_event, parse_record, to_structured
 from shared.lag import KafkaLag
+from shared.outbox import OutgoingRecord
 from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
+from shared.unit_of_work import UnitOfWork
 from shared.validators import uscc_check_character
 
 
@@ -153,3 +157,47 @@ def sample_uscc(serial: int, county: str = "140902", tag: str = "MA", head: str 
     county, a two-letter tag that keeps one test's codes apart from another's, the serial."""
     body = f"{head}{county}{tag}{serial:07d}"
     return body + uscc_check_character(body)
+
+
+# --- handler unit tests: no Kafka, no PostgreSQL -----------------------------------------
+
+P = TypeVar("P", bound=EventData)
+S = TypeVar("S")
+
+
+class RecordedSink:
+    """The outbox of a handler unit test: keeps what the unit of work flushed."""
+
+    def __init__(self) -> None:
+        self.records: list[OutgoingRecord] = []
+
+    async def add(self, records: Sequence[OutgoingRecord]) -> None:
+        self.records.extend(records)
+
+    def events(self, name: str | None = None) -> list[Envelope]:
+        """The CloudEvents flushed so far (of one type, if named), in order."""
+        parsed = [parse_record(r.value, r.headers) for r in self.records]
+        events = [e for e in parsed if isinstance(e, Envelope)]
+        return [e for e in events if name is None or e.name == name]
+
+
+def unit_of_work_over(store: S, source: str = "urn:firstloan:test") -> UnitOfWork[S]:
+    """A unit of work over an in-memory store, whose records go to a `RecordedSink`
+    (`uow._sink`); topics keep their logical names."""
+    return UnitOfWork(store, RecordedSink(), lambda topic: topic, source)
+
+
+def recorded(uow: UnitOfWork[object]) -> RecordedSink:
+    sink = uow._sink
+    assert isinstance(sink, RecordedSink)
+    return sink
+
+
+def message(
+    payload: P, *, source: str = "urn:firstloan:test", event_id: str | None = None
+) -> Message[P]:
+    """`payload` as the consumer would hand it to a handler."""
+    envelope = new_event(
+        payload.event_name(), source, payload.model_dump(mode="json"), event_id=event_id
+    )
+    return Message(envelope, payload)

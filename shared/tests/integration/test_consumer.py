@@ -40,13 +40,13 @@ tally = Table(
 EXPLODING_NAME = "explodes when applied"
 
 
-async def count_listings(unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
+async def count_listings(uow: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
     listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
     if any(e.name == EXPLODING_NAME for e in listed):
         raise RuntimeError("a handler bug")
     for event in listed:
         statement = insert(tally).values(uscc=event.uscc, n=1)
-        await unit.store.execute(
+        await uow.store.execute(
             statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
         )
 
@@ -208,7 +208,7 @@ async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
     )
     heard: list[str] = []
 
-    async def hear(unit: UnitOfWork[AsyncConnection], messages: Sequence[Message[Any]]) -> None:
+    async def hear(uow: UnitOfWork[AsyncConnection], messages: Sequence[Message[Any]]) -> None:
         heard.extend(m.payload.uscc for m in messages)
 
     def with_hearing() -> Runtime:

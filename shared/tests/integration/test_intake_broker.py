@@ -57,13 +57,13 @@ category = "village_bank"
 """
 
 
-async def record_applied(unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
+async def record_applied(uow: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]) -> None:
     if events:
         rows = [
             {"source": e.envelope.source, "event_id": e.envelope.id, "type": e.envelope.name}
             for e in events
         ]
-        await unit.store.execute(insert(applied), rows)
+        await uow.store.execute(insert(applied), rows)
 
 
 def uscc(n: int) -> str:
