@@ -21,6 +21,7 @@ from assessment.domain.facts import ListingChange, Loan
 from assessment.domain.first_loan import CampaignWindow, evaluate
 from assessment.domain.history import Fact, facts_by_enterprise
 from assessment.settings import AssessmentSettings
+from shared.bus import operator_options
 from shared.contracts.bank import LoanIssued
 from shared.contracts.roster import EnterpriseListed
 from shared.contracts.types import Guarantee
@@ -75,7 +76,7 @@ async def bench_assessment_consumers(events: int) -> None:
         from aiokafka import AIOKafkaProducer
 
         producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap,
+            **operator_options(settings.kafka_bootstrap),
             acks="all",
             enable_idempotence=True,
             linger_ms=20,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -20,8 +21,17 @@ from console.demo.plan import plan_campaign
 from console.demo.play import Endpoints, Player
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
+from console.onboarding import OnboardingError, add_bank, client_settings
 from shared.consumer import Message
-from shared.reference import ReferenceDataError, load_reference
+from shared.envelope import describe_errors
+from shared.kafka_security import bank_principal
+from shared.reference import (
+    PACKAGED_REFERENCE_FILE,
+    Institution,
+    ReferenceDataError,
+    configured_reference_file,
+    load_reference,
+)
 from shared.settings import ServiceSettings
 
 app = typer.Typer(help="Firstloan: first-loan cultivation campaign platform.", no_args_is_help=True)
@@ -35,6 +45,37 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(whitelist_app, name="whitelist")
 
 DEFAULT_BOOTSTRAP = ServiceSettings(service="cli").kafka_bootstrap
+
+
+@bank.command("add")
+def bank_add(
+    institution_id: Annotated[str, typer.Argument(help="The new institution's id, e.g. dzrb.")],
+    name: Annotated[str, typer.Option(help="Its name, as in official documents.")],
+    category: Annotated[str, typer.Option(help="Its category id in the reference data.")],
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = DEFAULT_BOOTSTRAP,
+    namespace: Annotated[str, typer.Option(help="Topic namespace (tests).", hidden=True)] = "",
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Reference data file to add it to (default: the platform's)."),
+    ] = None,
+) -> None:
+    """Onboard a bank: its Kafka principal, topic and ACLs, and its place in the reference
+    data; prints the client settings for its integrators."""
+    file = reference or configured_reference_file()
+    if file.resolve() == PACKAGED_REFERENCE_FILE.resolve():
+        _fail(f"{file} is the packaged reference data; `make up` makes the platform's copy", 2)
+    try:
+        institution = Institution(id=institution_id, name=name, category=category)
+    except ValidationError as error:
+        _fail(describe_errors(error), code=2)
+    settings = ServiceSettings(service="cli", kafka_bootstrap=bootstrap, namespace=namespace)
+    try:
+        onboarded = add_bank(settings, file, institution)
+    except OnboardingError as error:
+        _fail(str(error), code=2 if "exists with other" in str(error) else 1)
+    verb = "added" if onboarded.added else "already onboarded:"
+    typer.echo(f"{verb} {institution.id} ({institution.name}) in {file}")
+    typer.echo(client_settings(settings, onboarded))
 
 
 @bank.command("publish")
@@ -60,7 +101,12 @@ def bank_publish(
         _fail(f"cannot read the reference data: {error}", code=2)
     if institution not in known.institution_ids:
         _fail(f"unknown institution {institution!r}; known: {sorted(known.institution_ids)}", 2)
-    settings = ServiceSettings(service="cli", kafka_bootstrap=bootstrap, namespace=namespace)
+    settings = ServiceSettings(
+        service="cli",
+        kafka_bootstrap=bootstrap,
+        namespace=namespace,
+        kafka_user=bank_principal(institution),  # the bank's own rights, nothing more
+    )
     topic = settings.topic(f"bank.{institution}.events")
     checked = check_lines(read_lines(file), topic, known)
     errors = list(problems(checked))

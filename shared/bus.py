@@ -18,14 +18,53 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from faststream.security import SASLScram512
 
+from shared.kafka_security import ADMIN, read_password
 from shared.settings import ServiceSettings
 from shared.topics import TopicSpec
+
+log = logging.getLogger(__name__)
+DEVELOPMENT_MODE_WARNING = (
+    "KAFKA WITHOUT AUTHENTICATION (FIRSTLOAN_KAFKA_SECURITY=none): any process that reaches "
+    "the broker may write any bank's topic. Development only."
+)
+
+
+def client_options(settings: ServiceSettings, principal: str | None = None) -> dict[str, Any]:
+    """How every Kafka client of the platform connects: as `principal` (the settings' own
+    by default) with SASL/SCRAM-SHA-512, or without authentication in development mode."""
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap}
+    if settings.kafka_security == "none":
+        log.warning(DEVELOPMENT_MODE_WARNING)
+        return options
+    user = principal or settings.kafka_principal
+    return options | {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": user,
+        "sasl_plain_password": read_password(settings.secrets_dir, user),
+    }
+
+
+def operator_options(bootstrap: str | None = None) -> dict[str, Any]:
+    """The provisioning principal's connection (operators' tools, the test harness), with
+    the security mode and secrets of this machine's environment."""
+    settings = ServiceSettings(service="operator")
+    if bootstrap is not None:
+        settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
+    return client_options(settings, ADMIN)
+
+
+def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        **client_options(settings, ADMIN), client_id=f"{settings.service}-admin"
+    )
 
 
 def producer_options(settings: ServiceSettings, role: str) -> dict[str, Any]:
     return {
-        "bootstrap_servers": settings.kafka_bootstrap,
+        **client_options(settings),
         "client_id": f"{settings.service}-{role}",
         "acks": "all",
         "enable_idempotence": True,
@@ -39,8 +78,15 @@ def new_producer(settings: ServiceSettings, role: str = "outbox") -> AIOKafkaPro
 
 def new_broker(settings: ServiceSettings) -> KafkaBroker:
     options = producer_options(settings, "broker")
+    security = None
+    if "sasl_mechanism" in options:
+        security = SASLScram512(
+            options.pop("sasl_plain_username"), options.pop("sasl_plain_password"), use_ssl=False
+        )
+        del options["sasl_mechanism"], options["security_protocol"]
     return KafkaBroker(
         options.pop("bootstrap_servers"),
+        security=security,
         client_id=options.pop("client_id"),
         allow_auto_create_topics=False,
         metadata_max_age_ms=int(settings.topic_discovery_seconds * 1000),
@@ -68,9 +114,7 @@ async def raw_batch_decoder(message: StreamMessage[Any]) -> Any:
 
 async def create_topics(settings: ServiceSettings, topics: Sequence[TopicSpec]) -> list[str]:
     """Create the declared topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap, client_id=f"{settings.service}-admin"
-    )
+    admin = admin_client(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -94,7 +138,7 @@ async def create_topics(settings: ServiceSettings, topics: Sequence[TopicSpec]) 
 
 
 async def delete_topics(settings: ServiceSettings, names: Sequence[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = admin_client(settings)
     await admin.start()
     try:
         await admin.delete_topics(list(names))

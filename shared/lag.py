@@ -13,11 +13,13 @@ from typing import Self
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shared.bus import operator_options
+
 
 class KafkaLag:
     def __init__(self, bootstrap: str) -> None:
-        self.admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+        self.admin = AIOKafkaAdminClient(**operator_options(bootstrap))
+        self.consumer = AIOKafkaConsumer(**operator_options(bootstrap))
 
     async def __aenter__(self) -> Self:
         await self.admin.start()

@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 
 from shared.bus import create_topics, delete_topics
+from shared.kafka_security import apply_grants, platform_grants
 from shared.migrations import upgrade
 from shared.reference import load_reference
 from shared.settings import ServiceSettings
@@ -63,7 +64,9 @@ async def provision(namespace: str | None = None) -> None:
         await ensure_database(settings)
         await asyncio.to_thread(upgrade, ROOT / "services" / service, settings.database_url())
     settings = settings_for("provision", namespace)
-    await create_topics(settings, platform_topics(load_reference(settings.reference_file)))
+    reference = load_reference(settings.reference_file)
+    await create_topics(settings, platform_topics(reference))
+    await apply_grants(settings, platform_grants(reference, settings.namespace))
 
 
 async def deprovision(namespace: str) -> None:

@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 REFERENCE_FILE_ENV = "FIRSTLOAN_REFERENCE_FILE"
 PACKAGED_REFERENCE_FILE = Path(__file__).parent / "reference_data" / "xinzhou-2020.toml"
+OPERATOR_REFERENCE_FILE = Path(__file__).resolve().parent.parent / ".state" / "reference.toml"
 
 INSTITUTION_ID_PATTERN = r"^[a-z][a-z0-9-]{1,31}$"
 COUNTY_CODE_PATTERN = r"^[0-9]{6}$"
@@ -251,9 +252,13 @@ def load_reference(path: Path | None = None) -> ReferenceData:
 
 
 def configured_reference_file() -> Path:
-    """The file named by `FIRSTLOAN_REFERENCE_FILE`, else the packaged one."""
+    """The file named by `FIRSTLOAN_REFERENCE_FILE`, else the platform's own copy (which
+    `make up` makes from the packaged one and `firstloan bank add` edits), else the packaged
+    one."""
     configured = os.environ.get(REFERENCE_FILE_ENV, "").strip()
-    return Path(configured) if configured else PACKAGED_REFERENCE_FILE
+    if configured:
+        return Path(configured)
+    return OPERATOR_REFERENCE_FILE if OPERATOR_REFERENCE_FILE.exists() else PACKAGED_REFERENCE_FILE
 
 
 def _validated(raw: dict[str, Any], source: Path) -> ReferenceData:

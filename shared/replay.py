@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.bus import client_options
 from shared.consumer import ConsumedRecord
 from shared.lag import KafkaLag
 from shared.provision import drop_database, ensure_database
@@ -46,9 +47,7 @@ async def _replay_one(runtime: Runtime, subscription: Subscription, progress: Pr
         partitions = await partitions_of(lag, subscription)
     if not partitions:
         return 0
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False)
     await consumer.start()
     # aiokafka's stop() right after start() re-raises the cancellation of a group task
     # that has not run yet; one turn of the loop lets it start.

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where `make up` generates the platform's secrets (never committed: .state is ignored).
+DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / ".state" / "secrets"
 
 
 class ServiceSettings(BaseSettings):
@@ -22,6 +26,18 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8100
 
     kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security: Literal["scram", "none"] = Field(
+        default="scram",
+        description="`scram`: SASL/SCRAM-SHA-512 as `kafka_user`, under the broker's ACLs. "
+        "`none`: plaintext without authentication, for development only (announced loudly).",
+    )
+    kafka_user: str | None = Field(
+        default=None, description="Kafka principal; the service's own name when unset."
+    )
+    secrets_dir: Path = Field(
+        default=DEFAULT_SECRETS_DIR,
+        description="Generated secrets (Kafka passwords, the token key), mode 0600.",
+    )
     kafka_replication_factor: int = Field(default=1, ge=1)
     pg_host: str = "127.0.0.1"
     pg_port: int = 55432
@@ -67,6 +83,10 @@ class ServiceSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.namespace}.{name}" if self.namespace else name
+
+    @property
+    def kafka_principal(self) -> str:
+        return self.kafka_user or self.service
 
     @property
     def source(self) -> str:

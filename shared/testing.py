@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from shared.bus import operator_options
 from shared.consumer import Message
 from shared.contracts import EventData
 from shared.envelope import Envelope, new_event, parse_record, to_structured
@@ -55,7 +56,7 @@ async def private_namespace() -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def kafka_producer() -> AsyncIterator[AIOKafkaProducer]:
     producer = AIOKafkaProducer(
-        bootstrap_servers=ServiceSettings(service="test").kafka_bootstrap,
+        **operator_options(ServiceSettings(service="test").kafka_bootstrap),
         acks="all",
         enable_idempotence=True,
     )
@@ -85,7 +86,7 @@ async def assigned_consumer(
     bootstrap: str, partitions: Sequence[TopicPartition], group: str | None = None
 ) -> AsyncIterator[AIOKafkaConsumer]:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        **operator_options(bootstrap), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     # aiokafka's stop() right after start() re-raises the cancellation of a group task

@@ -17,6 +17,7 @@ from console.demo.plan import BankEvent, Enterprise, Fair, LedgerFiling, Match, 
 from console.platform import LagProbe
 from shared.bus import new_producer
 from shared.envelope import new_event, to_structured
+from shared.kafka_security import bank_principal
 from shared.settings import ServiceSettings
 
 BATCH = 500
@@ -79,8 +80,7 @@ class Player:
 
     async def play(self, start: date, end: date, on_day: Callable[[date], None]) -> Tally:
         days = by_day(self.plan)
-        producer = new_producer(self.settings, role="demo")
-        await producer.start()
+        banks = BankProducers(self.settings)
         try:
             async with (
                 httpx.AsyncClient(timeout=120) as http,
@@ -92,13 +92,13 @@ class Player:
                     await self._nominate(http, actions.get("nominations", []))
                     await self._fairs(http, actions.get("fairs", []))
                     await self._matches(http, actions.get("matches", []))
-                    await self._bank(producer, actions.get("bank", []))
+                    await self._bank(banks, actions.get("bank", []))
                     await self._filings(http, actions.get("filings", []))
                     await self.settled()
                     on_day(day)
                     await asyncio.sleep(self.pace)
         finally:
-            await producer.stop()
+            await banks.stop()
         return self.tally
 
     async def settled(self, within: float = 30.0) -> None:
@@ -154,7 +154,7 @@ class Player:
 
         await _bounded([one(m) for m in matches])
 
-    async def _bank(self, producer: AIOKafkaProducer, events: Sequence[Any]) -> None:
+    async def _bank(self, banks: BankProducers, events: Sequence[Any]) -> None:
         sends = []
         for event in events:
             assert isinstance(event, BankEvent)
@@ -167,6 +167,7 @@ class Player:
             )
             value, headers = to_structured(envelope)
             topic = self.settings.topic(f"bank.{event.institution_id}.events")
+            producer = await banks.of(event.institution_id)
             sends.append(
                 await producer.send(topic, value, key=event.uscc.encode(), headers=headers)
             )
@@ -211,3 +212,23 @@ async def _bounded(calls: Sequence[Awaitable[None]]) -> None:
             await call
 
     await asyncio.gather(*(run(c) for c in calls))
+
+
+class BankProducers:
+    """Each simulated bank publishes as itself, with its own principal and rights."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.producers: dict[str, AIOKafkaProducer] = {}
+
+    async def of(self, institution_id: str) -> AIOKafkaProducer:
+        if institution_id not in self.producers:
+            own = self.settings.model_copy(update={"kafka_user": bank_principal(institution_id)})
+            producer = new_producer(own, role="demo")
+            await producer.start()
+            self.producers[institution_id] = producer
+        return self.producers[institution_id]
+
+    async def stop(self) -> None:
+        for producer in self.producers.values():
+            await producer.stop()

@@ -56,6 +56,7 @@ async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
     """A namespace of its own, so that no other test's consumer sees these records."""
     settings = ServiceSettings(
         service="consumertest",
+        kafka_user="admin",  # the consumer's mechanics, not its rights (test_kafka_acls)
         namespace=f"{namespace}c{secrets.token_hex(2)}",
         consumer_batch_timeout_ms=50,
         outbox_poll_seconds=0.1,

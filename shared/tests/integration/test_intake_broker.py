@@ -77,6 +77,7 @@ async def settings(namespace: str, tmp_path: Path) -> AsyncIterator[ServiceSetti
     reference_file.write_text(PACKAGED_REFERENCE_FILE.read_text(encoding="utf-8"), "utf-8")
     settings = ServiceSettings(
         service=SERVICE,
+        kafka_user="admin",  # the intake's mechanics, not its rights (test_kafka_acls)
         namespace=f"{namespace}i{secrets.token_hex(2)}",
         consumer_batch_timeout_ms=50,
         outbox_poll_seconds=0.1,

@@ -16,6 +16,7 @@ from shared.bus import create_topics, delete_topics
 from shared.consumer import ConsumedRecord, Message
 from shared.envelope import new_event
 from shared.intake import check_bank_record
+from shared.kafka_security import apply_grants, bank_grants
 from shared.reference import load_reference
 from shared.settings import ServiceSettings
 from shared.testing import read_topic
@@ -29,9 +30,13 @@ USCC = "92140981MA0K12345F"
 @pytest.fixture
 async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
     """A namespace of its own: no service of the test session sees these events."""
-    settings = ServiceSettings(service="clitest", namespace=f"{namespace}p{secrets.token_hex(2)}")
+    settings = ServiceSettings(
+        service="clitest", kafka_user="admin", namespace=f"{namespace}p{secrets.token_hex(2)}"
+    )
     spec = TopicSpec("bank.jinshang.events")
     await create_topics(settings, [spec])
+    # The command publishes as the bank: the bank's rights in this namespace.
+    await apply_grants(settings, bank_grants("jinshang", f"{settings.namespace}."))
     yield settings
     await delete_topics(settings, [settings.topic(spec.name)])
 

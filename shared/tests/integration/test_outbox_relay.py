@@ -32,7 +32,9 @@ TOPIC = "relaytest.events"
 
 @pytest.fixture
 async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
-    settings = ServiceSettings(service="relaytest", namespace=f"{namespace}r{secrets.token_hex(2)}")
+    settings = ServiceSettings(
+        service="relaytest", kafka_user="admin", namespace=f"{namespace}r{secrets.token_hex(2)}"
+    )
     await create_topics(settings, [TopicSpec(TOPIC, partitions=1)])
     await ensure_database(settings)
     engine = create_engine(settings)

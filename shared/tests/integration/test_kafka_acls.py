@@ -1,0 +1,150 @@
+"""Only the right party can write, on the real broker: SASL/SCRAM principals under ACLs.
+
+Each test works in the session's namespace, whose ACLs provisioning created exactly as
+`make up` creates the platform's (shared/kafka_security.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+from typer.testing import CliRunner
+
+import assessment.app
+import ledger.app
+import matchmaking.app
+import roster.app
+from assessment.settings import AssessmentSettings
+from console.cli import app as cli
+from ledger.settings import LedgerSettings
+from matchmaking.settings import MatchmakingSettings
+from roster.settings import RosterSettings
+from shared.bus import client_options
+from shared.kafka_security import BANK_TOPICS, SERVICE_RIGHTS, bank_principal
+from shared.reference import PACKAGED_REFERENCE_FILE, load_reference
+from shared.service import Runtime
+from shared.settings import ServiceSettings
+from shared.topics import DEAD_LETTER, LEDGER_EVENTS, ROSTER_EVENTS
+
+pytestmark = pytest.mark.integration
+
+
+def as_principal(namespace: str, principal: str) -> ServiceSettings:
+    return ServiceSettings(service="acltest", namespace=namespace, kafka_user=principal)
+
+
+@pytest.fixture
+async def producer_for() -> AsyncIterator[list[AIOKafkaProducer]]:
+    started: list[AIOKafkaProducer] = []
+    yield started
+    for producer in started:
+        await producer.stop()
+
+
+async def send(
+    settings: ServiceSettings, topic: str, started: list[AIOKafkaProducer], **extra: object
+) -> None:
+    producer = AIOKafkaProducer(**client_options(settings), request_timeout_ms=10_000, **extra)
+    started.append(producer)
+    await producer.start()
+    await producer.send_and_wait(settings.topic(topic), b"{}", key=b"k")
+
+
+@pytest.mark.skipif(
+    ServiceSettings(service="x").kafka_security == "none", reason="development mode: no ACLs"
+)
+class TestWithAcls:
+    async def test_a_bank_writes_its_own_topic_and_no_other(
+        self, namespace: str, producer_for: list[AIOKafkaProducer]
+    ) -> None:
+        boc = as_principal(namespace, bank_principal("boc"))
+        await send(boc, "bank.boc.events", producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(boc, "bank.ccb.events", producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(boc, ROSTER_EVENTS, producer_for)
+
+    async def test_a_service_cannot_write_a_topic_it_has_no_business_writing(
+        self, namespace: str, producer_for: list[AIOKafkaProducer]
+    ) -> None:
+        roster_principal = as_principal(namespace, "roster")
+        await send(roster_principal, DEAD_LETTER, producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(roster_principal, LEDGER_EVENTS, producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(roster_principal, "bank.boc.events", producer_for)  # forging a bank
+
+    async def test_no_password_or_a_wrong_one_gets_nothing(
+        self, namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
+    ) -> None:
+        anonymous = as_principal(namespace, "admin").model_copy(update={"kafka_security": "none"})
+        with pytest.raises((KafkaError, asyncio.TimeoutError)):
+            async with asyncio.timeout(15):
+                await send(anonymous, "bank.boc.events", producer_for)
+        forged = tmp_path / "kafka"
+        forged.mkdir()
+        (forged / "admin.password").write_text("not the password\n")
+        impostor = as_principal(namespace, "admin").model_copy(update={"secrets_dir": tmp_path})
+        with pytest.raises(KafkaError):
+            await send(impostor, "bank.boc.events", producer_for)
+
+    async def test_onboarding_a_bank_gives_it_its_topic_and_nothing_else(
+        self, namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
+    ) -> None:
+        reference = tmp_path / "reference.toml"
+        shutil.copy(PACKAGED_REFERENCE_FILE, reference)
+        arguments = ["bank", "add", "hqcb", "--name", "河曲示例村镇银行"]
+        arguments += ["--category", "village_bank", "--reference", str(reference)]
+        arguments += ["--namespace", namespace]
+        first = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert first.exit_code == 0, first.output
+        assert "sasl.username=bank-hqcb" in first.output
+        assert "hqcb" in load_reference(reference).institution_ids
+        again = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert again.exit_code == 0, again.output
+        assert "already onboarded" in again.output
+        assert reference.read_text().count('id = "hqcb"') == 1
+
+        hqcb = as_principal(namespace, bank_principal("hqcb"))
+        await send(hqcb, "bank.hqcb.events", producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(hqcb, "bank.boc.events", producer_for)
+
+    async def test_a_conflicting_onboarding_is_refused_and_changes_nothing(
+        self, tmp_path: Path
+    ) -> None:
+        reference = tmp_path / "reference.toml"
+        shutil.copy(PACKAGED_REFERENCE_FILE, reference)
+        before = reference.read_text()
+        arguments = ["bank", "add", "boc", "--name", "另一家银行", "--category", "state_owned"]
+        result = await asyncio.to_thread(
+            CliRunner().invoke, cli, [*arguments, "--reference", str(reference)]
+        )
+        assert result.exit_code == 2
+        assert "exists with other details" in result.output
+        assert reference.read_text() == before
+
+
+def test_each_service_reads_exactly_what_its_rights_allow() -> None:
+    """The rights table and the services' subscriptions must not drift apart."""
+    apps = {
+        "roster": roster.app.build(RosterSettings()),
+        "matchmaking": matchmaking.app.build(MatchmakingSettings()),
+        "ledger": ledger.app.build(LedgerSettings()),
+        "assessment": assessment.app.build(AssessmentSettings()),
+    }
+    for service, app in apps.items():
+        runtime: Runtime = app.state.runtime
+        topics = {t for s in runtime.consumers for t in s.topics}
+        patterns = {s.pattern for s in runtime.consumers if s.pattern}
+        rights = SERVICE_RIGHTS[service]
+        assert topics <= set(rights.reads), service
+        assert topics | {t for t in rights.reads if t.startswith(service)} == set(rights.reads)
+        assert all(p.startswith(BANK_TOPICS.replace(".", r"\.")) for p in patterns), service
+        assert rights.reads_bank_topics == bool(patterns), service
