@@ -1,7 +1,7 @@
 """Only the right party can write, on the real broker: SASL/SCRAM principals under ACLs.
 
-Each test works in the session's namespace, whose ACLs provisioning created exactly as
-`make up` creates the platform's (shared/kafka_security.py).
+The module works in a namespace of its own (its writes reach no other test), whose ACLs
+provisioning created exactly as `make up` creates the platform's (shared/kafka_security.py).
 """
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ async def send(
 )
 class TestWithAcls:
     async def test_a_bank_writes_its_own_topic_and_no_other(
-        self, namespace: str, producer_for: list[AIOKafkaProducer]
+        self, private_namespace: str, producer_for: list[AIOKafkaProducer]
     ) -> None:
-        boc = as_principal(namespace, bank_principal("boc"))
+        boc = as_principal(private_namespace, bank_principal("boc"))
         await send(boc, "bank.boc.events", producer_for)
         with pytest.raises(TopicAuthorizationFailedError):
             await send(boc, "bank.ccb.events", producer_for)
@@ -71,9 +71,9 @@ class TestWithAcls:
             await send(boc, ROSTER_EVENTS, producer_for)
 
     async def test_a_service_cannot_write_a_topic_it_has_no_business_writing(
-        self, namespace: str, producer_for: list[AIOKafkaProducer]
+        self, private_namespace: str, producer_for: list[AIOKafkaProducer]
     ) -> None:
-        roster_principal = as_principal(namespace, "roster")
+        roster_principal = as_principal(private_namespace, "roster")
         await send(roster_principal, DEAD_LETTER, producer_for)
         with pytest.raises(TopicAuthorizationFailedError):
             await send(roster_principal, LEDGER_EVENTS, producer_for)
@@ -81,27 +81,31 @@ class TestWithAcls:
             await send(roster_principal, "bank.boc.events", producer_for)  # forging a bank
 
     async def test_no_password_or_a_wrong_one_gets_nothing(
-        self, namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
+        self, private_namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
     ) -> None:
-        anonymous = as_principal(namespace, "admin").model_copy(update={"kafka_security": "none"})
+        anonymous = as_principal(private_namespace, "admin").model_copy(
+            update={"kafka_security": "none"}
+        )
         with pytest.raises((KafkaError, asyncio.TimeoutError)):
             async with asyncio.timeout(15):
                 await send(anonymous, "bank.boc.events", producer_for)
         forged = tmp_path / "kafka"
         forged.mkdir()
         (forged / "admin.password").write_text("not the password\n")
-        impostor = as_principal(namespace, "admin").model_copy(update={"secrets_dir": tmp_path})
+        impostor = as_principal(private_namespace, "admin").model_copy(
+            update={"secrets_dir": tmp_path}
+        )
         with pytest.raises(KafkaError):
             await send(impostor, "bank.boc.events", producer_for)
 
     async def test_onboarding_a_bank_gives_it_its_topic_and_nothing_else(
-        self, namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
+        self, private_namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
     ) -> None:
         reference = tmp_path / "reference.toml"
         shutil.copy(PACKAGED_REFERENCE_FILE, reference)
         arguments = ["bank", "add", "hqcb", "--name", "河曲示例村镇银行"]
         arguments += ["--category", "village_bank", "--reference", str(reference)]
-        arguments += ["--namespace", namespace]
+        arguments += ["--namespace", private_namespace]
         first = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
         assert first.exit_code == 0, first.output
         assert "sasl.username=bank-hqcb" in first.output
@@ -111,7 +115,7 @@ class TestWithAcls:
         assert "already onboarded" in again.output
         assert reference.read_text().count('id = "hqcb"') == 1
 
-        hqcb = as_principal(namespace, bank_principal("hqcb"))
+        hqcb = as_principal(private_namespace, bank_principal("hqcb"))
         await send(hqcb, "bank.hqcb.events", producer_for)
         with pytest.raises(TopicAuthorizationFailedError):
             await send(hqcb, "bank.boc.events", producer_for)
