@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from assessment.settings import AssessmentSettings
-from console import platform
+from console import access, platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
 from console.demo.plan import plan_campaign
@@ -22,6 +22,7 @@ from console.demo.play import Endpoints, Player
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
 from console.onboarding import OnboardingError, add_bank, client_settings
+from shared.auth import InvalidScopeError, parse_duration, parse_scopes, public_key_file
 from shared.consumer import Message
 from shared.envelope import describe_errors
 from shared.kafka_security import bank_principal
@@ -39,10 +40,12 @@ bank = typer.Typer(help="Tools for bank integrators.", no_args_is_help=True)
 assessment_app = typer.Typer(help="Assessment operations.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Work ledgers (工作台帐).", no_args_is_help=True)
 whitelist_app = typer.Typer(help="The published whitelist.", no_args_is_help=True)
+token_app = typer.Typer(help="Access tokens for the HTTP APIs.", no_args_is_help=True)
 app.add_typer(bank, name="bank")
 app.add_typer(assessment_app, name="assessment")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(whitelist_app, name="whitelist")
+app.add_typer(token_app, name="token")
 
 DEFAULT_BOOTSTRAP = ServiceSettings(service="cli").kafka_bootstrap
 
@@ -122,6 +125,49 @@ def bank_publish(
     typer.echo(f"published {len(records)} events to {topic} ({mode.value} mode)")
 
 
+@token_app.command("issue")
+def token_issue(
+    scope: Annotated[
+        list[str],
+        typer.Option(
+            help="A scope, repeatable: central, county:<code>, institution:<id>, organizer, "
+            "department, guarantor."
+        ),
+    ],
+    subject: Annotated[str, typer.Option(help="Who it is for, e.g. supervisor:wang.")],
+    expires: Annotated[str, typer.Option(help="Lifetime: 30m, 8h, 7d (at most 90d).")] = "8h",
+) -> None:
+    """Print a signed token for the HTTP APIs (`Authorization: Bearer <token>`). Makes the
+    signing key pair first if this machine has none."""
+    try:
+        scopes = parse_scopes(scope)
+    except InvalidScopeError as error:
+        _fail(f"--scope: {error}", code=2)
+    try:
+        lifetime = parse_duration(expires)
+    except ValueError as error:
+        _fail(f"--expires: {error}", code=2)
+    if not subject.strip():
+        _fail("--subject: empty; say who the token is for, e.g. supervisor:wang", code=2)
+    issued = access.issue(ServiceSettings(service="cli"), subject.strip(), sorted(scopes), lifetime)
+    typer.echo(issued.token)
+    granted = " ".join(str(s) for s in sorted(scopes))
+    typer.echo(
+        f"{subject.strip()}: {granted}, until {issued.expires_at:%Y-%m-%d %H:%M %Z}", err=True
+    )
+
+
+@token_app.command("keys")
+def token_keys() -> None:
+    """Make the token signing key pair unless it exists: the signing key stays with
+    operators (mode 0600), the services read the public key."""
+    settings = ServiceSettings(service="cli")
+    made = access.ensure_keys(settings)
+    typer.echo(
+        f"{'created' if made else 'kept'} the token keys; public key: {public_key_file(settings)}"
+    )
+
+
 @app.command()
 def up() -> None:
     """Install what is missing and start Kafka, PostgreSQL and the four services."""
@@ -189,7 +235,8 @@ def demo(
     campaign = reference.campaign
     end = campaign.ledger_due_date(campaign.end.year, campaign.end.month) + timedelta(days=2)
     settings = ServiceSettings(service="demo")
-    player = Player(plan, files.clock, Endpoints(), settings, pace)
+    headers = access.service_headers(settings, "operator:demo", timedelta(days=1))
+    player = Player(plan, files.clock, Endpoints(), settings, pace, headers)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
@@ -256,8 +303,11 @@ def whitelist_export(
 
 
 def _export(url: str, params: dict[str, str], target: Path) -> None:
+    headers = access.service_headers(
+        ServiceSettings(service="cli"), "operator:export", timedelta(minutes=10)
+    )
     try:
-        size = download_xlsx(url, params, target)
+        size = download_xlsx(url, params, target, headers)
     except ExportError as error:
         _fail(str(error), code=1)
     typer.echo(f"wrote {target} ({size} bytes)")

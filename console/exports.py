@@ -13,10 +13,15 @@ class ExportError(RuntimeError):
     pass
 
 
-def download_xlsx(url: str, params: dict[str, str], target: Path) -> int:
-    """GET `url` as xlsx into `target`; return the bytes written."""
+def download_xlsx(
+    url: str, params: dict[str, str], target: Path, headers: dict[str, str] | None = None
+) -> int:
+    """GET `url` as xlsx into `target` (with `headers`: the caller's token); return the bytes
+    written."""
     try:
-        response = httpx.get(url, params=params, headers={"accept": XLSX}, timeout=60)
+        response = httpx.get(
+            url, params=params, headers={"accept": XLSX, **(headers or {})}, timeout=60
+        )
     except httpx.HTTPError as error:
         raise ExportError(f"{url}: {error}") from error
     if response.status_code != 200:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus
+from shared.access import AccessTable, announce, protect
 from shared.cancellation import raise_if_cancelling
 from shared.consumer import Accept, ConsumedRecord, Consumer, Registry, StoreFactory, accept_events
 from shared.db import create_engine
@@ -241,10 +242,16 @@ def create_app(
     routers: Sequence[APIRouter],
     *,
     title: str,
+    access: AccessTable | None = None,
     description: str = "",
 ) -> FastAPI:
+    """The service's app: its routers, `/health` and `/metrics`, every route under the
+    service's `access` table (shared.access): a route without a rule is refused, so an app
+    built without a table answers only `/health`, `/metrics` and its documentation."""
+
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        announce(app, runtime.settings)
         async with runtime.running():
             yield
 
@@ -253,6 +260,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_middleware(TextGuard)
+    protect(app, access, runtime.settings)
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachable")
     async def health() -> JSONResponse:

@@ -38,6 +38,24 @@ class ServiceSettings(BaseSettings):
         default=DEFAULT_SECRETS_DIR,
         description="Generated secrets (Kafka passwords, the token key), mode 0600.",
     )
+    http_auth: Literal["token", "none"] = Field(
+        default="token",
+        description="`token`: every HTTP request but the public ones carries a signed token "
+        "(shared.auth). `none`: development only, every caller is a supervisor (announced "
+        "loudly; refused where the environment variable CI is set).",
+    )
+    token_public_key_file: Path | None = Field(
+        default=None,
+        description="The key that verifies tokens; `<secrets_dir>/token-signing.pub` when unset.",
+    )
+    token_signing_key_file: Path | None = Field(
+        default=None,
+        description="The key that signs tokens (operators only); "
+        "`<secrets_dir>/token-signing.key` when unset.",
+    )
+    token_leeway_seconds: float = Field(
+        default=30.0, ge=0, le=300, description="Clock difference tolerated on expiry."
+    )
     kafka_replication_factor: int = Field(default=1, ge=1)
     pg_host: str = "127.0.0.1"
     pg_port: int = 55432

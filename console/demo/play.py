@@ -68,8 +68,10 @@ class Player:
         endpoints: Endpoints,
         settings: ServiceSettings,
         pace: float,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.plan = plan
+        self.headers = headers or {}  # the Authorization of the demo's calls
         self.clock_file = clock_file
         self.endpoints = endpoints
         self.settings = settings
@@ -83,7 +85,7 @@ class Player:
         banks = BankProducers(self.settings)
         try:
             async with (
-                httpx.AsyncClient(timeout=120) as http,
+                httpx.AsyncClient(timeout=120, headers=self.headers) as http,
                 LagProbe(self.settings.kafka_bootstrap) as self.probe,
             ):
                 for day in self.plan.days(start, end):

@@ -27,6 +27,8 @@ runner = CliRunner()
         ["assessment"],
         ["ledger"],
         ["whitelist"],
+        ["token"],
+        ["token", "issue", "--help"],
         ["status", "--help"],
         ["assessment", "rebuild", "--help"],
         ["ledger", "export", "--help"],

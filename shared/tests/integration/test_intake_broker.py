@@ -160,7 +160,7 @@ async def test_good_records_apply_once_and_poison_goes_to_the_dead_letter_topic(
 
     runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
     runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, record_applied)))
-    app = create_app(runtime, [], title="intake test")
+    app = create_app(runtime, [], title="intake test", access={})
     group = settings.topic(f"{SERVICE}.bank")
     async with runtime.running():
         await eventually(
