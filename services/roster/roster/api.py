@@ -1,4 +1,4 @@
-"""Roster's HTTP API (thin): reads the input, runs a handler in a unit of work, answers.
+"""Roster's HTTP API (thin): a request becomes a command for the handlers or a view's query.
 
 Nominations: a JSON object is always screened, and a nomination that breaks a rule, or has
 missing, malformed or unknown fields, is answered 422 `{status: "rejected", reasons: [...]}`
