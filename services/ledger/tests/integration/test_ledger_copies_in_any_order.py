@@ -75,8 +75,10 @@ async def stored(runtime: Runtime, uscc: str) -> tuple[Any, ...]:
         return facts.loans, facts.decisions, facts.pairings, list(reversals), list(listings)
 
 
-async def test_copies_keep_the_same_copy_in_any_order(namespace: str) -> None:
-    app = ledger.app.build(settings_for(namespace), clock=MovableClock(shanghai(2020, 11, 5)))
+async def test_copies_keep_the_same_copy_in_any_order(private_namespace: str) -> None:
+    app = ledger.app.build(
+        settings_for(private_namespace), clock=MovableClock(shanghai(2020, 11, 5))
+    )
     runtime: Runtime = app.state.runtime
 
     def copies_of(uscc: str) -> list[tuple[str, Any]]:
