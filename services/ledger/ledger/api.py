@@ -84,11 +84,11 @@ def resolve_month(reference: ReferenceData, period: str, field: str = "period") 
         raise problem(404, field, str(error)) from error
 
 
-@router.get("/ledgers/status", tags=["ledger"], summary="Status grid: unit x month")
+@router.get("/ledgers/status", tags=["ledger"], summary="Status grid: reporting unit x month")
 async def status_grid(reference: ReferenceDep, store: StoreDep, now: NowDep) -> dict[str, Any]:
-    """For every unit and campaign month: the ledger filed on time, late, overdue or not yet
-    due (judged by the first version), and the special information report filed, missing or
-    not yet due."""
+    """For every reporting unit and campaign month: the ledger filed on time, late, overdue
+    or not yet due (judged by the first version), and the special information report filed,
+    missing or not yet due."""
     cells = await views.status_grid(store, reference, now)
     return schemas.status_grid_document(cells, now)
 
@@ -96,7 +96,7 @@ async def status_grid(reference: ReferenceDep, store: StoreDep, now: NowDep) -> 
 @router.get(
     "/ledgers/{unit_id}/{period}",
     tags=["ledger"],
-    summary="A unit's monthly ledger (JSON, or xlsx by the Accept header)",
+    summary="A reporting unit's monthly ledger (JSON, or xlsx by the Accept header)",
     responses={200: {"content": {spreadsheet.MEDIA_TYPE: {}}}},
 )
 async def get_ledger(
@@ -202,8 +202,8 @@ async def upload_ledger(
 async def post_report(
     body: schemas.NewReport, runtime: RuntimeDep, handlers: HandlersDep, reference: ReferenceDep
 ) -> dict[str, Any]:
-    """A special information report (专题信息); at least one per unit and month is due with
-    the month's ledger, else `SpecialReportMissing`."""
+    """A special information report (专题信息); at least one per reporting unit and month is
+    due with the month's ledger, else `SpecialReportMissing`."""
     command = commands.RecordReport(
         resolve_reporting_unit(reference, body.unit_id),
         resolve_month(reference, body.period),
