@@ -14,64 +14,98 @@ from shared.contracts.types import UnitId
 
 
 class UnitLevel(StrEnum):
+    """Which kind of unit of the attainment table."""
+
     COUNTY = "county"
     INSTITUTION = "institution"
 
 
 class Severity(StrEnum):
+    """How far an escalation has gone, in increasing order."""
+
     WARNING = "warning"  # 预警
     TALK = "talk"  # 约谈
     CIRCULAR = "circular"  # 通报
 
 
 class EscalationReason(StrEnum):
+    """Why a unit is escalated (contract §5, rule 7)."""
+
     UNDER_TARGET = "under_target"
     DATA_FALSIFICATION = "data_falsification"
     LEDGER_OVERDUE = "ledger_overdue"
     NO_MATCHMAKING_FAIR = "no_matchmaking_fair"
 
 
+class AttainmentStatus(StrEnum):
+    """Where a unit stands against its expected progress."""
+
+    NO_TARGET = "no_target"  # the unit has no published target
+    NOT_STARTED = "not_started"  # nothing is expected yet
+    ON_TRACK = "on_track"  # at or above the expected progress
+    BEHIND = "behind"  # below it, above the warning threshold
+    WARNING = "warning"  # below the warning threshold (预警)
+    CRITICAL = "critical"  # below the circular threshold (通报)
+
+
 class Figures(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    cultivated: int = Field(ge=0)
-    first_loans: int = Field(ge=0)
+    cultivated: int = Field(ge=0, description="Cultivated households (培植户数).")
+    first_loans: int = Field(ge=0, description="First-loan households (首贷户数).")
 
 
 class AttainmentUpdated(EventData):
     """A unit's figures changed (the compacted topic keeps the latest per unit)."""
 
     unit_id: UnitId
-    level: UnitLevel
-    as_of: date
-    cultivated: int = Field(ge=0)
-    first_loans: int = Field(ge=0)
-    first_loan_rate: float | None
-    targets: Figures | None
-    expected: Figures | None
-    attainment_ratio: float | None
-    status: str
+    level: UnitLevel = Field(description="A county or an institution.")
+    as_of: date = Field(description="The day the figures are of.")
+    cultivated: int = Field(
+        ge=0, description="Distinct listed enterprises of the unit (培植户数, rule 2)."
+    )
+    first_loans: int = Field(
+        ge=0, description="Distinct enterprises with a qualifying first loan (首贷户数, rule 4)."
+    )
+    first_loan_rate: float | None = Field(
+        description="`first_loans` / `cultivated` (首贷率, rule 5); None with no cultivated."
+    )
+    targets: Figures | None = Field(description="The unit's campaign targets, if published.")
+    expected: Figures | None = Field(
+        description="The targets times the share of the campaign elapsed (rule 6)."
+    )
+    attainment_ratio: float | None = Field(
+        description="`first_loans` over the expected first loans; None when none is expected."
+    )
+    status: AttainmentStatus = Field(description="Where the unit stands.")
 
 
 class EscalationRaised(EventData):
     """A unit was escalated, or an open escalation was upgraded."""
 
-    escalation_id: str
+    escalation_id: str = Field(description="The escalation's id (kept while it is upgraded).")
     unit_id: UnitId
-    level: UnitLevel
-    reason: EscalationReason
-    severity: Severity
-    previous_severity: Severity | None = None
-    raised_at: datetime
-    as_of: date
+    level: UnitLevel = Field(description="A county or an institution.")
+    reason: EscalationReason = Field(description="Why the unit is escalated.")
+    severity: Severity = Field(description="The severity now.")
+    previous_severity: Severity | None = Field(
+        default=None, description="For an upgrade: the severity before it."
+    )
+    raised_at: datetime = Field(description="When it was raised or upgraded.")
+    as_of: date = Field(description="The campaign day the finding is of.")
     figures: dict[str, Any] = Field(description="What the supervisor needs to act.")
-    evidence: list[dict[str, Any]] = Field(default_factory=list)
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The facts behind it (for falsification: the contradicting loans).",
+    )
 
 
 class EscalationResolved(EventData):
-    escalation_id: str
+    """An open escalation was resolved: its finding no longer holds."""
+
+    escalation_id: str = Field(description="The escalation resolved.")
     unit_id: UnitId
-    reason: EscalationReason
-    resolved_at: datetime
-    as_of: date
-    why: str
+    reason: EscalationReason = Field(description="Its reason.")
+    resolved_at: datetime = Field(description="When it was resolved.")
+    as_of: date = Field(description="The campaign day the resolution is of.")
+    why: str = Field(description="Why it no longer holds.")

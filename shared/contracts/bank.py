@@ -77,7 +77,7 @@ class CreditGranted(EnterpriseBankEvent):
     amount_wan: Amount
     granted_on: IsoDate
     applied_on: IsoDate | None = Field(default=None, description="When the enterprise applied.")
-    guarantee: Guarantee
+    guarantee: Guarantee = Field(description="How the credit is secured (担保方式).")
     guarantor: str | None = Field(default=None, description="The guarantor's name, if any.")
     product: str | None = Field(default=None, description="The credit product's name.")
 
@@ -91,7 +91,7 @@ class CreditDeclined(EnterpriseBankEvent):
         description="缺信息, 缺抵押, 缺担保, 财务不规范, 现金流不足, 信用记录不良, 其他.",
         examples=[["lack_of_collateral", "irregular_finances"]],
     )
-    note: str | None = None
+    note: str | None = Field(default=None, description="The bank's remark, if any.")
 
 
 class LoanIssued(EnterpriseBankEvent):
@@ -105,8 +105,10 @@ class LoanIssued(EnterpriseBankEvent):
     first_loan_attested: StrictBool = Field(
         description="The bank's credit-report check found no bank loan in the past 5 years."
     )
-    annual_rate_pct: float | None = Field(default=None, gt=0, lt=100)
-    guarantee: Guarantee
+    annual_rate_pct: float | None = Field(
+        default=None, gt=0, lt=100, description="Annual interest rate, percent."
+    )
+    guarantee: Guarantee = Field(description="How the loan is secured (担保方式).")
     guarantor: str | None = Field(default=None, description="The guarantor's name, if any.")
     product: str | None = Field(default=None, description="The loan product's name.")
 
@@ -116,7 +118,7 @@ class LoanReversed(BankEventData):
 
     loan_id: str = Field(min_length=1, max_length=64, description="The `LoanIssued` withdrawn.")
     reversed_on: IsoDate
-    reason: str = Field(min_length=1)
+    reason: str = Field(min_length=1, description="Why the loan is withdrawn (free text).")
 
 
 BANK_EVENTS: tuple[type[BankEventData], ...] = (

@@ -16,12 +16,12 @@ class LedgerSubmitted(EventData):
 
     unit_id: UnitId
     period: Period
-    version: int = Field(ge=1)
-    row_count: int = Field(ge=0)
-    credit_amount_wan: Decimal = Field(ge=0)
-    loan_amount_wan: Decimal = Field(ge=0)
-    submitted_at: datetime
-    late: bool
+    version: int = Field(ge=1, description="1 for the first submission, one more per resubmission.")
+    row_count: int = Field(ge=0, description="Rows of the ledger (one per pairing or outcome).")
+    credit_amount_wan: Decimal = Field(ge=0, description="Total credit granted, 万元.")
+    loan_amount_wan: Decimal = Field(ge=0, description="Total loans issued, 万元.")
+    submitted_at: datetime = Field(description="When it was submitted.")
+    late: bool = Field(description="Submitted after the due time.")
     reason: str | None = Field(default=None, description="Why a resubmission was needed.")
 
 

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from fastapi import FastAPI
 
-from ledger import api, handlers, storage
+from ledger import api, consumers, storage
+from ledger.handlers import Handlers
 from ledger.settings import LedgerSettings
-from shared.cancellation import raise_if_cancelling
 from shared.clock import Clock, platform_clock
-from shared.consumer import Registry
-from shared.contracts.bank import BANK_EVENTS
 from shared.service import Runtime, create_app
-from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
-
-log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 The monthly work ledger (工作台帐) of every county sub-branch and city-level institution,
@@ -43,36 +35,17 @@ pairing is in none. Reversed loans (冲正) are not counted and are named in 备
 
 def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or LedgerSettings()
-    runtime = Runtime.create(settings, storage.metadata, store=lambda connection: connection)
+    runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
     clock = clock or platform_clock(settings, runtime.reference().campaign.zone)
-    runtime.subscribe(
-        "matchmaking",
-        Registry(
-            dict.fromkeys(handlers.MATCHMAKING_EVENTS_HANDLED, handlers.apply_matchmaking_events)
-        ),
-        topics=[MATCHMAKING_EVENTS],
-    )
-    runtime.subscribe(
-        "roster",
-        Registry(dict.fromkeys(handlers.ROSTER_EVENTS_HANDLED, handlers.apply_roster_events)),
-        topics=[ROSTER_EVENTS],
-    )
-    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, handlers.apply_bank_events)))
-    runtime.run_in_background(
-        "deadline-scheduler", lambda: watch_deadlines(runtime, clock, settings)
-    )
+    handlers = Handlers(runtime.reference, clock)
+    consumers.subscribe(runtime, handlers)
+
+    async def give_due_notices() -> None:
+        async with runtime.transaction() as uow:
+            await handlers.give_due_notices(uow)
+
+    runtime.run_every("deadline-scheduler", settings.deadline_check_seconds, give_due_notices)
     app = create_app(runtime, [api.router], title="Firstloan ledger", description=DESCRIPTION)
     app.state.clock = clock
+    app.state.handlers = handlers
     return app
-
-
-async def watch_deadlines(runtime: Runtime, clock: Clock, settings: LedgerSettings) -> None:
-    """Give the notices whose due time has passed, then look again after a while."""
-    while True:
-        raise_if_cancelling()
-        try:
-            await handlers.give_due_notices(runtime, clock())
-        except Exception:
-            raise_if_cancelling()
-            log.exception("deadline check failed; trying again at the next tick")
-        await asyncio.sleep(settings.deadline_check_seconds)

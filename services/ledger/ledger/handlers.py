@@ -1,167 +1,68 @@
-"""What the ledger does with each event it consumes and each command it is given."""
+"""What the ledger does with each command it is given and each event it consumes, and the
+notices it gives when a due time passes."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger import documents, views
+from ledger import schemas, views
+from ledger.commands import CheckUpload, RecordActivity, RecordReport, SubmitLedger
+from ledger.domain import upload
+from ledger.domain.activities import PublicityActivity, SpecialReport
+from ledger.domain.facts import CreditDecision, ListedEnterprise, Loan, Pairing, Reversal
 from ledger.domain.periods import Month
 from ledger.domain.workflow import Notice, NoticeKind, Submission, next_submission, notices_due
-from ledger.storage import facts, filings
-from ledger.units import Unit, all_units, deadline_of, deadlines
+from ledger.reporting_units import Level, ReportingUnit, all_reporting_units, deadline_of, deadlines
+from ledger.storage import FiledVersion, Store
+from shared.clock import Clock
 from shared.consumer import Message
 from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted, SpecialReportMissing
 from shared.contracts.matchmaking import EnterpriseMatched
 from shared.contracts.roster import EnterpriseListed
+from shared.contracts.types import GUARANTEE_ZH, PROBLEM_ZH
 from shared.reference import ReferenceData
-from shared.service import Runtime
 from shared.topics import LEDGER_EVENTS
 from shared.unit_of_work import UnitOfWork
 
-MATCHMAKING_EVENTS_HANDLED = (EnterpriseMatched,)
-ROSTER_EVENTS_HANDLED = (EnterpriseListed,)
 
+class Handlers:
+    def __init__(self, reference: Callable[[], ReferenceData], clock: Clock) -> None:
+        self._reference = reference
+        self._clock = clock
 
-async def apply_matchmaking_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    matched = [e.payload for e in events if isinstance(e.payload, EnterpriseMatched)]
-    await facts.save_pairings(
-        unit.store,
-        [
-            {
-                "match_id": m.match_id,
-                "uscc": m.uscc,
-                "institution_id": m.institution_id,
-                "matched_on": m.matched_on,
-                "channel": m.channel.value,
-                "county_code": m.county_code,
-                "enterprise_name": m.enterprise_name,
-            }
-            for m in matched
-        ],
-    )
+    # --- commands ---------------------------------------------------------------------
 
-
-async def apply_roster_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    listed = [e.payload for e in events if isinstance(e.payload, EnterpriseListed)]
-    await facts.save_enterprises(
-        unit.store,
-        [
-            {"uscc": e.uscc, "name": e.name, "county_code": e.county_code, "listed_on": e.listed_on}
-            for e in listed
-        ],
-    )
-
-
-async def apply_bank_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    decisions: list[dict[str, Any]] = []
-    loans: list[dict[str, Any]] = []
-    reversals: list[dict[str, Any]] = []
-    for event in events:
-        payload = event.payload
-        if isinstance(payload, CreditGranted | CreditDeclined):
-            decisions.append(_decision(payload, event.envelope.id))
-        elif isinstance(payload, LoanIssued):
-            loans.append(_loan(payload))
-        elif isinstance(payload, LoanReversed):
-            reversals.append(
-                {
-                    "institution_id": payload.institution_id,
-                    "loan_id": payload.loan_id,
-                    "reversed_on": payload.reversed_on,
-                    "reason": payload.reason,
-                }
-            )
-    await facts.save_decisions(unit.store, decisions)
-    await facts.save_loans(unit.store, loans)
-    await facts.save_reversals(unit.store, reversals)
-
-
-def _decision(payload: CreditGranted | CreditDeclined, event_id: str) -> dict[str, Any]:
-    common = {
-        "institution_id": payload.institution_id,
-        "uscc": payload.uscc,
-        "enterprise_name": payload.enterprise_name,
-    }
-    if isinstance(payload, CreditGranted):
-        return common | {
-            "decision_id": payload.credit_id,
-            "decided_on": payload.granted_on,
-            "granted": True,
-            "amount_wan": payload.amount_wan,
-            "guarantee": payload.guarantee.value,
-            "guarantor": payload.guarantor,
-            "problems": [],
-            "note": None,
-        }
-    # A decline has no id of its own: the event's id (unique per bank source) stands in.
-    # Every row of one bulk insert has the same keys (the first row's keys pick the columns).
-    return common | {
-        "decision_id": f"declined:{event_id}",
-        "decided_on": payload.declined_on,
-        "granted": False,
-        "amount_wan": 0,
-        "guarantee": None,
-        "guarantor": None,
-        "problems": [p.value for p in payload.problems],
-        "note": payload.note,
-    }
-
-
-def _loan(payload: LoanIssued) -> dict[str, Any]:
-    return {
-        "institution_id": payload.institution_id,
-        "loan_id": payload.loan_id,
-        "uscc": payload.uscc,
-        "issued_on": payload.issued_on,
-        "amount_wan": payload.amount_wan,
-        "enterprise_name": payload.enterprise_name,
-    }
-
-
-async def submit_ledger(
-    runtime: Runtime, ledger_unit: Unit, month: Month, now: datetime, reason: str | None
-) -> Submission:
-    """Freeze the unit's month as the next version and announce it (`LedgerSubmitted`)."""
-    reference = runtime.reference()
-    async with runtime.transaction() as unit:
-        versions = await filings.submission_versions(unit.store, ledger_unit.id, month, lock=True)
+    async def submit_ledger(self, uow: UnitOfWork[Store], command: SubmitLedger) -> Submission:
+        """Freeze the reporting unit's month as the next version and announce it
+        (`LedgerSubmitted`). A submission after the due time is late."""
+        reference, now = self._reference(), self._clock()
+        reporting_unit, month = command.reporting_unit, command.month
+        await uow.store.filings.lock_ledger(reporting_unit.id, month)
+        versions = await uow.store.filings.versions_of(reporting_unit.id, month)
+        latest = versions[-1].submission if versions else None
         deadline = deadline_of(reference, month)
-        submission = next_submission(filings.latest_of(versions), month, deadline, now, reason)
-        view = await views.ledger_view(unit.store, reference, ledger_unit, month, now)
-        snapshot = documents.ledger_document(view) | {
+        submission = next_submission(latest, month, deadline, now, command.reason)
+        view = await views.ledger_view(uow.store, reference, reporting_unit, month, now)
+        snapshot = schemas.ledger_document(view) | {
             "status": "submitted",
-            "submission": documents.submission_document(submission),
+            "submission": schemas.submission_document(submission),
         }
-        await filings.save_submission(
-            unit.store,
-            {
-                "unit_id": ledger_unit.id,
-                "period": str(month),
-                "version": submission.version,
-                "submitted_at": submission.submitted_at,
-                "late": submission.late,
-                "reason": submission.reason,
-                "row_count": view.totals.row_count,
-                "credit_amount_wan": view.totals.credit_amount_wan,
-                "loan_amount_wan": view.totals.loan_amount_wan,
-                "snapshot": snapshot,
-            },
+        await uow.store.filings.save_version(
+            FiledVersion(
+                unit_id=reporting_unit.id,
+                month=month,
+                submission=submission,
+                row_count=view.totals.row_count,
+                credit_amount_wan=view.totals.credit_amount_wan,
+                loan_amount_wan=view.totals.loan_amount_wan,
+                snapshot=snapshot,
+            )
         )
         event = LedgerSubmitted(
-            unit_id=ledger_unit.id,
+            unit_id=reporting_unit.id,
             period=str(month),
             version=submission.version,
             row_count=view.totals.row_count,
@@ -171,33 +72,165 @@ async def submit_ledger(
             late=submission.late,
             reason=submission.reason,
         )
-        unit.emit(LEDGER_EVENTS, ledger_unit.id, event)
-    return submission
+        uow.emit(LEDGER_EVENTS, reporting_unit.id, event)
+        return submission
 
+    async def record_report(self, uow: UnitOfWork[Store], command: RecordReport) -> SpecialReport:
+        report = SpecialReport(
+            report_id=str(uuid.uuid4()),
+            unit_id=command.reporting_unit.id,
+            month=command.month,
+            category=command.category,
+            title=command.title,
+            body=command.body,
+            reported_at=self._clock(),
+        )
+        await uow.store.filings.save_report(report)
+        return report
 
-async def give_due_notices(runtime: Runtime, now: datetime) -> list[Notice]:
-    """`LedgerOverdue` and `SpecialReportMissing` for every unit and month whose due time has
-    passed without a filing: each exactly once, the notice's row and its outbox event in one
-    transaction (the notice's primary key turns a second attempt into nothing)."""
-    reference = runtime.reference()
-    required = reference.campaign.special_reports_per_month
-    async with runtime.transaction() as unit:
-        connection = unit.store
-        submitted = {(u, Month.parse(p)) for u, p in await filings.all_submissions(connection)}
-        counts = await filings.report_counts(connection)
-        reported = {(u, Month.parse(p)) for (u, p), n in counts.items() if n >= required}
+    async def record_activity(
+        self, uow: UnitOfWork[Store], command: RecordActivity
+    ) -> PublicityActivity:
+        activity = PublicityActivity(
+            activity_id=str(uuid.uuid4()),
+            county_code=command.county.id,
+            month=Month.of(command.held_on),
+            held_on=command.held_on,
+            kind=command.kind,
+            title=command.title,
+            participants=command.participants,
+            enterprises=command.enterprises,
+            institution_ids=command.institution_ids,
+            organizer=command.organizer,
+            recorded_at=self._clock(),
+        )
+        await uow.store.filings.save_activity(activity)
+        return activity
+
+    async def check_upload(
+        self, uow: UnitOfWork[Store], command: CheckUpload
+    ) -> upload.UploadCheck:
+        """Each uploaded row checked on its own, then the rows without errors compared with
+        the ledger built from events (a row with errors counts as not uploaded)."""
+        reference = self._reference()
+        context = _upload_context(reference, command.reporting_unit, command.month)
+        checked = [upload.check_row(number, values, context) for number, values in command.rows]
+        good = [r for r in checked if isinstance(r, upload.UploadedRow)]
+        errors = [e for r in checked if isinstance(r, list) for e in r]
+        built = await views.built_rows(uow.store, reference, command.reporting_unit, command.month)
+        return upload.UploadCheck(len(command.rows), errors, upload.discrepancies(good, built))
+
+    # --- events -----------------------------------------------------------------------
+
+    async def pairings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseMatched]]
+    ) -> None:
+        await uow.store.facts.save_pairings(
+            [
+                Pairing(
+                    match_id=m.match_id,
+                    uscc=m.uscc,
+                    institution_id=m.institution_id,
+                    matched_on=m.matched_on,
+                    channel=m.channel.value,
+                    county_code=m.county_code,
+                    enterprise_name=m.enterprise_name,
+                )
+                for m in (message.payload for message in messages)
+            ]
+        )
+
+    async def listings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseListed]]
+    ) -> None:
+        await uow.store.facts.save_enterprises(
+            [
+                ListedEnterprise(e.uscc, e.name, e.county_code, e.listed_on)
+                for e in (message.payload for message in messages)
+            ]
+        )
+
+    async def credit_decisions(
+        self,
+        uow: UnitOfWork[Store],
+        messages: Sequence[Message[CreditGranted | CreditDeclined]],
+    ) -> None:
+        await uow.store.facts.save_decisions([_decision(message) for message in messages])
+
+    async def loans(self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]) -> None:
+        await uow.store.facts.save_loans(
+            [
+                Loan(
+                    institution_id=loan.institution_id,
+                    loan_id=loan.loan_id,
+                    uscc=loan.uscc,
+                    issued_on=loan.issued_on,
+                    amount_wan=loan.amount_wan,
+                    enterprise_name=loan.enterprise_name,
+                )
+                for loan in (message.payload for message in messages)
+            ]
+        )
+
+    async def reversals(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
+    ) -> None:
+        await uow.store.facts.save_reversals(
+            [
+                Reversal(r.institution_id, r.loan_id, r.reversed_on, r.reason)
+                for r in (message.payload for message in messages)
+            ]
+        )
+
+    # --- deadlines --------------------------------------------------------------------
+
+    async def give_due_notices(self, uow: UnitOfWork[Store]) -> list[Notice]:
+        """`LedgerOverdue` and `SpecialReportMissing` for every reporting unit and month whose
+        due time has passed without a filing: each exactly once, the notice's row and its
+        event in one transaction (a notice already given is not given again)."""
+        reference, now = self._reference(), self._clock()
+        filings = uow.store.filings
+        await filings.lock_notices()
+        required = reference.campaign.special_reports_per_month
+        reported = {key for key, n in (await filings.report_counts()).items() if n >= required}
         due = notices_due(
-            [u.id for u in all_units(reference)],
+            [reporting_unit.id for reporting_unit in all_reporting_units(reference)],
             deadlines(reference),
             now,
-            submitted,
+            set(await filings.first_submissions()),
             reported,
-            await filings.given_notices(connection),
+            await filings.given_notices(),
         )
-        given = await filings.claim_notices(connection, due)
+        given = await filings.claim_notices(due, given_at=now)
         for notice in given:
-            unit.emit(LEDGER_EVENTS, notice.unit_id, _notice_event(reference, notice))
-    return given
+            uow.emit(LEDGER_EVENTS, notice.unit_id, _notice_event(reference, notice))
+        return given
+
+
+def _decision(message: Message[CreditGranted | CreditDeclined]) -> CreditDecision:
+    payload = message.payload
+    if isinstance(payload, CreditGranted):
+        return CreditDecision(
+            decision_id=payload.credit_id,
+            institution_id=payload.institution_id,
+            uscc=payload.uscc,
+            decided_on=payload.granted_on,
+            granted=True,
+            enterprise_name=payload.enterprise_name,
+            amount_wan=payload.amount_wan,
+            guarantee=payload.guarantee.value,
+            guarantor=payload.guarantor,
+        )
+    return CreditDecision(
+        decision_id=f"declined:{message.envelope.id}",
+        institution_id=payload.institution_id,
+        uscc=payload.uscc,
+        decided_on=payload.declined_on,
+        granted=False,
+        enterprise_name=payload.enterprise_name,
+        problems=tuple(p.value for p in payload.problems),
+        note=payload.note,
+    )
 
 
 def _notice_event(reference: ReferenceData, notice: Notice) -> EventData:
@@ -207,37 +240,16 @@ def _notice_event(reference: ReferenceData, notice: Notice) -> EventData:
     return SpecialReportMissing(unit_id=notice.unit_id, period=str(notice.month), due_at=due_at)
 
 
-async def record_report(
-    runtime: Runtime, unit_id: str, month: Month, fields: dict[str, Any], now: datetime
-) -> str:
-    report_id = str(uuid.uuid4())
-    async with runtime.transaction() as unit:
-        await filings.save_report(
-            unit.store,
-            {
-                "report_id": report_id,
-                "unit_id": unit_id,
-                "period": str(month),
-                "reported_at": now,
-                **fields,
-            },
-        )
-    return report_id
-
-
-async def record_activity(
-    runtime: Runtime, county_code: str, month: Month, fields: dict[str, Any], now: datetime
-) -> str:
-    activity_id = str(uuid.uuid4())
-    async with runtime.transaction() as unit:
-        await filings.save_activity(
-            unit.store,
-            {
-                "activity_id": activity_id,
-                "county_code": county_code,
-                "period": str(month),
-                "recorded_at": now,
-                **fields,
-            },
-        )
-    return activity_id
+def _upload_context(
+    reference: ReferenceData, reporting_unit: ReportingUnit, month: Month
+) -> upload.ReportingUnitContext:
+    by_name = {i.name: i.id for i in reference.institutions}
+    by_name |= {i.id: i.id for i in reference.institutions}
+    return upload.ReportingUnitContext(
+        reporting_unit_names=reporting_unit.names,
+        month=month,
+        institutions_by_name=by_name,
+        institution_id=reporting_unit.id if reporting_unit.level is Level.INSTITUTION else None,
+        guarantee_names=frozenset(GUARANTEE_ZH.values()),
+        problem_names=frozenset(PROBLEM_ZH.values()),
+    )

@@ -1,6 +1,6 @@
 """The ledger as an xlsx workbook (openpyxl), and hand-kept workbooks read back.
 
-Layout: the title, a line with the unit, the period and the due date, the header row of
+Layout: the title, a line with the reporting unit, the period and the due date, the header row of
 the official columns, one row per pairing, and a totals row (合计). Amounts in 万元 with 2
 decimals. Landscape A4, fitted to one page wide, the header repeated on every page.
 """
@@ -43,7 +43,7 @@ def workbook_bytes(view: LedgerView) -> bytes:
     _title(ws, view)
     _header(ws)
     for row in view.rows:
-        _data_row(ws, sheet.cells(row, view.unit.name))
+        _data_row(ws, sheet.cells(row, view.reporting_unit.name))
     _totals_row(ws, view)
     _print_setup(ws)
     buffer = io.BytesIO()
@@ -59,7 +59,7 @@ def _title(ws: Worksheet, view: LedgerView) -> None:
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.append(
         [
-            f"填报单位：{view.unit.name}　　报送期：{view.month.label_zh}"
+            f"填报单位：{view.reporting_unit.name}　　报送期：{view.month.label_zh}"
             f"　　报送截止：{view.deadline.due_date.isoformat()}"
         ]
     )

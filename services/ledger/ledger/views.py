@@ -1,26 +1,39 @@
-"""Reading a unit's month: its rows built from the stored facts, its filings and summary."""
+"""Reading a reporting unit's month: its rows built from the stored facts, its filings and
+summary; and the status grid of every reporting unit and month. Read only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ledger.domain import rows as ledger_rows
 from ledger.domain.activities import PublicitySummary, summarize
 from ledger.domain.periods import Deadline, Month
 from ledger.domain.rows import LedgerRow, Totals
-from ledger.domain.workflow import LedgerStatus, Submission, ledger_status
-from ledger.storage import facts, filings
-from ledger.units import Level, Unit, deadline_of
+from ledger.domain.workflow import (
+    Filing,
+    LedgerStatus,
+    ReportState,
+    Submission,
+    filing,
+    ledger_status,
+    report_state,
+)
+from ledger.reporting_units import (
+    Level,
+    ReportingUnit,
+    all_reporting_units,
+    campaign_months,
+    deadline_of,
+)
+from ledger.storage import Store
 from shared.contracts.types import GUARANTEE_ZH, PROBLEM_ZH
 from shared.reference import ReferenceData
 
 
 @dataclass(frozen=True)
 class LedgerView:
-    unit: Unit
+    reporting_unit: ReportingUnit
     month: Month
     deadline: Deadline
     status: LedgerStatus
@@ -31,17 +44,26 @@ class LedgerView:
     publicity: PublicitySummary | None
 
 
+@dataclass(frozen=True)
+class StatusCell:
+    reporting_unit: ReportingUnit
+    month: Month
+    deadline: Deadline
+    ledger: Filing
+    first: Submission | None
+    special_report: ReportState
+
+
 async def built_rows(
-    connection: AsyncConnection, reference: ReferenceData, unit: Unit, month: Month
+    store: Store, reference: ReferenceData, reporting_unit: ReportingUnit, month: Month
 ) -> list[LedgerRow]:
-    is_county = unit.level is Level.COUNTY
-    pairs = await facts.pairs_in_month(
-        connection,
+    is_county = reporting_unit.level is Level.COUNTY
+    pairs = await store.facts.pairs_in_month(
         month,
-        county=unit.id if is_county else None,
-        institution=None if is_county else unit.id,
+        county=reporting_unit.id if is_county else None,
+        institution=None if is_county else reporting_unit.id,
     )
-    known = await facts.facts_of(connection, pairs)
+    known = await store.facts.facts_of(pairs)
     return ledger_rows.build_rows(
         month,
         known,
@@ -52,28 +74,51 @@ async def built_rows(
 
 
 async def ledger_view(
-    connection: AsyncConnection,
+    store: Store,
     reference: ReferenceData,
-    unit: Unit,
+    reporting_unit: ReportingUnit,
     month: Month,
     now: datetime,
 ) -> LedgerView:
-    rows = await built_rows(connection, reference, unit, month)
-    versions = await filings.submission_versions(connection, unit.id, month)
-    latest = filings.latest_of(versions)
+    rows = await built_rows(store, reference, reporting_unit, month)
+    versions = [v.submission for v in await store.filings.versions_of(reporting_unit.id, month)]
     deadline = deadline_of(reference, month)
     publicity = None
-    if unit.level is Level.COUNTY:
-        activities = await filings.activities_of(connection, unit.id, month)
-        publicity = summarize(filings.as_activity(a) for a in activities)
+    if reporting_unit.level is Level.COUNTY:
+        publicity = summarize(await store.filings.activities_of(reporting_unit.id, month))
     return LedgerView(
-        unit=unit,
+        reporting_unit=reporting_unit,
         month=month,
         deadline=deadline,
-        status=ledger_status(latest, deadline, now),
+        status=ledger_status(versions[-1] if versions else None, deadline, now),
         rows=rows,
         totals=ledger_rows.totals(rows),
-        versions=[s for s in (filings.first_of([v]) for v in versions) if s is not None],
-        reports=len(await filings.reports_of(connection, unit.id, month)),
+        versions=versions,
+        reports=len(await store.filings.reports_of(reporting_unit.id, month)),
         publicity=publicity,
     )
+
+
+async def status_grid(store: Store, reference: ReferenceData, now: datetime) -> list[StatusCell]:
+    """Every reporting unit and campaign month: the ledger judged by its first version, and
+    the special information report."""
+    required = reference.campaign.special_reports_per_month
+    firsts = await store.filings.first_submissions()
+    counts = await store.filings.report_counts()
+    cells = []
+    for reporting_unit in all_reporting_units(reference):
+        for month in campaign_months(reference):
+            deadline = deadline_of(reference, month)
+            first = firsts.get((reporting_unit.id, month))
+            reports = counts.get((reporting_unit.id, month), 0)
+            cells.append(
+                StatusCell(
+                    reporting_unit=reporting_unit,
+                    month=month,
+                    deadline=deadline,
+                    ledger=filing(first, deadline, now),
+                    first=first,
+                    special_report=report_state(reports, required, deadline, now),
+                )
+            )
+    return cells

@@ -1,31 +1,48 @@
-"""What matchmaking does with each command and each event: one small function apiece."""
+"""What matchmaking does with each command and each group of events."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from matchmaking import storage
-from matchmaking.domain.errors import ProductMismatchError
-from matchmaking.domain.fairs import Fair, Match, check_match, match_id_for
-from matchmaking.domain.listing import listed_on
-from matchmaking.domain.outcomes import BankOutcome, pairing_of, timing
-from matchmaking.domain.plans import Plan, Product, check_new_product, revise
-from shared.consumer import Handler, Message
-from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued
+from matchmaking.commands import (
+    RecordMatch,
+    RecordPlan,
+    RecordVisit,
+    RegisterAttendance,
+    RegisterEnterprise,
+    RegisterProduct,
+    ScheduleFair,
+)
+from matchmaking.domain.errors import ProductMismatchError, UnknownFairError
+from matchmaking.domain.fairs import Attendee, AttendeeKind, Fair, Match, check_match, match_id_for
+from matchmaking.domain.listing import Delisting, Listing, listing_rank
+from matchmaking.domain.outcomes import (
+    Attribution,
+    BankOutcome,
+    Reversal,
+    canonical_copies,
+    earliest_reversals,
+    pairing_of,
+    prefer_copy,
+    prefer_reversal,
+    timing,
+)
+from matchmaking.domain.plans import Plan, Product, Visit, check_new_product, new_visit_id, revise
+from matchmaking.storage import Store
+from shared.clock import Clock
+from shared.consumer import Message
+from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.contracts.matchmaking import (
     AttendanceRegistered,
-    Channel,
     CultivationPlanRecorded,
     EnterpriseMatched,
     EnterpriseVisited,
     FairScheduled,
     MatchOutcomeRecorded,
+    MatchOutcomeReversed,
     Outcome,
 )
 from shared.contracts.roster import EnterpriseDelisted, EnterpriseListed
@@ -33,120 +50,333 @@ from shared.reference import ReferenceData
 from shared.topics import MATCHMAKING_EVENTS
 from shared.unit_of_work import UnitOfWork
 
-ROSTER_EVENTS_HANDLED = (EnterpriseListed, EnterpriseDelisted)
-
-
-# --- commands -------------------------------------------------------------------------
-
-
-async def schedule_fair(unit: UnitOfWork[AsyncConnection], fair: Fair) -> None:
-    await storage.add_fair(unit.store, fair)
-    event = FairScheduled(
-        fair_id=fair.fair_id,
-        county_code=fair.county_code,
-        title=fair.title,
-        held_on=fair.held_on,
-        venue=fair.venue,
-        organizer=fair.organizer,
-    )
-    unit.emit(MATCHMAKING_EVENTS, fair.fair_id, event)
+BankOutcomeEvent = CreditGranted | CreditDeclined | LoanIssued
 
 
 @dataclass(frozen=True)
-class Attendance:
-    fair_id: str
-    kind: str
-    attendee: str
-    listed: bool | None
-    registered: bool  # False: it was already registered
+class Registration:
+    """An attendance after a registration; `fresh` False: it was already registered."""
+
+    attendee: Attendee
+    fresh: bool
 
 
-async def register_enterprise(
-    unit: UnitOfWork[AsyncConnection], fair: Fair, uscc: str
-) -> Attendance:
-    """Allowed for an enterprise off the list too; `listed` flags it."""
-    listed = await is_listed(unit, uscc, fair.held_on)
-    fresh = await storage.add_attendance(unit.store, fair.fair_id, "enterprise", uscc, listed)
-    if fresh:
-        unit.emit(MATCHMAKING_EVENTS, uscc, _attended(fair, uscc=uscc, listed=listed), subject=uscc)
-    return await _attendance(unit, fair, "enterprise", uscc, fresh)
+class Handlers:
+    """Matchmaking's commands and consumed events, bound to the reference data (the credit
+    process goal) and the platform clock (the default day of a pairing)."""
+
+    def __init__(self, reference: Callable[[], ReferenceData], clock: Clock) -> None:
+        self._reference = reference
+        self._clock = clock
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    @property
+    def _goal(self) -> int:
+        return self._reference().campaign.credit_process_goal_workdays
+
+    # --- commands ---------------------------------------------------------------------
+
+    async def schedule_fair(self, uow: UnitOfWork[Store], command: ScheduleFair) -> Fair:
+        fair = Fair(
+            f"fair-{uuid.uuid4().hex[:12]}",
+            command.county_code,
+            command.title,
+            command.held_on,
+            command.venue,
+            command.organizer,
+        )
+        await uow.store.fairs.add(fair)
+        event = FairScheduled(
+            fair_id=fair.fair_id,
+            county_code=fair.county_code,
+            title=fair.title,
+            held_on=fair.held_on,
+            venue=fair.venue,
+            organizer=fair.organizer,
+        )
+        uow.emit(MATCHMAKING_EVENTS, fair.fair_id, event)
+        return fair
+
+    async def register_attendance(
+        self, uow: UnitOfWork[Store], command: RegisterAttendance
+    ) -> Registration:
+        fair = await uow.store.fairs.get(command.fair_id)
+        if fair is None:
+            raise UnknownFairError(f"no fair {command.fair_id!r}")
+        if isinstance(command, RegisterEnterprise):
+            history = await uow.store.listings.history(command.uscc)
+            attendee = Attendee(
+                fair.fair_id, AttendeeKind.ENTERPRISE, command.uscc, history.listed_on(fair.held_on)
+            )
+            # An enterprise's attendance is about the enterprise, an institution's the fair's.
+            key, subject = command.uscc, command.uscc
+            who: dict[str, str | bool | None] = {"uscc": command.uscc, "listed": attendee.listed}
+        else:
+            attendee = Attendee(fair.fair_id, AttendeeKind.INSTITUTION, command.institution_id)
+            key, subject = fair.fair_id, None
+            who = {"institution_id": command.institution_id}
+        fresh = await uow.store.attendance.add(attendee)
+        if fresh:
+            event = AttendanceRegistered.model_validate(
+                {
+                    "fair_id": fair.fair_id,
+                    "county_code": fair.county_code,
+                    "held_on": fair.held_on,
+                    **who,
+                }
+            )
+            uow.emit(MATCHMAKING_EVENTS, key, event, subject=subject)
+        stored = await uow.store.attendance.get(fair.fair_id, attendee.kind, attendee.attendee)
+        return Registration(stored or attendee, fresh)
+
+    async def record_match(
+        self, uow: UnitOfWork[Store], command: RecordMatch
+    ) -> tuple[Match, bool]:
+        """The pairing (and whether it is new); it assigns the enterprise to the institution,
+        and is credited with the pair's bank outcomes that were waiting for it."""
+        store = uow.store
+        fair = await store.fairs.get(command.fair_id) if command.fair_id else None
+        product = await store.products.get(command.product_id) if command.product_id else None
+        if command.product_id and product is None:
+            raise ProductMismatchError(f"no product {command.product_id!r}")
+        owner = product.institution_id if product else None
+        check_match(command.channel, fair, command.fair_id, command.institution_id, owner)
+        matched_on = command.matched_on or self.today()
+        history = await store.listings.history(command.uscc)
+        latest = history.latest
+        match = Match(
+            match_id=match_id_for(
+                command.uscc, command.institution_id, matched_on, command.channel, command.fair_id
+            ),
+            uscc=command.uscc,
+            institution_id=command.institution_id,
+            matched_on=matched_on,
+            channel=command.channel,
+            fair_id=command.fair_id,
+            product_id=command.product_id,
+            listed=history.listed_on(matched_on),
+            county_code=latest.county_code if latest else None,
+            enterprise_name=latest.name if latest else None,
+        )
+        if not await store.matches.add(match):
+            (existing,) = await store.matches.find(match_id=match.match_id)
+            return existing, False
+        uow.emit(MATCHMAKING_EVENTS, match.uscc, _matched(match), subject=match.uscc)
+        await self._attribute_waiting(uow, [(match.uscc, match.institution_id)])
+        return match, True
+
+    async def record_plan(self, uow: UnitOfWork[Store], command: RecordPlan) -> tuple[Plan, bool]:
+        """The enterprise's plan after this command, and whether it made a new version."""
+        proposed = Plan(
+            uscc=command.uscc,
+            institution_id=command.institution_id,
+            responsible_person=command.responsible_person,
+            problems=command.problems,
+            measures=command.measures,
+            follow_up_dates=command.follow_up_dates,
+        )
+        current = await uow.store.plans.lock(command.uscc)
+        revised = revise(current, proposed)
+        if revised is None:
+            assert current is not None  # revise changes nothing only of an existing plan
+            return current, False
+        await uow.store.plans.save(revised)
+        event = CultivationPlanRecorded(
+            plan_id=revised.plan_id,
+            version=revised.version,
+            uscc=revised.uscc,
+            institution_id=revised.institution_id,
+            problems=list(revised.problems),
+            measures=list(revised.measures),
+            responsible_person=revised.responsible_person,
+            follow_up_dates=list(revised.follow_up_dates),
+        )
+        uow.emit(MATCHMAKING_EVENTS, revised.uscc, event, subject=revised.uscc)
+        return revised, True
+
+    async def record_visit(self, uow: UnitOfWork[Store], command: RecordVisit) -> Visit:
+        visit = Visit(
+            new_visit_id(),
+            command.uscc,
+            command.institution_id,
+            command.visited_on,
+            command.visitor,
+            command.notes,
+        )
+        await uow.store.visits.add(visit)
+        event = EnterpriseVisited(
+            visit_id=visit.visit_id,
+            uscc=visit.uscc,
+            institution_id=visit.institution_id,
+            visited_on=visit.visited_on,
+            visitor=visit.visitor,
+            notes=visit.notes,
+        )
+        uow.emit(MATCHMAKING_EVENTS, visit.uscc, event, subject=visit.uscc)
+        return visit
+
+    async def register_product(self, uow: UnitOfWork[Store], command: RegisterProduct) -> Product:
+        product = Product(
+            product_id=f"{command.institution_id}-{uuid.uuid4().hex[:8]}",
+            institution_id=command.institution_id,
+            name=command.name,
+            min_amount_wan=command.min_amount_wan,
+            max_amount_wan=command.max_amount_wan,
+            min_rate_pct=command.min_rate_pct,
+            max_rate_pct=command.max_rate_pct,
+            guarantees=command.guarantees,
+            max_term_months=command.max_term_months,
+            description=command.description,
+        )
+        existing = await uow.store.products.lock_institution(command.institution_id)
+        check_new_product(product, existing)
+        await uow.store.products.add(product)
+        return product
+
+    # --- roster's events --------------------------------------------------------------
+
+    async def listings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseListed]]
+    ) -> None:
+        """Keep each listing; two that disagree about one day keep a fixed one of them."""
+        arrived: dict[tuple[str, date], Listing] = {}
+        for m in messages:
+            entry = Listing(
+                m.payload.uscc, m.payload.listed_on, m.payload.name, m.payload.county_code
+            )
+            key = (entry.uscc, entry.listed_on)
+            if key not in arrived or listing_rank(entry) < listing_rank(arrived[key]):
+                arrived[key] = entry
+        stored = await uow.store.listings.get(arrived)
+        await uow.store.listings.put(
+            [
+                entry
+                for key, entry in arrived.items()
+                if key not in stored or listing_rank(entry) < listing_rank(stored[key])
+            ]
+        )
+
+    async def delistings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseDelisted]]
+    ) -> None:
+        await uow.store.listings.add_delistings(
+            [Delisting(m.payload.uscc, m.payload.on) for m in messages]
+        )
+
+    # --- the banks' events ------------------------------------------------------------
+
+    async def bank_outcomes(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[BankOutcomeEvent]]
+    ) -> None:
+        """Keep every credit, decline and loan (one copy of each, the same whatever the
+        order copies arrive in), and credit the pairings they follow."""
+        arrived = canonical_copies(bank_outcome(m) for m in messages)
+        stored = await uow.store.outcomes.get(o.key for o in arrived)
+        await uow.store.outcomes.put([o for o in arrived if prefer_copy(o, stored.get(o.key))])
+        await self._attribute_waiting(uow, {(o.uscc, o.institution_id) for o in arrived})
+
+    async def loan_reversals(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
+    ) -> None:
+        """Keep each loan's earliest reversal; a reversed loan credited to a pairing is
+        withdrawn from it, and that is announced (once per loan)."""
+        arrived = earliest_reversals(
+            Reversal(
+                m.payload.institution_id, m.payload.loan_id, m.payload.reversed_on, m.payload.reason
+            )
+            for m in messages
+        )
+        stored = await uow.store.outcomes.reversals(r.key for r in arrived)
+        await uow.store.outcomes.put_reversals(
+            [r for r in arrived if prefer_reversal(r, stored.get(r.key))]
+        )
+        newly = [r.outcome_key for r in arrived if r.key not in stored]
+        if not newly:
+            return
+        for attribution in await uow.store.outcomes.attributed(keys=newly):
+            reversal = attribution.reversal
+            assert reversal is not None  # stored above
+            withdrawn = attribution.outcome
+            event = MatchOutcomeReversed(
+                match_id=attribution.match_id,
+                uscc=withdrawn.uscc,
+                institution_id=withdrawn.institution_id,
+                loan_id=withdrawn.ref,
+                issued_on=withdrawn.on,
+                amount_wan=withdrawn.amount_wan,
+                reversed_on=reversal.reversed_on,
+                reason=reversal.reason,
+            )
+            uow.emit(MATCHMAKING_EVENTS, withdrawn.uscc, event, subject=withdrawn.uscc)
+
+    async def _attribute_waiting(
+        self, uow: UnitOfWork[Store], pairs: Iterable[tuple[str, str]]
+    ) -> None:
+        """Credit each of the pairs' uncredited outcomes to its pairing, once, and announce
+        it, unless it is a loan already reversed (it never counted)."""
+        wanted = set(pairs)
+        waiting = await uow.store.outcomes.unattributed(wanted)
+        known = await uow.store.matches.of_pairs(wanted)
+        attributions: dict[tuple[str, str, str], Attribution] = {}
+        paired: dict[tuple[str, str, str], Match] = {}
+        for outcome in waiting:
+            match = pairing_of(outcome, known)
+            if match is not None:
+                attributions[outcome.key] = Attribution(outcome, match.match_id)
+                paired[outcome.key] = match
+        credited = await uow.store.outcomes.attribute(list(attributions.values()))
+        reversed_loans = await uow.store.outcomes.reversals(
+            (k[0], k[2]) for k in credited if k[1] == Outcome.LOAN_ISSUED.value
+        )
+        goal = self._goal
+        for key in sorted(credited):
+            outcome, match = attributions[key].outcome, paired[key]
+            if outcome.outcome is Outcome.LOAN_ISSUED and (key[0], key[2]) in reversed_loans:
+                continue
+            took = timing(outcome, match, goal)
+            event = MatchOutcomeRecorded(
+                match_id=match.match_id,
+                uscc=outcome.uscc,
+                institution_id=outcome.institution_id,
+                outcome=outcome.outcome,
+                on=outcome.on,
+                started_on=took.started_on,
+                working_days=took.working_days,
+                goal_working_days=goal,
+                within_goal=took.within_goal,
+                amount_wan=outcome.amount_wan,
+            )
+            uow.emit(MATCHMAKING_EVENTS, outcome.uscc, event, subject=outcome.uscc)
 
 
-async def register_institution(
-    unit: UnitOfWork[AsyncConnection], fair: Fair, institution_id: str
-) -> Attendance:
-    kind = "institution"
-    fresh = await storage.add_attendance(unit.store, fair.fair_id, kind, institution_id, None)
-    if fresh:
-        unit.emit(MATCHMAKING_EVENTS, fair.fair_id, _attended(fair, institution_id=institution_id))
-    return await _attendance(unit, fair, kind, institution_id, fresh)
-
-
-def _attended(fair: Fair, **who: str | bool | None) -> AttendanceRegistered:
-    return AttendanceRegistered.model_validate(
-        {"fair_id": fair.fair_id, "county_code": fair.county_code, "held_on": fair.held_on, **who}
+def bank_outcome(message: Message[BankOutcomeEvent]) -> BankOutcome:
+    data = message.payload
+    if isinstance(data, CreditGranted):
+        return BankOutcome(
+            data.institution_id,
+            data.uscc,
+            Outcome.CREDIT_GRANTED,
+            data.credit_id,
+            data.granted_on,
+            data.applied_on,
+            data.amount_wan,
+        )
+    if isinstance(data, CreditDeclined):
+        ref = message.envelope.id  # a decline has no id of its own in the bank's data
+        return BankOutcome(
+            data.institution_id, data.uscc, Outcome.CREDIT_DECLINED, ref, data.declined_on
+        )
+    return BankOutcome(
+        data.institution_id,
+        data.uscc,
+        Outcome.LOAN_ISSUED,
+        data.loan_id,
+        data.issued_on,
+        data.applied_on,
+        data.amount_wan,
     )
-
-
-async def _attendance(
-    unit: UnitOfWork[AsyncConnection], fair: Fair, kind: str, attendee: str, fresh: bool
-) -> Attendance:
-    row = await storage.attendance_entry(unit.store, fair.fair_id, kind, attendee)
-    return Attendance(fair.fair_id, kind, attendee, row.listed, fresh)
-
-
-async def is_listed(unit: UnitOfWork[AsyncConnection], uscc: str, day: date) -> bool:
-    history, delisted = await storage.list_history(unit.store, uscc)
-    return listed_on(day, [row.listed_on for row in history], delisted)
-
-
-@dataclass(frozen=True)
-class MatchRequest:
-    uscc: str
-    institution_id: str
-    matched_on: date
-    channel: Channel
-    fair_id: str | None = None
-    product_id: str | None = None
-
-
-async def record_match(
-    unit: UnitOfWork[AsyncConnection], request: MatchRequest, goal_working_days: int
-) -> tuple[Match, bool]:
-    """The pairing (and whether it is new); it assigns the enterprise to the institution."""
-    connection = unit.store
-    fair = await storage.get_fair(connection, request.fair_id) if request.fair_id else None
-    product = await storage.get_product(connection, request.product_id or "")
-    if request.product_id and product is None:
-        raise ProductMismatchError(f"no product {request.product_id!r}")
-    owner = product.institution_id if product else None
-    check_match(request.channel, fair, request.fair_id, request.institution_id, owner)
-    history, delisted = await storage.list_history(connection, request.uscc)
-    match = Match(
-        match_id=match_id_for(
-            request.uscc,
-            request.institution_id,
-            request.matched_on,
-            request.channel,
-            request.fair_id,
-        ),
-        uscc=request.uscc,
-        institution_id=request.institution_id,
-        matched_on=request.matched_on,
-        channel=request.channel,
-        fair_id=request.fair_id,
-        product_id=request.product_id,
-        listed=listed_on(request.matched_on, [r.listed_on for r in history], delisted),
-        county_code=history[0].county_code if history else None,
-        enterprise_name=history[0].name if history else None,
-    )
-    if not await storage.add_match(connection, match):
-        (existing,) = await storage.find_matches(connection, match_id=match.match_id)
-        return existing, False
-    unit.emit(MATCHMAKING_EVENTS, match.uscc, _matched(match), subject=match.uscc)
-    waiting = await storage.unattributed_outcomes(connection, match.uscc, match.institution_id)
-    await attribute_outcomes(unit, waiting, goal_working_days)
-    return match, True
 
 
 def _matched(match: Match) -> EnterpriseMatched:
@@ -162,143 +392,3 @@ def _matched(match: Match) -> EnterpriseMatched:
         product_id=match.product_id,
         listed=match.listed,
     )
-
-
-async def record_plan(unit: UnitOfWork[AsyncConnection], proposed: Plan) -> tuple[Plan, bool]:
-    """The enterprise's plan after this request, and whether it made a new version."""
-    current = await storage.get_plan(unit.store, proposed.uscc, lock=True)
-    revised = revise(current, proposed)
-    if revised is None:
-        assert current is not None
-        return current, False
-    await storage.save_plan(unit.store, revised)
-    event = CultivationPlanRecorded(
-        plan_id=revised.plan_id,
-        version=revised.version,
-        uscc=revised.uscc,
-        institution_id=revised.institution_id,
-        problems=list(revised.problems),
-        measures=list(revised.measures),
-        responsible_person=revised.responsible_person,
-        follow_up_dates=list(revised.follow_up_dates),
-    )
-    unit.emit(MATCHMAKING_EVENTS, revised.uscc, event, subject=revised.uscc)
-    return revised, True
-
-
-async def record_visit(unit: UnitOfWork[AsyncConnection], visit: EnterpriseVisited) -> None:
-    await storage.add_visit(unit.store, visit.model_dump())
-    unit.emit(MATCHMAKING_EVENTS, visit.uscc, visit, subject=visit.uscc)
-
-
-def new_visit_id() -> str:
-    return f"visit-{uuid.uuid4().hex[:12]}"
-
-
-async def register_product(unit: UnitOfWork[AsyncConnection], product: Product) -> None:
-    existing = await storage.list_products(unit.store, product.institution_id, lock=True)
-    check_new_product(product, existing)
-    await storage.add_product(unit.store, product)
-
-
-# --- events ---------------------------------------------------------------------------
-
-
-async def apply_roster_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    payloads = [e.payload for e in events]
-    listed = [
-        {"uscc": p.uscc, "listed_on": p.listed_on, "name": p.name, "county_code": p.county_code}
-        for p in payloads
-        if isinstance(p, EnterpriseListed)
-    ]
-    delisted = [
-        {"uscc": p.uscc, "delisted_on": p.on} for p in payloads if isinstance(p, EnterpriseDelisted)
-    ]
-    await storage.save_listings(unit.store, listed)
-    await storage.save_delistings(unit.store, delisted)
-
-
-def bank_events_applier(reference: Callable[[], ReferenceData]) -> Handler:
-    """Keeps every credit, decline and loan, and credits the pairings they follow."""
-
-    async def apply_bank_events(
-        unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-    ) -> None:
-        outcomes = [o for o in (bank_outcome(e) for e in events) if o is not None]
-        await storage.save_bank_outcomes(unit.store, outcomes)
-        goal = reference().campaign.credit_process_goal_workdays
-        await attribute_outcomes(unit, outcomes, goal)
-
-    return apply_bank_events
-
-
-def bank_outcome(event: Message[Any]) -> BankOutcome | None:
-    data = event.payload
-    if isinstance(data, CreditGranted):
-        return BankOutcome(
-            data.institution_id,
-            data.uscc,
-            Outcome.CREDIT_GRANTED,
-            data.credit_id,
-            data.granted_on,
-            data.applied_on,
-            data.amount_wan,
-        )
-    if isinstance(data, CreditDeclined):
-        ref = event.envelope.id  # a decline has no id of its own in the bank's data
-        return BankOutcome(
-            data.institution_id, data.uscc, Outcome.CREDIT_DECLINED, ref, data.declined_on
-        )
-    if isinstance(data, LoanIssued):
-        return BankOutcome(
-            data.institution_id,
-            data.uscc,
-            Outcome.LOAN_ISSUED,
-            data.loan_id,
-            data.issued_on,
-            data.applied_on,
-            data.amount_wan,
-        )
-    return None
-
-
-async def attribute_outcomes(
-    unit: UnitOfWork[AsyncConnection], outcomes: Sequence[BankOutcome], goal_working_days: int
-) -> None:
-    """Credit each outcome to its pairing, once; announce each new attribution."""
-    pairs = {(o.uscc, o.institution_id) for o in outcomes}
-    known = await storage.matches_of_pairs(unit.store, pairs)
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    announcements: dict[tuple[str, str, str], MatchOutcomeRecorded] = {}
-    for outcome in outcomes:
-        match = pairing_of(outcome, known)
-        if match is None:
-            continue
-        took = timing(outcome, match, goal_working_days)
-        key = (outcome.institution_id, outcome.outcome.value, outcome.ref)
-        rows[key] = {
-            "institution_id": outcome.institution_id,
-            "outcome": outcome.outcome.value,
-            "ref": outcome.ref,
-            "match_id": match.match_id,
-            "started_on": took.started_on,
-            "working_days": took.working_days,
-            "within_goal": took.within_goal,
-        }
-        announcements[key] = MatchOutcomeRecorded(
-            match_id=match.match_id,
-            uscc=outcome.uscc,
-            institution_id=outcome.institution_id,
-            outcome=outcome.outcome,
-            on=outcome.on,
-            started_on=took.started_on,
-            working_days=took.working_days,
-            goal_working_days=goal_working_days,
-            within_goal=took.within_goal,
-            amount_wan=outcome.amount_wan,
-        )
-    for key in sorted(await storage.attribute(unit.store, list(rows.values()))):
-        event = announcements[key]
-        unit.emit(MATCHMAKING_EVENTS, event.uscc, event, subject=event.uscc)

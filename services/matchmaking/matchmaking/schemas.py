@@ -1,12 +1,18 @@
-"""The request and response bodies of matchmaking's HTTP API."""
+"""The request and response bodies of matchmaking's HTTP API, and how domain objects are
+shown in them."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matchmaking.domain.fairs import Attendee, Fair, Match
+from matchmaking.domain.outcomes import Correlated, InstitutionFigures
+from matchmaking.domain.plans import Plan, Product, Visit
 from shared.contracts.matchmaking import Channel
 from shared.contracts.types import PROBLEM_ZH, CountyCode, Guarantee, InstitutionId, Problem
 from shared.validators import Uscc
@@ -59,7 +65,9 @@ class AttendanceOut(BaseModel):
 class MatchRequest(_Request):
     uscc: Uscc
     institution_id: InstitutionId
-    matched_on: date
+    matched_on: date | None = Field(
+        default=None, description="The pairing's day; the platform's today when left out."
+    )
     channel: Channel = Field(
         description="fair 对接会, one_on_one 一对一, online 微信群, service_center 首贷服务中心"
     )
@@ -70,6 +78,8 @@ class MatchRequest(_Request):
 
 
 class OutcomeOut(BaseModel):
+    """A bank outcome credited to the pairing (a reversed loan is not one)."""
+
     outcome: str
     ref: str
     on: date
@@ -182,3 +192,75 @@ class FiguresOut(BaseModel):
     to_decision: DurationOut = Field(description="Application (or pairing) to credit decision.")
     to_loan: DurationOut = Field(description="Application (or pairing) to loan.")
     goal_working_days: int
+
+
+# --- domain objects as JSON -----------------------------------------------------------
+
+
+def fair_out(fair: Fair) -> FairOut:
+    return FairOut(**asdict(fair))
+
+
+def enterprise_attendance_out(attendee: Attendee) -> AttendanceOut:
+    return AttendanceOut(
+        fair_id=attendee.fair_id,
+        uscc=attendee.attendee,
+        listed=attendee.listed,
+        flagged=not attendee.listed,
+    )
+
+
+def institution_attendance_out(attendee: Attendee) -> AttendanceOut:
+    return AttendanceOut(fair_id=attendee.fair_id, institution_id=attendee.attendee)
+
+
+def match_out(match: Match, outcomes: list[Correlated]) -> MatchOut:
+    return MatchOut(
+        **asdict(match),
+        outcomes=[
+            OutcomeOut(
+                outcome=c.outcome.outcome.value,
+                ref=c.outcome.ref,
+                on=c.outcome.on,
+                started_on=c.timing.started_on,
+                working_days=c.timing.working_days,
+                within_goal=c.timing.within_goal,
+                amount_wan=c.outcome.amount_wan,
+            )
+            for c in outcomes
+        ],
+    )
+
+
+def visit_out(visit: Visit) -> VisitOut:
+    return VisitOut(
+        visit_id=visit.visit_id,
+        institution_id=visit.institution_id,
+        visited_on=visit.visited_on,
+        visitor=visit.visitor,
+        notes=visit.notes,
+    )
+
+
+def plan_out(uscc: str, plan: Plan | None, visits: list[Visit]) -> PlanOut:
+    return PlanOut(
+        uscc=uscc,
+        plan_id=plan.plan_id if plan else None,
+        version=plan.version if plan else 0,
+        institution_id=plan.institution_id if plan else None,
+        responsible_person=plan.responsible_person if plan else None,
+        problems=[ProblemOut.of(p) for p in plan.problems] if plan else [],
+        measures=list(plan.measures) if plan else [],
+        follow_up_dates=list(plan.follow_up_dates) if plan else [],
+        visits=[visit_out(v) for v in visits],
+    )
+
+
+def product_out(product: Product) -> ProductOut:
+    fields: dict[str, Any] = asdict(product)
+    fields["guarantees"] = list(product.guarantees)
+    return ProductOut(**fields)
+
+
+def figures_out(result: InstitutionFigures, name: str) -> FiguresOut:
+    return FiguresOut(name=name, **asdict(result))

@@ -1,4 +1,4 @@
-"""Roster's HTTP API (thin): reads the input, runs a handler in a unit of work, answers.
+"""Roster's HTTP API (thin): a request becomes a command for the handlers or a view's query.
 
 Nominations: a JSON object is always screened, and a nomination that breaks a rule, or has
 missing, malformed or unknown fields, is answered 422 `{status: "rejected", reasons: [...]}`
@@ -13,22 +13,31 @@ upper-cased) before they are checked.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
 
-from roster import handlers, spreadsheets
-from roster.domain.enterprise import DelistingBeforeListingError, DelistReason, NotListedError
-from roster.domain.nomination import Rules
+from roster import spreadsheets
+from roster.commands import Assign, Delist, Nominate, NominationInput, PublishWhitelist
+from roster.domain.enterprise import DelistingBeforeListingError, NotListedError
 from roster.domain.size_standard import SizeStandard
-from roster.nomination_input import NominationRequest, read_nomination
-from roster.storage import reads, whitelist
-from roster.views import enterprise_summary, file_view, inline_schema, outcome_view, standard_view
-from shared.clock import platform_clock
-from shared.reference import ReferenceData
+from roster.handlers import Handlers, UnknownEnterpriseError, UnknownInstitutionError
+from roster.schemas import (
+    AssignmentRequest,
+    DelistRequest,
+    NominationRequest,
+    county_at_deadline_view,
+    file_view,
+    inline_schema,
+    outcome_view,
+    published_view,
+    read_nomination,
+    standard_view,
+    whitelist_view,
+)
+from roster.views import UnknownCountyError, Views
 from shared.service import Runtime
 from shared.validators import describe_problem, normalize_uscc, uscc_problem
 
@@ -41,27 +50,25 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+def handlers_of(request: Request) -> Handlers:
+    handlers: Handlers = request.app.state.handlers
+    return handlers
 
 
-def rules_of(request: Request) -> Rules:
-    reference: ReferenceData = runtime_of(request).reference()
+def views_of(request: Request) -> Views:
+    views: Views = request.app.state.views
+    return views
+
+
+def size_standard_of(request: Request) -> SizeStandard:
     standard: SizeStandard = request.app.state.size_standard
-    return Rules(
-        county_codes=reference.county_codes,
-        institution_ids=reference.institution_ids,
-        look_back_years=reference.campaign.look_back_years,
-        list_deadline=reference.campaign.list_deadline,
-        standard=standard,
-        today=platform_clock(runtime_of(request).settings, reference.campaign.zone)().date(),
-    )
+    return standard
 
 
-RulesDep = Annotated[Rules, Depends(rules_of)]
-
-
-def today(runtime: Runtime) -> date:
-    return datetime.now(runtime.reference().campaign.zone).date()
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+HandlersDep = Annotated[Handlers, Depends(handlers_of)]
+ViewsDep = Annotated[Views, Depends(views_of)]
+StandardDep = Annotated[SizeStandard, Depends(size_standard_of)]
 
 
 def valid_uscc(uscc: str) -> str:
@@ -75,6 +82,10 @@ def valid_uscc(uscc: str) -> str:
 
 
 UsccPath = Annotated[str, Depends(valid_uscc)]
+
+
+def not_on_file(uscc: str) -> HTTPException:
+    return HTTPException(404, f"no enterprise {uscc} on file")
 
 
 @router.post(
@@ -91,15 +102,14 @@ UsccPath = Annotated[str, Depends(valid_uscc)]
     responses={422: {"description": "Rejected, with every reason; or a body not a JSON object"}},
 )
 async def nominate(
-    body: Annotated[dict[str, Any], Body()], runtime: RuntimeDep, rules: RulesDep
+    body: Annotated[dict[str, Any], Body()], runtime: RuntimeDep, handlers: HandlersDep
 ) -> JSONResponse:
     draft, problems = read_nomination(body)
-    item = handlers.NominationInput(draft, problems, body)
-    async with runtime.transaction() as unit:
-        (outcome,) = await handlers.nominate(unit, [item], rules, "api")
-    if outcome.status == "rejected":
-        return JSONResponse(outcome_view(outcome), status_code=422)
-    return JSONResponse(outcome_view(outcome), status_code=201)
+    command = Nominate([NominationInput(draft, problems, body)], channel="api")
+    async with runtime.transaction() as uow:
+        (outcome,) = await handlers.nominate(uow, command)
+    status_code = 422 if outcome.status == "rejected" else 201
+    return JSONResponse(outcome_view(outcome), status_code=status_code)
 
 
 @router.post(
@@ -111,11 +121,11 @@ async def nominate_batch(
     request: Request,
     rows: Annotated[list[dict[str, Any]], Body(max_length=MAX_BATCH)],
     runtime: RuntimeDep,
-    rules: RulesDep,
+    handlers: HandlersDep,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
     numbered = list(enumerate(rows, start=1))
-    return await _nominate_rows(request, runtime, rules, numbered, "batch", format)
+    return await _nominate_rows(request, runtime, handlers, numbered, "batch", format)
 
 
 @router.post(
@@ -127,7 +137,7 @@ async def nominate_upload(
     request: Request,
     file: Annotated[UploadFile, File(description="xlsx in the template's columns")],
     runtime: RuntimeDep,
-    rules: RulesDep,
+    handlers: HandlersDep,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
     try:
@@ -136,23 +146,20 @@ async def nominate_upload(
         raise HTTPException(422, [{"field": "file", "message": str(error)}]) from error
     if len(numbered) > MAX_BATCH:
         raise HTTPException(422, [{"field": "file", "message": f"over {MAX_BATCH} rows"}])
-    return await _nominate_rows(request, runtime, rules, numbered, "upload", format)
+    return await _nominate_rows(request, runtime, handlers, numbered, "upload", format)
 
 
 async def _nominate_rows(
     request: Request,
     runtime: Runtime,
-    rules: Rules,
+    handlers: Handlers,
     numbered: Sequence[tuple[int, dict[str, Any]]],
     channel: str,
     format: str | None,
 ) -> Response:
-    items = []
-    for _, raw in numbered:
-        draft, problems = read_nomination(raw)
-        items.append(handlers.NominationInput(draft, problems, raw | {"_channel": channel}))
-    async with runtime.transaction() as unit:
-        outcomes = await handlers.nominate(unit, items, rules, channel)
+    inputs = [NominationInput(*read_nomination(raw), raw) for _, raw in numbered]
+    async with runtime.transaction() as uow:
+        outcomes = await handlers.nominate(uow, Nominate(inputs, channel))
     results = [
         {"row": number} | outcome_view(outcome, with_enterprise=False)
         for (number, _), outcome in zip(numbered, outcomes, strict=True)
@@ -177,49 +184,42 @@ async def nomination_template() -> Response:
 
 
 @router.get("/enterprises/{uscc}", tags=["enterprises"], summary="The enterprise's file (一企一档)")
-async def enterprise_file(uscc: UsccPath, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    async with runtime.engine.connect() as connection:
-        found = await reads.enterprise_file(connection, uscc)
+async def enterprise_file(uscc: UsccPath, views: ViewsDep, standard: StandardDep) -> dict[str, Any]:
+    found = await views.enterprise_file(uscc)
     if found is None:
-        raise HTTPException(404, f"no enterprise {uscc} on file")
-    return file_view(uscc, found, request.app.state.size_standard)
-
-
-class AssignmentRequest(BaseModel):
-    institution_id: str = Field(examples=["icbc"])
-    assigned_on: date | None = Field(default=None, description="Defaults to today.")
+        raise not_on_file(uscc)
+    return file_view(found, standard)
 
 
 @router.post(
     "/enterprises/{uscc}/assignments",
     tags=["enterprises"],
-    summary="Assign a listed enterprise to an institution (201 new, 200 already assigned)",
+    summary="Assign a listed enterprise to an institution (201 new, 200 already assigned); "
+    "an earlier `assigned_on` than the one on file moves the assignment's day",
     status_code=201,
 )
 async def assign(
-    uscc: UsccPath, body: AssignmentRequest, runtime: RuntimeDep, response: Response
+    uscc: UsccPath,
+    body: AssignmentRequest,
+    runtime: RuntimeDep,
+    handlers: HandlersDep,
+    response: Response,
 ) -> dict[str, Any]:
-    if body.institution_id not in runtime.reference().institution_ids:
+    command = Assign(uscc, body.institution_id, body.assigned_on)
+    try:
+        async with runtime.transaction() as uow:
+            outcome = await handlers.assign(uow, command)
+    except UnknownInstitutionError as error:
         raise HTTPException(
             422, [{"field": "institution_id", "message": f"unknown {body.institution_id!r}"}]
-        )
-    on = body.assigned_on or today(runtime)
-    try:
-        async with runtime.transaction() as unit:
-            created = await handlers.assign(unit, uscc, body.institution_id, on)
-    except handlers.UnknownEnterpriseError as error:
-        raise HTTPException(404, f"no enterprise {uscc} on file") from error
+        ) from error
+    except UnknownEnterpriseError as error:
+        raise not_on_file(uscc) from error
     except NotListedError as error:
         raise HTTPException(409, str(error)) from error
-    if not created:
+    if not outcome.created:
         response.status_code = 200
-    return {"uscc": uscc, "institution_id": body.institution_id, "created": created}
-
-
-class DelistRequest(BaseModel):
-    reason: DelistReason
-    on: date = Field(description="First day off the list.")
-    note: str | None = Field(default=None, max_length=500)
+    return {"uscc": uscc, "institution_id": body.institution_id, "created": outcome.created}
 
 
 @router.post(
@@ -227,12 +227,15 @@ class DelistRequest(BaseModel):
     tags=["enterprises"],
     summary="Delist an enterprise: listed up to the day before `on`",
 )
-async def delist(uscc: UsccPath, body: DelistRequest, runtime: RuntimeDep) -> dict[str, Any]:
+async def delist(
+    uscc: UsccPath, body: DelistRequest, runtime: RuntimeDep, handlers: HandlersDep
+) -> dict[str, Any]:
+    command = Delist(uscc, body.on, body.reason.value, body.note)
     try:
-        async with runtime.transaction() as unit:
-            await handlers.delist_enterprise(unit, uscc, body.on, body.reason.value, body.note)
-    except handlers.UnknownEnterpriseError as error:
-        raise HTTPException(404, f"no enterprise {uscc} on file") from error
+        async with runtime.transaction() as uow:
+            await handlers.delist(uow, command)
+    except UnknownEnterpriseError as error:
+        raise not_on_file(uscc) from error
     except NotListedError as error:
         raise HTTPException(409, str(error)) from error
     except DelistingBeforeListingError as error:
@@ -243,7 +246,7 @@ async def delist(uscc: UsccPath, body: DelistRequest, runtime: RuntimeDep) -> di
 @router.get("/whitelist", tags=["whitelist"], summary="The list (白名单), JSON or xlsx")
 async def get_whitelist(
     request: Request,
-    runtime: RuntimeDep,
+    views: ViewsDep,
     county_code: str | None = None,
     institution_id: str | None = None,
     version: Annotated[
@@ -252,32 +255,18 @@ async def get_whitelist(
     as_of: Annotated[date | None, Query(description="Default: today")] = None,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
-    async with runtime.engine.connect() as connection:
-        if version is None:
-            day = as_of or today(runtime)
-            entries = await reads.list_on(connection, day, county_code, institution_id)
-            header: dict[str, Any] = {"version": None, "as_of": day.isoformat()}
-        else:
-            found = await whitelist.load_version(connection, version, county_code, institution_id)
-            if found is None:
-                raise HTTPException(404, f"no whitelist version {version}")
-            meta, entries = found
-            header = {
-                "version": version,
-                "as_of": meta["as_of"].isoformat(),
-                "published_at": meta["published_at"].isoformat(),
-            }
+    if version is None:
+        found = await views.live_whitelist(as_of, county_code, institution_id)
+    else:
+        published = await views.published_whitelist(version, county_code, institution_id)
+        if published is None:
+            raise HTTPException(404, f"no whitelist version {version}")
+        found = published
     if _wants_xlsx(request, format):
         title = f"白名单v{version}" if version else "培植名单"
-        content = spreadsheets.whitelist_sheet(entries, title)
+        content = spreadsheets.whitelist_sheet(found.entries, title)
         return Response(content, media_type=spreadsheets.XLSX, headers=_attachment("whitelist"))
-    filters = {"county_code": county_code, "institution_id": institution_id}
-    body = (
-        header
-        | filters
-        | {"total": len(entries), "entries": [enterprise_summary(e) for e in entries]}
-    )
-    return JSONResponse(body)
+    return JSONResponse(whitelist_view(found))
 
 
 @router.post(
@@ -286,17 +275,10 @@ async def get_whitelist(
     summary="Publish the current list as the next whitelist version",
     status_code=201,
 )
-async def publish(runtime: RuntimeDep) -> dict[str, Any]:
-    as_of = today(runtime)
-    async with runtime.transaction() as unit:
-        version, counts = await handlers.publish_whitelist(unit, as_of)
-    return {
-        "version": version,
-        "as_of": as_of.isoformat(),
-        "total": counts.total,
-        "by_county": counts.by_county,
-        "by_institution": counts.by_institution,
-    }
+async def publish(runtime: RuntimeDep, handlers: HandlersDep) -> dict[str, Any]:
+    async with runtime.transaction() as uow:
+        published = await handlers.publish_whitelist(uow, PublishWhitelist())
+    return published_view(published)
 
 
 @router.get(
@@ -304,30 +286,17 @@ async def publish(runtime: RuntimeDep) -> dict[str, Any]:
     tags=["whitelist"],
     summary="A county's list size at the list deadline, and now",
 )
-async def list_at_deadline(county_code: str, runtime: RuntimeDep) -> dict[str, Any]:
-    reference = runtime.reference()
-    if county_code not in reference.county_codes:
-        raise HTTPException(404, f"no county {county_code} in {reference.campaign.id}")
-    county = reference.county(county_code)
-    deadline = reference.campaign.list_deadline
-    now = today(runtime)
-    async with runtime.engine.connect() as connection:
-        at_deadline = await reads.county_count_on(connection, county_code, deadline)
-        current = await reads.county_count_on(connection, county_code, now)
-    return {
-        "county_code": county_code,
-        "county_name": county.name,
-        "deadline": deadline.isoformat(),
-        "listed_at_deadline": at_deadline,
-        "listed_today": current,
-        "today": now.isoformat(),
-        "target_cultivated": county.targets.cultivated,
-    }
+async def list_at_deadline(county_code: str, views: ViewsDep) -> dict[str, Any]:
+    try:
+        found = await views.county_at_deadline(county_code)
+    except UnknownCountyError as error:
+        raise HTTPException(404, str(error)) from error
+    return county_at_deadline_view(found)
 
 
 @router.get("/size-standard", tags=["nominations"], summary="The size standard in force")
-async def size_standard(request: Request) -> dict[str, Any]:
-    return standard_view(request.app.state.size_standard)
+async def size_standard(standard: StandardDep) -> dict[str, Any]:
+    return standard_view(standard)
 
 
 def _wants_xlsx(request: Request, format: str | None) -> bool:

@@ -1,29 +1,27 @@
-"""Roster's composition root: the one place that wires settings, storage, bus and API."""
+"""Roster's composition root: the one place that wires settings, clock, storage, bus,
+handlers, views and API."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from roster import api, handlers, storage
+from roster import api, consumers
 from roster.domain.size_standard import load_size_standard
+from roster.handlers import Handlers
 from roster.settings import RosterSettings
-from shared.consumer import Registry
-from shared.contracts.bank import BANK_EVENTS
+from roster.storage import SqlStore, metadata
+from roster.views import Views
+from shared.clock import platform_clock
 from shared.service import Runtime, create_app
-from shared.topics import MATCHMAKING_EVENTS
 
 
 def build(settings: RosterSettings | None = None) -> FastAPI:
     settings = settings or RosterSettings()
-    runtime = Runtime.create(settings, storage.metadata, store=lambda connection: connection)
-    runtime.subscribe_bank_events(Registry(dict.fromkeys(BANK_EVENTS, handlers.apply_bank_events)))
-    runtime.subscribe(
-        "matchmaking",
-        Registry(
-            dict.fromkeys(handlers.MATCHMAKING_EVENTS_HANDLED, handlers.apply_matchmaking_events)
-        ),
-        topics=[MATCHMAKING_EVENTS],
-    )
+    runtime = Runtime.create(settings, metadata, store=SqlStore)
+    clock = platform_clock(settings, runtime.reference().campaign.zone)
+    size_standard = load_size_standard(settings.size_standard_file)
+    handlers = Handlers(runtime.reference, size_standard, clock)
+    consumers.subscribe(runtime, handlers)
     app = create_app(
         runtime,
         [api.router],
@@ -35,5 +33,7 @@ def build(settings: RosterSettings | None = None) -> FastAPI:
             "removed, lower-case letters upper-cased) before they are checked."
         ),
     )
-    app.state.size_standard = load_size_standard(settings.size_standard_file)
+    app.state.size_standard = size_standard
+    app.state.handlers = handlers
+    app.state.views = Views(runtime.engine, runtime.reference, clock)
     return app

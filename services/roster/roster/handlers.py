@@ -1,23 +1,26 @@
-"""One function per command or event: open nothing themselves (the caller's unit of work),
-load in bulk, decide in the domain, save in bulk, emit through the outbox."""
+"""Roster's handlers: one method per command and per group of events. Each runs in the
+caller's unit of work: it loads in bulk through the store, decides in the domain, saves in
+bulk and emits what it caused through the outbox."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from roster.commands import Assign, Delist, Nominate, NominationInput, PublishWhitelist
+from roster.domain.assignments import Assignment, AssignmentChange
 from roster.domain.enterprise import Enterprise, NotListedError, admit, delist
 from roster.domain.loans import LoanIssuance, LoanReversal
 from roster.domain.nomination import Nomination, NominationDraft, Rules, screen
 from roster.domain.reasons import Reason
+from roster.domain.size_standard import SizeStandard
 from roster.domain.whitelist import WhitelistCounts, count
-from roster.storage import enterprises as store
-from roster.storage import facts, reads, whitelist
+from roster.storage import Store
+from roster.storage.enterprises import NewListing, NewProfile, NominationRecord
+from shared.clock import Clock
 from shared.consumer import Message
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.matchmaking import AttendanceRegistered, EnterpriseMatched
@@ -31,11 +34,11 @@ from shared.contracts.roster import (
     RejectionReason,
     WhitelistPublished,
 )
+from shared.reference import ReferenceData
 from shared.topics import ROSTER_EVENTS
 from shared.unit_of_work import UnitOfWork
 from shared.validators import is_valid_uscc, normalize_uscc
 
-MATCHMAKING_EVENTS_HANDLED = (EnterpriseMatched, AttendanceRegistered)
 WHITELIST_KEY = "whitelist"
 
 
@@ -43,11 +46,8 @@ class UnknownEnterpriseError(LookupError):
     """No nomination of this enterprise was ever accepted."""
 
 
-@dataclass(frozen=True)
-class NominationInput:
-    draft: NominationDraft
-    problems: Sequence[Reason]
-    raw: Mapping[str, Any]
+class UnknownInstitutionError(LookupError):
+    """An institution that is not in the campaign's reference data."""
 
 
 @dataclass(frozen=True)
@@ -59,50 +59,181 @@ class NominationOutcome:
     reasons: Sequence[Reason] = field(default_factory=tuple)
 
 
-async def nominate(
-    unit: UnitOfWork[AsyncConnection], inputs: Sequence[NominationInput], rules: Rules, channel: str
-) -> list[NominationOutcome]:
-    """Screen and admit a batch of nominations in one transaction; each gets its own outcome.
-    Later rows see the effect of earlier ones (a repeated USCC merges)."""
-    usccs = [u for u in (_usccs_of(i.draft) for i in inputs) if u]
-    await store.lock_usccs(unit.store, usccs)
-    known = await store.load_enterprises(unit.store, usccs)
-    loans = await store.load_prior_loans(unit.store, usccs)
-    batch = _Batch(known)
-    for item in inputs:
-        decided = screen(item.draft, rules, loans, item.problems)
-        if isinstance(decided, list):
-            batch.reject(item, decided)
-        else:
-            batch.admit(item, decided)
-    await batch.save(unit)
-    return batch.outcomes
+@dataclass(frozen=True)
+class AssignOutcome:
+    created: bool
+    """A new assignment; False if the enterprise already was assigned to the institution
+    (an earlier `assigned_on` still moves its day)."""
 
 
-def _usccs_of(draft: NominationDraft) -> str | None:
+@dataclass(frozen=True)
+class PublishedWhitelist:
+    version: int
+    as_of: date
+    counts: WhitelistCounts
+
+
+class Handlers:
+    def __init__(
+        self, reference: Callable[[], ReferenceData], size_standard: SizeStandard, clock: Clock
+    ) -> None:
+        self._reference = reference
+        self._size_standard = size_standard
+        self._clock = clock
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    def rules(self) -> Rules:
+        reference = self._reference()
+        return Rules(
+            county_codes=reference.county_codes,
+            institution_ids=reference.institution_ids,
+            look_back_years=reference.campaign.look_back_years,
+            list_deadline=reference.campaign.list_deadline,
+            standard=self._size_standard,
+            today=self.today(),
+        )
+
+    # --- commands ----------------------------------------------------------------------
+
+    async def nominate(self, uow: UnitOfWork[Store], command: Nominate) -> list[NominationOutcome]:
+        """Each nomination gets its own outcome; later ones see the effect of earlier ones
+        (a repeated USCC merges)."""
+        usccs = [u for u in (_uscc_of(i.draft) for i in command.inputs) if u]
+        await uow.store.enterprises.lock(usccs)
+        known = await uow.store.enterprises.load(usccs)
+        loans = await uow.store.loans.prior_loans(usccs)
+        rules = self.rules()
+        batch = _NominationBatch(known, command.channel)
+        for item in command.inputs:
+            decided = screen(item.draft, rules, loans, item.problems)
+            if isinstance(decided, list):
+                batch.reject(item, decided)
+            else:
+                batch.admit(item, decided)
+        await batch.save(uow)
+        return batch.outcomes
+
+    async def assign(self, uow: UnitOfWork[Store], command: Assign) -> AssignOutcome:
+        if command.institution_id not in self._reference().institution_ids:
+            raise UnknownInstitutionError(command.institution_id)
+        enterprise = await _locked_enterprise(uow, command.uscc)
+        if enterprise.current is None:
+            raise NotListedError(f"{command.uscc} is not on the list")
+        assignment = Assignment(
+            command.uscc,
+            command.institution_id,
+            command.assigned_on or self.today(),
+            AssignmentWay.EXPLICIT,
+        )
+        changes = await uow.store.assignments.record([assignment], on_file={command.uscc})
+        _emit_changes(uow, changes, {command.uscc: enterprise})
+        return AssignOutcome(created=any(c.created for c in changes))
+
+    async def delist(self, uow: UnitOfWork[Store], command: Delist) -> None:
+        enterprise = await _locked_enterprise(uow, command.uscc)
+        closed = delist(enterprise, command.on, command.reason, command.note)
+        await uow.store.enterprises.close_listing(command.uscc, closed)
+        event = EnterpriseDelisted(
+            uscc=command.uscc, county_code=closed.county_code, on=command.on, reason=command.reason
+        )
+        uow.emit(ROSTER_EVENTS, command.uscc, event, subject=command.uscc)
+
+    async def publish_whitelist(
+        self, uow: UnitOfWork[Store], command: PublishWhitelist
+    ) -> PublishedWhitelist:
+        published_at = self._clock()
+        as_of = published_at.date()
+        version = await uow.store.whitelist.next_version()
+        entries = await uow.store.whitelist.entries_on(as_of)
+        counts = count(entries)
+        await uow.store.whitelist.save_version(version, published_at, as_of, counts, entries)
+        event = WhitelistPublished(
+            version=version,
+            published_at=published_at,
+            total=counts.total,
+            by_county=counts.by_county,
+            by_institution=counts.by_institution,
+        )
+        uow.emit(ROSTER_EVENTS, WHITELIST_KEY, event)
+        return PublishedWhitelist(version, as_of, counts)
+
+    # --- events ------------------------------------------------------------------------
+
+    async def record_loans(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]
+    ) -> None:
+        """Each enterprise's loan history, for rule 1."""
+        await uow.store.loans.save_issuances([_issuance(m.payload) for m in messages])
+
+    async def record_reversals(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
+    ) -> None:
+        """A reversed loan no longer counts for rule 1; the reversal may come before it."""
+        await uow.store.loans.save_reversals(
+            [
+                LoanReversal(p.institution_id, p.loan_id, p.reversed_on, p.reason)
+                for p in (m.payload for m in messages)
+            ]
+        )
+
+    async def record_pairings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseMatched]]
+    ) -> None:
+        """A pairing assigns the enterprise to the bank from `matched_on` (the earliest
+        pairing counts); one not yet on file is announced when a nomination lists it."""
+        matched = [m.payload for m in messages]
+        await uow.store.matchmaking.save_matches(matched)
+        if not matched:
+            return
+        on_file = await uow.store.enterprises.load({m.uscc for m in matched})
+        arriving = [
+            Assignment(m.uscc, m.institution_id, m.matched_on, AssignmentWay.MATCH) for m in matched
+        ]
+        changes = await uow.store.assignments.record(arriving, on_file=set(on_file))
+        _emit_changes(uow, changes, on_file)
+
+    async def record_attendance(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[AttendanceRegistered]]
+    ) -> None:
+        """Fairs attended go into the enterprise's file."""
+        await uow.store.matchmaking.save_attendances([m.payload for m in messages])
+
+
+async def _locked_enterprise(uow: UnitOfWork[Store], uscc: str) -> Enterprise:
+    await uow.store.enterprises.lock([uscc])
+    enterprise = (await uow.store.enterprises.load([uscc])).get(uscc)
+    if enterprise is None:
+        raise UnknownEnterpriseError(uscc)
+    return enterprise
+
+
+def _uscc_of(draft: NominationDraft) -> str | None:
     code = normalize_uscc(draft.uscc) if draft.uscc else None
     return code if code and is_valid_uscc(code) else None
 
 
-class _Batch:
+class _NominationBatch:
     """The in-memory state of one batch of nominations and what it will write."""
 
-    def __init__(self, known: dict[str, Enterprise]) -> None:
+    def __init__(self, known: Mapping[str, Enterprise], channel: str) -> None:
         self.state = dict(known)
+        self.channel = channel
         self.first_listed = {u for u, e in known.items() if e.listings}
         self.outcomes: list[NominationOutcome] = []
-        self.rows: list[dict[str, Any]] = []
-        self.profiles: list[store.NewProfile] = []
-        self.listings: list[store.NewListing] = []
-        self.assignments: list[dict[str, Any]] = []
+        self.records: list[NominationRecord] = []
+        self.profiles: list[NewProfile] = []
+        self.listings: list[NewListing] = []
+        self.assignments: list[Assignment] = []
         self.events: list[tuple[str, Any]] = []
 
     def reject(self, item: NominationInput, reasons: Sequence[Reason]) -> None:
         nomination_id = str(uuid.uuid4())
         uscc = normalize_uscc(item.draft.uscc) if item.draft.uscc else None
         self.outcomes.append(NominationOutcome(nomination_id, "rejected", uscc, reasons=reasons))
-        self.rows.append(
-            _nomination_row(nomination_id, item, "rejected", uscc) | {"reasons": _json(reasons)}
+        self.records.append(
+            self._record(nomination_id, item, "rejected", uscc, reasons=reasons, late=None)
         )
         event = NominationRejected(
             nomination_id=nomination_id,
@@ -110,7 +241,7 @@ class _Batch:
             name=item.draft.name,
             county_code=item.draft.county_code,
             nominated_by=item.draft.nominated_by,
-            reasons=[RejectionReason(**_reason_dict(r)) for r in reasons],
+            reasons=[RejectionReason(**r.as_dict()) for r in reasons],
         )
         self.events.append((uscc or nomination_id, event))
 
@@ -121,21 +252,22 @@ class _Batch:
         self.state[nomination.uscc] = enterprise
         status = admitted.admission.value
         self.outcomes.append(NominationOutcome(nomination_id, status, nomination.uscc, enterprise))
-        self.rows.append(
-            _nomination_row(nomination_id, item, status, nomination.uscc)
-            | {"late": nomination.late}
+        self.records.append(
+            self._record(
+                nomination_id, item, status, nomination.uscc, reasons=None, late=nomination.late
+            )
         )
         county = enterprise.profile.county_code
         if admitted.new_profile:
             self.profiles.append(
-                store.NewProfile(
+                NewProfile(
                     nomination.uscc, nomination_id, nomination.nominated_on, enterprise.profile
                 )
             )
         self.events.append((nomination.uscc, _nominated(nomination_id, nomination, county)))
         if admitted.new_listing is not None:
             listing = admitted.new_listing
-            self.listings.append(store.NewListing(nomination.uscc, nomination_id, listing))
+            self.listings.append(NewListing(nomination.uscc, nomination_id, listing))
             self.events.append(
                 (
                     nomination.uscc,
@@ -148,44 +280,71 @@ class _Batch:
                     ),
                 )
             )
-        if admitted.new_assignment is not None:
-            self.assignments.append(
-                {
-                    "uscc": nomination.uscc,
-                    "institution_id": admitted.new_assignment,
-                    "way": AssignmentWay.NOMINATION.value,
-                    "assigned_on": nomination.nominated_on,
-                    "announced": True,
-                }
-            )
+        if admitted.assignment is not None:
+            self.assignments.append(admitted.assignment)
 
-    async def save(self, unit: UnitOfWork[AsyncConnection]) -> None:
-        connection = unit.store
-        await store.save_nominations(connection, self.rows)
-        await store.save_profiles(connection, self.profiles)
-        await store.save_listings(connection, self.listings)
-        inserted = await store.add_assignments(connection, self.assignments)
+    def _record(
+        self,
+        nomination_id: str,
+        item: NominationInput,
+        status: str,
+        uscc: str | None,
+        *,
+        reasons: Sequence[Reason] | None,
+        late: bool | None,
+    ) -> NominationRecord:
+        draft = item.draft
+        return NominationRecord(
+            nomination_id=nomination_id,
+            uscc=uscc,
+            status=status,
+            source=draft.source.value if draft.source else None,
+            nominated_by=draft.nominated_by,
+            nominated_on=draft.nominated_on,
+            institution_id=draft.institution_id,
+            late=late,
+            channel=self.channel,
+            input={k: _jsonable(v) for k, v in item.raw.items()},
+            reasons=[r.as_dict() for r in reasons] if reasons is not None else None,
+        )
+
+    async def save(self, uow: UnitOfWork[Store]) -> None:
+        store = uow.store
+        await store.enterprises.save_nominations(self.records)
+        await store.enterprises.save_profiles(self.profiles)
+        await store.enterprises.save_listings(self.listings)
         for key, event in self.events:
-            unit.emit(ROSTER_EVENTS, key, event, subject=key if len(key) == 18 else None)
-        for row in self.assignments:
-            if (row["uscc"], row["institution_id"]) in inserted:
-                _emit_assigned(unit, row, self.state[row["uscc"]].profile.county_code)
+            uow.emit(ROSTER_EVENTS, key, event, subject=key if len(key) == 18 else None)
+        # Every enterprise of the batch is on file now (known before, or admitted).
+        changes = await store.assignments.record(self.assignments, on_file=set(self.state))
+        _emit_changes(uow, changes, self.state)
         newly_on_file = {n.uscc for n in self.listings} - self.first_listed
-        for row in await store.unannounced_assignments(connection, newly_on_file):
-            _emit_assigned(unit, row, self.state[row["uscc"]].profile.county_code)
+        for assignment in await store.assignments.announce_waiting(newly_on_file):
+            _emit_assigned(uow, assignment, self.state[assignment.uscc].profile.county_code)
 
 
-def _emit_assigned(
-    unit: UnitOfWork[AsyncConnection], row: Mapping[str, Any], county_code: str
+def _emit_changes(
+    uow: UnitOfWork[Store],
+    changes: Collection[AssignmentChange],
+    enterprises: Mapping[str, Enterprise],
 ) -> None:
+    """Publish each announced change: a new assignment, or an earlier day for a known one
+    (consumers keep the earliest day they hear of)."""
+    for change in changes:
+        if change.announced:
+            uscc = change.assignment.uscc
+            _emit_assigned(uow, change.assignment, enterprises[uscc].profile.county_code)
+
+
+def _emit_assigned(uow: UnitOfWork[Store], assignment: Assignment, county_code: str) -> None:
     event = EnterpriseAssigned(
-        uscc=row["uscc"],
-        institution_id=row["institution_id"],
+        uscc=assignment.uscc,
+        institution_id=assignment.institution_id,
         county_code=county_code,
-        assigned_on=row["assigned_on"],
-        way=AssignmentWay(row["way"]),
+        assigned_on=assignment.assigned_on,
+        way=assignment.way,
     )
-    unit.emit(ROSTER_EVENTS, row["uscc"], event, subject=row["uscc"])
+    uow.emit(ROSTER_EVENTS, assignment.uscc, event, subject=assignment.uscc)
 
 
 def _nominated(nomination_id: str, n: Nomination, county_code: str) -> EnterpriseNominated:
@@ -203,109 +362,8 @@ def _nominated(nomination_id: str, n: Nomination, county_code: str) -> Enterpris
     )
 
 
-def _nomination_row(
-    nomination_id: str, item: NominationInput, status: str, uscc: str | None
-) -> dict[str, Any]:
-    draft = item.draft
-    return {
-        "nomination_id": nomination_id,
-        "uscc": uscc,
-        "status": status,
-        "source": draft.source.value if draft.source else None,
-        "nominated_by": draft.nominated_by,
-        "nominated_on": draft.nominated_on,
-        "institution_id": draft.institution_id,
-        "late": None,
-        "channel": item.raw.get("_channel", "api"),
-        "input": {k: _jsonable(v) for k, v in item.raw.items() if k != "_channel"},
-        "reasons": None,
-    }
-
-
 def _jsonable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | None) else str(value)
-
-
-def _reason_dict(reason: Reason) -> dict[str, Any]:
-    return {
-        "code": reason.code.value,
-        "field": reason.field,
-        "message_zh": reason.message_zh,
-        "message_en": reason.message_en,
-    }
-
-
-def _json(reasons: Sequence[Reason]) -> list[dict[str, Any]]:
-    return [_reason_dict(r) for r in reasons]
-
-
-async def assign(
-    unit: UnitOfWork[AsyncConnection], uscc: str, institution_id: str, on: date
-) -> bool:
-    """Assign a listed enterprise to an institution; False if it already was."""
-    await store.lock_usccs(unit.store, [uscc])
-    enterprise = (await store.load_enterprises(unit.store, [uscc])).get(uscc)
-    if enterprise is None:
-        raise UnknownEnterpriseError(uscc)
-    row = {
-        "uscc": uscc,
-        "institution_id": institution_id,
-        "way": AssignmentWay.EXPLICIT.value,
-        "assigned_on": on,
-        "announced": True,
-    }
-    if enterprise.current is None:
-        raise NotListedError(f"{uscc} is not on the list")
-    inserted = await store.add_assignments(unit.store, [row])
-    if inserted:
-        _emit_assigned(unit, row, enterprise.profile.county_code)
-    return bool(inserted)
-
-
-async def delist_enterprise(
-    unit: UnitOfWork[AsyncConnection], uscc: str, on: date, reason: str, note: str | None
-) -> None:
-    await store.lock_usccs(unit.store, [uscc])
-    enterprise = (await store.load_enterprises(unit.store, [uscc])).get(uscc)
-    if enterprise is None:
-        raise UnknownEnterpriseError(uscc)
-    closed = delist(enterprise, on, reason, note)
-    await store.close_listing(unit.store, uscc, closed)
-    event = EnterpriseDelisted(uscc=uscc, county_code=closed.county_code, on=on, reason=reason)
-    unit.emit(ROSTER_EVENTS, uscc, event, subject=uscc)
-
-
-async def publish_whitelist(
-    unit: UnitOfWork[AsyncConnection], as_of: date
-) -> tuple[int, WhitelistCounts]:
-    version = await whitelist.next_version(unit.store)
-    entries = await reads.list_on(unit.store, as_of)
-    counts = count(entries)
-    published_at = datetime.now(UTC)
-    await whitelist.save_version(unit.store, version, published_at, as_of, counts, entries)
-    event = WhitelistPublished(
-        version=version,
-        published_at=published_at,
-        total=counts.total,
-        by_county=counts.by_county,
-        by_institution=counts.by_institution,
-    )
-    unit.emit(ROSTER_EVENTS, WHITELIST_KEY, event)
-    return version, counts
-
-
-async def apply_bank_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    """Each enterprise's loan history, for rule 1; a reversal may come before its loan."""
-    issued = [_issuance(e.payload) for e in events if isinstance(e.payload, LoanIssued)]
-    reversed_ = [
-        LoanReversal(p.institution_id, p.loan_id, p.reversed_on, p.reason)
-        for p in (e.payload for e in events)
-        if isinstance(p, LoanReversed)
-    ]
-    await facts.save_issuances(unit.store, issued)
-    await facts.save_reversals(unit.store, reversed_)
 
 
 def _issuance(loan: LoanIssued) -> LoanIssuance:
@@ -318,35 +376,3 @@ def _issuance(loan: LoanIssued) -> LoanIssuance:
         issued_on=loan.issued_on,
         first_loan_attested=loan.first_loan_attested,
     )
-
-
-async def apply_matchmaking_events(
-    unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
-) -> None:
-    """Pairings assign the enterprise to the bank; fairs attended go into its file."""
-    matched = [e.payload for e in events if isinstance(e.payload, EnterpriseMatched)]
-    attended = [e.payload for e in events if isinstance(e.payload, AttendanceRegistered)]
-    await facts.save_matches(unit.store, matched)
-    await facts.save_attendances(unit.store, attended)
-    earliest: dict[tuple[str, str], date] = {}
-    for match in sorted(matched, key=lambda m: m.matched_on, reverse=True):
-        earliest[(match.uscc, match.institution_id)] = match.matched_on
-    if not earliest:
-        return
-    on_file = await store.load_enterprises(unit.store, {u for u, _ in earliest})
-    rows: list[dict[str, Any]] = [
-        {
-            "uscc": uscc,
-            "institution_id": institution,
-            "way": AssignmentWay.MATCH.value,
-            "assigned_on": on,
-            # Not yet on file: announced when a nomination lists it (the county is unknown).
-            "announced": uscc in on_file,
-        }
-        for (uscc, institution), on in earliest.items()
-    ]
-    inserted = await store.add_assignments(unit.store, rows)
-    for row in rows:
-        uscc = str(row["uscc"])
-        if row["announced"] and (uscc, row["institution_id"]) in inserted:
-            _emit_assigned(unit, row, on_file[uscc].profile.county_code)

@@ -1,165 +1,131 @@
-"""How the API shows things: plain JSON (dates ISO, amounts as decimal strings in 万元)."""
+"""What the GET endpoints return that is read, not decided: queries over the store, on the
+platform's today unless a day is asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from roster.domain.enterprise import Enterprise
-from roster.domain.size_standard import SizeStandard
+from roster.domain.enterprise import Listing
 from roster.domain.whitelist import WhitelistEntry
-from roster.handlers import NominationOutcome
-
-HIDDEN = frozenset({"id", "announced"})
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready: dates ISO, amounts as strings (a float may lose a cent)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items() if k not in HIDDEN}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+from roster.storage import SqlStore
+from shared.clock import Clock
+from shared.reference import ReferenceData
 
 
-def _plain_dict(value: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = plain(value)
-    return result
+@dataclass(frozen=True)
+class EnterpriseFile:
+    """Everything the roster knows of one enterprise (一企一档)."""
+
+    uscc: str
+    records: Mapping[str, Any]
+    """The rows of each part of the file: profile, profile_history, nominations,
+    assignments, listings, loans, matches, fairs."""
+    current: Mapping[str, Any] | None
+    """The listing that covers today, if the enterprise is on the list today."""
 
 
-def outcome_view(outcome: NominationOutcome, *, with_enterprise: bool = True) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "status": outcome.status,
-        "nomination_id": outcome.nomination_id,
-        "uscc": outcome.uscc,
-    }
-    if outcome.status == "rejected":
-        view["reasons"] = [
-            {
-                "code": r.code.value,
-                "field": r.field,
-                "message_zh": r.message_zh,
-                "message_en": r.message_en,
-            }
-            for r in outcome.reasons
-        ]
-    else:
-        view["reasons"] = []
-        if with_enterprise and outcome.enterprise is not None:
-            view["enterprise"] = enterprise_view(outcome.enterprise)
-    return view
+@dataclass(frozen=True)
+class Whitelist:
+    version: int | None
+    """None: the live list on `as_of`; otherwise a published version."""
+    as_of: date
+    published_at: datetime | None
+    county_code: str | None
+    institution_id: str | None
+    entries: list[WhitelistEntry]
 
 
-def enterprise_view(enterprise: Enterprise) -> dict[str, Any]:
-    profile = enterprise.profile
-    current = enterprise.current
-    return _plain_dict(
-        {
-            "uscc": enterprise.uscc,
-            "name": profile.name,
-            "county_code": profile.county_code,
-            "size_class": profile.size_class,
-            "size_verified": profile.size_verified.value if profile.size_verified else None,
-            "industry": profile.industry,
-            "listed": current is not None,
-            "listed_on": current.listed_on if current else None,
-            "late": current.late if current else None,
-            "institutions": sorted(enterprise.institutions),
-        }
-    )
+@dataclass(frozen=True)
+class CountyAtDeadline:
+    county_code: str
+    county_name: str
+    deadline: date
+    listed_at_deadline: int
+    listed_today: int
+    today: date
+    target_cultivated: int
 
 
-def enterprise_summary(entry: WhitelistEntry) -> dict[str, Any]:
-    return _plain_dict(
-        {
-            "uscc": entry.uscc,
-            "name": entry.name,
-            "county_code": entry.county_code,
-            "size_class": entry.size_class,
-            "listed_on": entry.listed_on,
-            "late": entry.late,
-            "institutions": list(entry.institutions),
-        }
-    )
+class UnknownCountyError(LookupError):
+    """A county that is not one of the campaign's."""
 
 
-def file_view(uscc: str, found: Mapping[str, Any], standard: SizeStandard) -> dict[str, Any]:
-    profile = dict(found["profile"])
-    listings = found["listings"]
-    current = next((x for x in listings if x["delisted_on"] is None), None)
-    profile["size_verification"] = (
-        {
-            "standard": standard.document,
-            "version": standard.version,
-            "figures_say": profile["size_verified"],
-        }
-        if profile["size_verified"]
-        else {"status": "unverified", "why": "no industry figures given, or industry unknown"}
-    )
-    accepted = [n for n in found["nominations"] if n["status"] != "rejected"]
-    rejected = [n for n in found["nominations"] if n["status"] == "rejected"]
-    return _plain_dict(
-        {
-            "uscc": uscc,
-            "listed": current is not None,
-            "listed_on": current["listed_on"] if current else None,
-            "profile": profile,
-            "profile_history": found["profile_history"],
-            "nominations": accepted,
-            "rejected_nominations": rejected,
-            "assignments": found["assignments"],
-            "listing_history": listings,
-            "loans": [
-                loan | {"reversed": loan["reversed_on"] is not None} for loan in found["loans"]
-            ],
-            "matches": found["matches"],
-            "fairs_attended": found["fairs"],
-        }
-    )
+class Views:
+    def __init__(
+        self, engine: AsyncEngine, reference: Callable[[], ReferenceData], clock: Clock
+    ) -> None:
+        self._engine = engine
+        self._reference = reference
+        self._clock = clock
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    async def enterprise_file(self, uscc: str) -> EnterpriseFile | None:
+        async with self._engine.connect() as connection:
+            records = await SqlStore(connection).enterprises.file(uscc)
+        if records is None:
+            return None
+        today = self.today()
+        current = next((row for row in records["listings"] if _covers(row, today)), None)
+        return EnterpriseFile(uscc, records, current)
+
+    async def live_whitelist(
+        self, as_of: date | None, county_code: str | None, institution_id: str | None
+    ) -> Whitelist:
+        day = as_of or self.today()
+        async with self._engine.connect() as connection:
+            entries = await SqlStore(connection).whitelist.entries_on(
+                day, county_code, institution_id
+            )
+        return Whitelist(None, day, None, county_code, institution_id, entries)
+
+    async def published_whitelist(
+        self, version: int, county_code: str | None, institution_id: str | None
+    ) -> Whitelist | None:
+        async with self._engine.connect() as connection:
+            found = await SqlStore(connection).whitelist.load_version(
+                version, county_code, institution_id
+            )
+        if found is None:
+            return None
+        header, entries = found
+        return Whitelist(
+            version,
+            header["as_of"],
+            header["published_at"],
+            county_code,
+            institution_id,
+            entries,
+        )
+
+    async def county_at_deadline(self, county_code: str) -> CountyAtDeadline:
+        reference = self._reference()
+        if county_code not in reference.county_codes:
+            raise UnknownCountyError(f"no county {county_code} in {reference.campaign.id}")
+        county = reference.county(county_code)
+        deadline = reference.campaign.list_deadline
+        today = self.today()
+        async with self._engine.connect() as connection:
+            whitelist = SqlStore(connection).whitelist
+            at_deadline = await whitelist.county_count_on(county_code, deadline)
+            current = await whitelist.county_count_on(county_code, today)
+        return CountyAtDeadline(
+            county_code=county_code,
+            county_name=county.name,
+            deadline=deadline,
+            listed_at_deadline=at_deadline,
+            listed_today=current,
+            today=today,
+            target_cultivated=county.targets.cultivated,
+        )
 
 
-def standard_view(standard: SizeStandard) -> dict[str, Any]:
-    return _plain_dict(
-        {
-            "version": standard.version,
-            "document": standard.document,
-            "issued_on": standard.issued_on,
-            "industries": [
-                {
-                    "id": i.id,
-                    "name_zh": i.name_zh,
-                    "aliases": list(i.aliases),
-                    "medium": {m.value: v for m, v in i.medium.items()},
-                    "small": {m.value: v for m, v in i.small.items()},
-                }
-                for i in standard.industries
-            ],
-        }
-    )
-
-
-def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with its `$defs` inlined, for an OpenAPI request body."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
+def _covers(row: Mapping[str, Any], day: date) -> bool:
+    listing = Listing(row["listed_on"], row["county_code"], row["late"], row["delisted_on"])
+    return listing.covers(day)

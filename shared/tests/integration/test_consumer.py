@@ -198,15 +198,6 @@ async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
         {"uscc": A, "name": "甲", "county_code": "140902", "listed_on": "2020-09-05"},
         event_id="dup-1",
     )
-    binary_value, binary_headers = to_binary(original)
-    await kafka_producer.send_and_wait(
-        topic, to_structured(original)[0], key=A.encode(), headers=STRUCTURED
-    )
-    await kafka_producer.send_and_wait(topic, binary_value, key=B.encode(), headers=binary_headers)
-    # Another bank record reusing the id, keyed otherwise so that it lands elsewhere.
-    await kafka_producer.send_and_wait(
-        topic, listed(B, event_id="dup-1"), key=C.encode(), headers=STRUCTURED
-    )
     heard: list[str] = []
 
     async def hear(uow: UnitOfWork[AsyncConnection], messages: Sequence[Message[Any]]) -> None:
@@ -218,6 +209,17 @@ async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
         runtime.subscribe("listings", registry, topics=[ROSTER_EVENTS])
         return runtime
 
+    # The original is recorded first (records on different partitions have no order).
+    await kafka_producer.send_and_wait(
+        topic, to_structured(original)[0], key=A.encode(), headers=STRUCTURED
+    )
+    await run_until_caught_up(with_hearing(), settings)
+    binary_value, binary_headers = to_binary(original)
+    await kafka_producer.send_and_wait(topic, binary_value, key=B.encode(), headers=binary_headers)
+    # Another record reusing the id, keyed otherwise so that it lands elsewhere.
+    await kafka_producer.send_and_wait(
+        topic, listed(B, event_id="dup-1"), key=C.encode(), headers=STRUCTURED
+    )
     await run_until_caught_up(with_hearing(), settings)
     await _rewind(settings)
     await run_until_caught_up(with_hearing(), settings)

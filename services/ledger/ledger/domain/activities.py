@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+
+from ledger.domain.periods import Month
 
 
 class ReportCategory(StrEnum):
@@ -31,10 +34,33 @@ PUBLICITY_KIND_ZH = {
 
 
 @dataclass(frozen=True)
-class Activity:
+class SpecialReport:
+    """A special information report (专题信息) of a reporting unit's month."""
+
+    report_id: str
+    unit_id: str
+    month: Month
+    category: ReportCategory
+    title: str
+    body: str
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicityActivity:
+    """A publicity activity a county held; its month is the ledger's it is summed in."""
+
+    activity_id: str
+    county_code: str
+    month: Month
+    held_on: date
     kind: PublicityKind
+    title: str
     participants: int
     enterprises: int
+    institution_ids: tuple[str, ...]
+    organizer: str | None
+    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -45,7 +71,7 @@ class PublicitySummary:
     by_kind: dict[str, int]
 
 
-def summarize(activities: Iterable[Activity]) -> PublicitySummary:
+def summarize(activities: Iterable[PublicityActivity]) -> PublicitySummary:
     items = list(activities)
     by_kind = {kind.value: sum(1 for a in items if a.kind is kind) for kind in PublicityKind}
     return PublicitySummary(

@@ -90,7 +90,7 @@ def build_rows(
     guarantee_names: Mapping[str, str],
     problem_names: Mapping[str, str],
 ) -> list[LedgerRow]:
-    """The month's rows for the pairs in `facts` (the caller selects the unit's pairs)."""
+    """The month's rows for the pairs in `facts` (the caller selects the reporting unit's pairs)."""
     dates = _pairing_dates(facts.pairings)
     decisions = _attributed(facts.decisions, dates, month, lambda d: d.decided_on)
     loans = _attributed(facts.loans, dates, month, lambda loan: loan.issued_on)

@@ -58,19 +58,28 @@ class Discrepancy:
 
 
 @dataclass(frozen=True)
-class UnitContext:
-    """What a row is checked against: the unit and the reference data's names."""
+class UploadCheck:
+    """The outcome of checking an upload: its rows' errors, its differences from events."""
 
-    unit_names: frozenset[str]
+    rows: int
+    errors: list[RowError]
+    discrepancies: list[Discrepancy]
+
+
+@dataclass(frozen=True)
+class ReportingUnitContext:
+    """What a row is checked against: the reporting unit and the reference data's names."""
+
+    reporting_unit_names: frozenset[str]
     month: Month
     institutions_by_name: Mapping[str, str]  # name or id -> institution id
-    institution_unit: str | None  # set when the unit is an institution
+    institution_id: str | None  # set when the reporting unit is an institution
     guarantee_names: frozenset[str]
     problem_names: frozenset[str]
 
 
 def check_row(
-    number: int, values: Mapping[str, Any], context: UnitContext
+    number: int, values: Mapping[str, Any], context: ReportingUnitContext
 ) -> UploadedRow | list[RowError]:
     """One spreadsheet row (`number` as Excel shows it) as an `UploadedRow`, or its errors."""
     errors: list[RowError] = []
@@ -78,9 +87,10 @@ def check_row(
     def fail(column: str, message: str) -> None:
         errors.append(RowError(number, column, message))
 
-    unit = _text(values.get(sheet.UNIT))
-    if unit and not any(name in unit for name in context.unit_names):
-        fail(sheet.UNIT, f"{unit!r} is not this unit ({'/'.join(sorted(context.unit_names))})")
+    reporting_unit = _text(values.get(sheet.UNIT))
+    names = context.reporting_unit_names
+    if reporting_unit and not any(name in reporting_unit for name in names):
+        fail(sheet.UNIT, f"{reporting_unit!r} is not this unit ({'/'.join(sorted(names))})")
     matched_on = _date(values.get(sheet.MATCHED_ON))
     if matched_on is None:
         fail(sheet.MATCHED_ON, "must be a date such as 2020-10-15")
@@ -90,7 +100,7 @@ def check_row(
     institution_id = context.institutions_by_name.get(bank)
     if institution_id is None:
         fail(sheet.BANK, f"{bank!r} is not an institution of the campaign")
-    elif context.institution_unit and institution_id != context.institution_unit:
+    elif context.institution_id and institution_id != context.institution_id:
         fail(sheet.BANK, f"{bank!r} is another institution than this ledger's")
     enterprise = _text(values.get(sheet.ENTERPRISE))
     if not enterprise:

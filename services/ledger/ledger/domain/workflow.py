@@ -2,7 +2,7 @@
 
 A submission freezes the rows as an immutable snapshot. Submitting again makes a new
 version and needs a reason. A submission at or after the due time is late. When the due
-time passes with no submission, the unit's month is overdue, and the platform says so
+time passes with no submission, the reporting unit's month is overdue, and the platform says so
 exactly once (`LedgerOverdue`); when it passes with no special information report, likewise
 (`SpecialReportMissing`).
 """
@@ -66,7 +66,7 @@ class Notice:
     month: Month
 
 
-UnitMonth = tuple[str, Month]
+ReportingUnitMonth = tuple[str, Month]  # (unit_id, month)
 
 
 def next_submission(
@@ -106,21 +106,21 @@ def report_state(reports: int, required: int, deadline: Deadline, now: datetime)
 
 
 def notices_due(
-    units: Iterable[str],
+    unit_ids: Iterable[str],
     deadlines: dict[Month, Deadline],
     now: datetime,
-    submitted: Collection[UnitMonth],
-    reported: Collection[UnitMonth],
+    submitted: Collection[ReportingUnitMonth],
+    reported: Collection[ReportingUnitMonth],
     already: Collection[tuple[NoticeKind, str, Month]],
 ) -> list[Notice]:
     """The notices whose due time has passed and that were not yet given."""
     due: list[Notice] = []
-    for unit in units:
+    for unit_id in unit_ids:
         for month, deadline in deadlines.items():
             if not deadline.passed(now):
                 continue
-            if (unit, month) not in submitted:
-                due.append(Notice(NoticeKind.LEDGER_OVERDUE, unit, month))
-            if (unit, month) not in reported:
-                due.append(Notice(NoticeKind.SPECIAL_REPORT_MISSING, unit, month))
+            if (unit_id, month) not in submitted:
+                due.append(Notice(NoticeKind.LEDGER_OVERDUE, unit_id, month))
+            if (unit_id, month) not in reported:
+                due.append(Notice(NoticeKind.SPECIAL_REPORT_MISSING, unit_id, month))
     return [n for n in due if (n.kind, n.unit_id, n.month) not in already]

@@ -1,164 +1,196 @@
-"""Facts from events: written in bulk (idempotent), read back for one unit's month."""
+"""Facts from events: written in bulk (idempotent, whatever the arrival order), read back for
+one reporting unit's month."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger.domain.facts import CreditDecision, Facts, Loan, Pairing
+from ledger.domain.facts import (
+    CreditDecision,
+    F,
+    Facts,
+    ListedEnterprise,
+    Loan,
+    Pairing,
+    Reversal,
+    first_copy,
+)
 from ledger.domain.periods import Month
 from ledger.storage.tables import credit_decisions, enterprises, loan_reversals, loans, pairings
 
-Pair = tuple[str, str]
+Pair = tuple[str, str]  # (uscc, institution_id)
 
 
-async def save_pairings(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(pairings).on_conflict_do_nothing(), list(rows))
+class FactsRepository(Protocol):
+    async def save_pairings(self, copies: Sequence[Pairing]) -> None: ...
+
+    async def save_enterprises(self, copies: Sequence[ListedEnterprise]) -> None: ...
+
+    async def save_decisions(self, copies: Sequence[CreditDecision]) -> None: ...
+
+    async def save_loans(self, copies: Sequence[Loan]) -> None:
+        """`Loan.reversed` is not stored: a reversal is a fact of its own."""
+
+    async def save_reversals(self, copies: Sequence[Reversal]) -> None: ...
+
+    async def pairs_in_month(
+        self, month: Month, *, county: str | None, institution: str | None
+    ) -> list[Pair]:
+        """The pairs with a pairing in the month: of enterprises of the county (the roster's
+        county, else the pairing's), or of the institution."""
+
+    async def facts_of(self, pairs: Sequence[Pair]) -> Facts:
+        """Every fact about the given pairs, at any date (attribution needs later pairings)."""
 
 
-async def save_enterprises(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """The latest listing (by `listed_on`) names the enterprise, whatever the arrival order."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        kept = latest.get(row["uscc"])
-        if kept is None or row["listed_on"] >= kept["listed_on"]:
-            latest[row["uscc"]] = row
-    if not latest:
-        return
-    statement = insert(enterprises)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["uscc"],
-            set_={
-                "name": statement.excluded.name,
-                "county_code": statement.excluded.county_code,
-                "listed_on": statement.excluded.listed_on,
-            },
-            where=statement.excluded.listed_on >= enterprises.c.listed_on,
-        ),
-        list(latest.values()),
-    )
+def first_copies(copies: Iterable[F], key: Sequence[str]) -> list[F]:
+    """One copy per id (the fields named by `key`), the one `first_copy` keeps."""
+    by_id: dict[tuple[Any, ...], list[F]] = {}
+    for copy in copies:
+        by_id.setdefault(tuple(getattr(copy, name) for name in key), []).append(copy)
+    return [first_copy(group) for group in by_id.values()]
 
 
-async def save_decisions(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(credit_decisions).on_conflict_do_nothing(), list(rows))
+class SqlFacts:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def save_pairings(self, copies: Sequence[Pairing]) -> None:
+        await self._save(pairings, Pairing.PRECEDENCE, copies)
+
+    async def save_enterprises(self, copies: Sequence[ListedEnterprise]) -> None:
+        await self._save(enterprises, ListedEnterprise.PRECEDENCE, copies)
+
+    async def save_decisions(self, copies: Sequence[CreditDecision]) -> None:
+        await self._save(credit_decisions, CreditDecision.PRECEDENCE, copies)
+
+    async def save_loans(self, copies: Sequence[Loan]) -> None:
+        await self._save(loans, Loan.PRECEDENCE, copies)
+
+    async def save_reversals(self, copies: Sequence[Reversal]) -> None:
+        await self._save(loan_reversals, Reversal.PRECEDENCE, copies)
+
+    async def _save(self, table: Table, order: Sequence[str], copies: Sequence[Any]) -> None:
+        """Insert each fact, or replace the stored copy when this one comes first in the
+        fact's precedence; one statement, so concurrent writers agree too."""
+        key = [column.name for column in table.primary_key.columns]
+        kept = first_copies(copies, key)
+        if not kept:
+            return
+        columns = {column.name for column in table.columns}
+        rows = [_row(fact, columns) for fact in kept]
+        statement = insert(table)
+        excluded = statement.excluded
+        stored = [c.name for c in table.columns if c.name not in key]
+        await self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=key,
+                set_={name: excluded[name] for name in stored},
+                where=_precedence(excluded, table, order) < _precedence(table.c, table, order),
+            ),
+            rows,
+        )
+
+    async def pairs_in_month(
+        self, month: Month, *, county: str | None, institution: str | None
+    ) -> list[Pair]:
+        in_month = pairings.c.matched_on.between(month.first_day, month.last_day)
+        query = (
+            select(pairings.c.uscc, pairings.c.institution_id)
+            .distinct()
+            .select_from(pairings.outerjoin(enterprises, enterprises.c.uscc == pairings.c.uscc))
+            .where(in_month)
+        )
+        if county is not None:
+            county_of_pairing = func.coalesce(enterprises.c.county_code, pairings.c.county_code)
+            query = query.where(county_of_pairing == county)
+        if institution is not None:
+            query = query.where(pairings.c.institution_id == institution)
+        return [(row.uscc, row.institution_id) for row in await self._connection.execute(query)]
+
+    async def facts_of(self, pairs: Sequence[Pair]) -> Facts:
+        if not pairs:
+            return Facts()
+        return Facts(
+            pairings=tuple(await self._pairings(pairs)),
+            decisions=tuple(await self._decisions(pairs)),
+            loans=tuple(await self._loans(pairs)),
+            names=await self._names(sorted({uscc for uscc, _ in pairs})),
+        )
+
+    async def _pairings(self, pairs: Sequence[Pair]) -> list[Pairing]:
+        query = select(pairings).where(_of_pairs(pairings, pairs)).order_by(pairings.c.match_id)
+        return [_fact(Pairing, row) for row in await self._connection.execute(query)]
+
+    async def _decisions(self, pairs: Sequence[Pair]) -> list[CreditDecision]:
+        query = (
+            select(credit_decisions)
+            .where(_of_pairs(credit_decisions, pairs))
+            .order_by(credit_decisions.c.institution_id, credit_decisions.c.decision_id)
+        )
+        rows = await self._connection.execute(query)
+        return [_fact(CreditDecision, row, problems=tuple(row.problems)) for row in rows]
+
+    async def _loans(self, pairs: Sequence[Pair]) -> list[Loan]:
+        joined = loans.outerjoin(
+            loan_reversals,
+            and_(
+                loan_reversals.c.institution_id == loans.c.institution_id,
+                loan_reversals.c.loan_id == loans.c.loan_id,
+            ),
+        )
+        query = (
+            select(loans, loan_reversals.c.reversed_on)
+            .select_from(joined)
+            .where(_of_pairs(loans, pairs))
+            .order_by(loans.c.institution_id, loans.c.loan_id)
+        )
+        return [
+            _fact(Loan, row, reversed=row.reversed_on is not None)
+            for row in await self._connection.execute(query)
+        ]
+
+    async def _names(self, usccs: Sequence[str]) -> dict[str, str]:
+        query = select(enterprises.c.uscc, enterprises.c.name).where(enterprises.c.uscc.in_(usccs))
+        return {row.uscc: row.name for row in await self._connection.execute(query)}
 
 
-async def save_loans(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(loans).on_conflict_do_nothing(), list(rows))
+def _precedence(source: Any, table: Table, order: Sequence[str]) -> ColumnElement[Any]:
+    """`precedence` of the domain in SQL, over the stored row or the one being inserted:
+    a missing value first, text in code point order (the C collation), as Python orders."""
+    parts: list[ColumnElement[Any]] = []
+    for name in order:
+        column = table.c[name]
+        value: ColumnElement[Any] = source[name]
+        if column.type.python_type is str:
+            value = value.collate("C")
+        if column.nullable:  # only text is optional among the facts' fields
+            parts += [value.is_not(None), func.coalesce(value, "")]
+        else:
+            parts.append(value)
+    return tuple_(*parts)
 
 
-async def save_reversals(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await connection.execute(insert(loan_reversals).on_conflict_do_nothing(), list(rows))
-
-
-def county_of_pairing() -> ColumnElement[str]:
-    """The roster's county of the enterprise, else the one the pairing carried."""
-    return func.coalesce(enterprises.c.county_code, pairings.c.county_code)
-
-
-async def pairs_in_month(
-    connection: AsyncConnection, month: Month, *, county: str | None, institution: str | None
-) -> list[Pair]:
-    in_month = pairings.c.matched_on.between(month.first_day, month.last_day)
-    query = (
-        select(pairings.c.uscc, pairings.c.institution_id)
-        .distinct()
-        .select_from(pairings.outerjoin(enterprises, enterprises.c.uscc == pairings.c.uscc))
-        .where(in_month)
-    )
-    if county is not None:
-        query = query.where(county_of_pairing() == county)
-    if institution is not None:
-        query = query.where(pairings.c.institution_id == institution)
-    return [(row.uscc, row.institution_id) for row in await connection.execute(query)]
-
-
-async def facts_of(connection: AsyncConnection, pairs: Sequence[Pair]) -> Facts:
-    """Every fact about the given pairs, at any date (attribution needs later pairings)."""
-    if not pairs:
-        return Facts()
-    return Facts(
-        pairings=tuple(await _pairings(connection, pairs)),
-        decisions=tuple(await _decisions(connection, pairs)),
-        loans=tuple(await _loans(connection, pairs)),
-        names=await _names(connection, sorted({uscc for uscc, _ in pairs})),
-    )
-
-
-def _of_pairs(table: Any, pairs: Sequence[Pair]) -> ColumnElement[bool]:
+def _of_pairs(table: Table, pairs: Sequence[Pair]) -> ColumnElement[bool]:
     return tuple_(table.c.uscc, table.c.institution_id).in_(list(pairs))
 
 
-async def _pairings(connection: AsyncConnection, pairs: Sequence[Pair]) -> list[Pairing]:
-    rows = await connection.execute(select(pairings).where(_of_pairs(pairings, pairs)))
-    return [
-        Pairing(
-            match_id=r.match_id,
-            uscc=r.uscc,
-            institution_id=r.institution_id,
-            matched_on=r.matched_on,
-            channel=r.channel,
-            county_code=r.county_code,
-            enterprise_name=r.enterprise_name,
-        )
-        for r in rows
-    ]
+def _row(fact: Any, columns: set[str]) -> dict[str, Any]:
+    values = asdict(fact)
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in values.items()
+        if name in columns
+    }
 
 
-async def _decisions(connection: AsyncConnection, pairs: Sequence[Pair]) -> list[CreditDecision]:
-    rows = await connection.execute(
-        select(credit_decisions).where(_of_pairs(credit_decisions, pairs))
-    )
-    return [
-        CreditDecision(
-            institution_id=r.institution_id,
-            uscc=r.uscc,
-            decided_on=r.decided_on,
-            granted=r.granted,
-            enterprise_name=r.enterprise_name,
-            amount_wan=r.amount_wan,
-            guarantee=r.guarantee,
-            guarantor=r.guarantor,
-            problems=tuple(r.problems),
-            note=r.note,
-        )
-        for r in rows
-    ]
-
-
-async def _loans(connection: AsyncConnection, pairs: Sequence[Pair]) -> list[Loan]:
-    joined = loans.outerjoin(
-        loan_reversals,
-        and_(
-            loan_reversals.c.institution_id == loans.c.institution_id,
-            loan_reversals.c.loan_id == loans.c.loan_id,
-        ),
-    )
-    query = select(loans, loan_reversals.c.reversed_on).select_from(joined)
-    rows = await connection.execute(query.where(_of_pairs(loans, pairs)))
-    return [
-        Loan(
-            institution_id=r.institution_id,
-            loan_id=r.loan_id,
-            uscc=r.uscc,
-            issued_on=r.issued_on,
-            amount_wan=r.amount_wan,
-            enterprise_name=r.enterprise_name,
-            reversed=r.reversed_on is not None,
-        )
-        for r in rows
-    ]
-
-
-async def _names(connection: AsyncConnection, usccs: Sequence[str]) -> dict[str, str]:
-    query = select(enterprises.c.uscc, enterprises.c.name).where(enterprises.c.uscc.in_(usccs))
-    return {r.uscc: r.name for r in await connection.execute(query)}
+def _fact(kind: type[F], row: Any, **overrides: Any) -> F:
+    names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    values = {name: getattr(row, name) for name in names if name not in overrides}
+    return kind(**values, **overrides)

@@ -3,112 +3,216 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger.domain.activities import Activity, PublicityKind
+from ledger.domain.activities import PublicityActivity, PublicityKind, ReportCategory, SpecialReport
 from ledger.domain.periods import Month
-from ledger.domain.workflow import Notice, NoticeKind, Submission
+from ledger.domain.workflow import Notice, NoticeKind, ReportingUnitMonth, Submission
 from ledger.storage.tables import notices, publicity_activities, special_reports, submissions
 
 
-def _submission(row: Any) -> Submission:
-    return Submission(row.version, row.submitted_at, row.late, row.reason)
+@dataclass(frozen=True)
+class FiledVersion:
+    """One version of a reporting unit's month as filed: the ledger frozen in `snapshot`."""
+
+    unit_id: str
+    month: Month
+    submission: Submission
+    row_count: int
+    credit_amount_wan: Decimal
+    loan_amount_wan: Decimal
+    snapshot: dict[str, Any]
 
 
-async def submission_versions(
-    connection: AsyncConnection, unit_id: str, month: Month, *, lock: bool = False
-) -> list[Any]:
-    """Every version of the unit's month, oldest first (rows with their snapshots)."""
-    query = (
-        select(submissions)
-        .where(submissions.c.unit_id == unit_id, submissions.c.period == str(month))
-        .order_by(submissions.c.version)
-    )
-    if lock:
-        # Serializes concurrent submissions of one ledger; the primary key backs it up.
-        await connection.execute(
-            select(func.pg_advisory_xact_lock(func.hashtext(f"ledger:{unit_id}:{month}")))
+class FilingsRepository(Protocol):
+    async def lock_ledger(self, unit_id: str, month: Month) -> None:
+        """Until the transaction ends, no one else files this reporting unit's month."""
+
+    async def lock_notices(self) -> None:
+        """Until the transaction ends, no one else gives notices."""
+
+    async def versions_of(self, unit_id: str, month: Month) -> list[FiledVersion]:
+        """Every version of the reporting unit's month, oldest first."""
+
+    async def save_version(self, version: FiledVersion) -> None: ...
+
+    async def first_submissions(self) -> dict[ReportingUnitMonth, Submission]:
+        """The first version of every filed (unit_id, month)."""
+
+    async def report_counts(self) -> dict[ReportingUnitMonth, int]: ...
+
+    async def given_notices(self) -> set[tuple[NoticeKind, str, Month]]: ...
+
+    async def claim_notices(self, due: Sequence[Notice], given_at: datetime) -> list[Notice]:
+        """Record the notices; return those not given before (by this or another process)."""
+
+    async def save_report(self, report: SpecialReport) -> None: ...
+
+    async def reports_of(self, unit_id: str, month: Month) -> list[SpecialReport]:
+        """In the order they were reported."""
+
+    async def save_activity(self, activity: PublicityActivity) -> None: ...
+
+    async def activities_of(
+        self, county_code: str | None, month: Month | None
+    ) -> list[PublicityActivity]:
+        """By the day they were held."""
+
+
+class SqlFilings:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def lock_ledger(self, unit_id: str, month: Month) -> None:
+        # The versions' primary key backs it up: a second version 1 could not be stored.
+        await self._lock(f"ledger:{unit_id}:{month}")
+
+    async def lock_notices(self) -> None:
+        # The notices' primary key backs it up: a notice given twice is stored once.
+        await self._lock("ledger:notices")
+
+    async def _lock(self, name: str) -> None:
+        await self._connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
+
+    async def versions_of(self, unit_id: str, month: Month) -> list[FiledVersion]:
+        query = (
+            select(submissions)
+            .where(submissions.c.unit_id == unit_id, submissions.c.period == str(month))
+            .order_by(submissions.c.version)
         )
-    return list(await connection.execute(query))
+        return [_version(row) for row in await self._connection.execute(query)]
+
+    async def save_version(self, version: FiledVersion) -> None:
+        submission = version.submission
+        row = {
+            "unit_id": version.unit_id,
+            "period": str(version.month),
+            "version": submission.version,
+            "submitted_at": submission.submitted_at,
+            "late": submission.late,
+            "reason": submission.reason,
+            "row_count": version.row_count,
+            "credit_amount_wan": version.credit_amount_wan,
+            "loan_amount_wan": version.loan_amount_wan,
+            "snapshot": version.snapshot,
+        }
+        await self._connection.execute(insert(submissions), [row])
+
+    async def first_submissions(self) -> dict[ReportingUnitMonth, Submission]:
+        query = select(submissions).where(submissions.c.version == 1)
+        return {
+            (row.unit_id, Month.parse(row.period)): _version(row).submission
+            for row in await self._connection.execute(query)
+        }
+
+    async def report_counts(self) -> dict[ReportingUnitMonth, int]:
+        query = select(
+            special_reports.c.unit_id, special_reports.c.period, func.count().label("n")
+        ).group_by(special_reports.c.unit_id, special_reports.c.period)
+        return {
+            (row.unit_id, Month.parse(row.period)): int(row.n)
+            for row in await self._connection.execute(query)
+        }
+
+    async def given_notices(self) -> set[tuple[NoticeKind, str, Month]]:
+        query = select(notices.c.kind, notices.c.unit_id, notices.c.period)
+        return {
+            (NoticeKind(row.kind), row.unit_id, Month.parse(row.period))
+            for row in await self._connection.execute(query)
+        }
+
+    async def claim_notices(self, due: Sequence[Notice], given_at: datetime) -> list[Notice]:
+        if not due:
+            return []
+        rows = [
+            {"kind": n.kind.value, "unit_id": n.unit_id, "period": str(n.month)}
+            | {"given_at": given_at}
+            for n in due
+        ]
+        statement = (
+            insert(notices)
+            .values(rows)
+            .on_conflict_do_nothing()  # the same notice again: nothing to keep of it
+            .returning(notices.c.kind, notices.c.unit_id, notices.c.period)
+        )
+        fresh = {(r.kind, r.unit_id, r.period) for r in await self._connection.execute(statement)}
+        return [n for n in due if (n.kind.value, n.unit_id, str(n.month)) in fresh]
+
+    async def save_report(self, report: SpecialReport) -> None:
+        row = asdict(report) | {"period": str(report.month), "category": report.category.value}
+        del row["month"]
+        await self._connection.execute(insert(special_reports), [row])
+
+    async def reports_of(self, unit_id: str, month: Month) -> list[SpecialReport]:
+        query = (
+            select(special_reports)
+            .where(special_reports.c.unit_id == unit_id, special_reports.c.period == str(month))
+            .order_by(special_reports.c.reported_at, special_reports.c.report_id)
+        )
+        return [
+            SpecialReport(
+                report_id=row.report_id,
+                unit_id=row.unit_id,
+                month=Month.parse(row.period),
+                category=ReportCategory(row.category),
+                title=row.title,
+                body=row.body,
+                reported_at=row.reported_at,
+            )
+            for row in await self._connection.execute(query)
+        ]
+
+    async def save_activity(self, activity: PublicityActivity) -> None:
+        row = asdict(activity) | {
+            "period": str(activity.month),
+            "kind": activity.kind.value,
+            "institution_ids": list(activity.institution_ids),
+        }
+        del row["month"]
+        await self._connection.execute(insert(publicity_activities), [row])
+
+    async def activities_of(
+        self, county_code: str | None, month: Month | None
+    ) -> list[PublicityActivity]:
+        query = select(publicity_activities).order_by(
+            publicity_activities.c.held_on, publicity_activities.c.activity_id
+        )
+        if county_code is not None:
+            query = query.where(publicity_activities.c.county_code == county_code)
+        if month is not None:
+            query = query.where(publicity_activities.c.period == str(month))
+        return [
+            PublicityActivity(
+                activity_id=row.activity_id,
+                county_code=row.county_code,
+                month=Month.parse(row.period),
+                held_on=row.held_on,
+                kind=PublicityKind(row.kind),
+                title=row.title,
+                participants=row.participants,
+                enterprises=row.enterprises,
+                institution_ids=tuple(row.institution_ids),
+                organizer=row.organizer,
+                recorded_at=row.recorded_at,
+            )
+            for row in await self._connection.execute(query)
+        ]
 
 
-def latest_of(rows: Sequence[Any]) -> Submission | None:
-    return _submission(rows[-1]) if rows else None
-
-
-def first_of(rows: Sequence[Any]) -> Submission | None:
-    return _submission(rows[0]) if rows else None
-
-
-async def save_submission(connection: AsyncConnection, row: dict[str, Any]) -> None:
-    await connection.execute(insert(submissions), [row])
-
-
-async def all_submissions(connection: AsyncConnection) -> dict[tuple[str, str], Submission]:
-    """The first version of every filed (unit, month)."""
-    query = select(submissions).where(submissions.c.version == 1)
-    return {(r.unit_id, r.period): _submission(r) for r in await connection.execute(query)}
-
-
-async def report_counts(connection: AsyncConnection) -> dict[tuple[str, str], int]:
-    query = select(
-        special_reports.c.unit_id, special_reports.c.period, func.count().label("n")
-    ).group_by(special_reports.c.unit_id, special_reports.c.period)
-    return {(r.unit_id, r.period): int(r.n) for r in await connection.execute(query)}
-
-
-async def given_notices(connection: AsyncConnection) -> set[tuple[NoticeKind, str, Month]]:
-    rows = await connection.execute(select(notices.c.kind, notices.c.unit_id, notices.c.period))
-    return {(NoticeKind(r.kind), r.unit_id, Month.parse(r.period)) for r in rows}
-
-
-async def claim_notices(connection: AsyncConnection, due: Sequence[Notice]) -> list[Notice]:
-    """Record the notices; return those not given before (by this or another process)."""
-    if not due:
-        return []
-    statement = (
-        insert(notices)
-        .values([{"kind": n.kind.value, "unit_id": n.unit_id, "period": str(n.month)} for n in due])
-        .on_conflict_do_nothing()
-        .returning(notices.c.kind, notices.c.unit_id, notices.c.period)
+def _version(row: Any) -> FiledVersion:
+    return FiledVersion(
+        unit_id=row.unit_id,
+        month=Month.parse(row.period),
+        submission=Submission(row.version, row.submitted_at, row.late, row.reason),
+        row_count=row.row_count,
+        credit_amount_wan=row.credit_amount_wan,
+        loan_amount_wan=row.loan_amount_wan,
+        snapshot=row.snapshot,
     )
-    fresh = {(r.kind, r.unit_id, r.period) for r in await connection.execute(statement)}
-    return [n for n in due if (n.kind.value, n.unit_id, str(n.month)) in fresh]
-
-
-async def save_report(connection: AsyncConnection, row: dict[str, Any]) -> None:
-    await connection.execute(insert(special_reports), [row])
-
-
-async def reports_of(connection: AsyncConnection, unit_id: str, month: Month) -> list[Any]:
-    query = (
-        select(special_reports)
-        .where(special_reports.c.unit_id == unit_id, special_reports.c.period == str(month))
-        .order_by(special_reports.c.reported_at)
-    )
-    return list(await connection.execute(query))
-
-
-async def save_activity(connection: AsyncConnection, row: dict[str, Any]) -> None:
-    await connection.execute(insert(publicity_activities), [row])
-
-
-async def activities_of(
-    connection: AsyncConnection, county_code: str | None, month: Month | None
-) -> list[Any]:
-    query = select(publicity_activities).order_by(
-        publicity_activities.c.held_on, publicity_activities.c.activity_id
-    )
-    if county_code is not None:
-        query = query.where(publicity_activities.c.county_code == county_code)
-    if month is not None:
-        query = query.where(publicity_activities.c.period == str(month))
-    return list(await connection.execute(query))
-
-
-def as_activity(row: Any) -> Activity:
-    return Activity(PublicityKind(row.kind), row.participants, row.enterprises)

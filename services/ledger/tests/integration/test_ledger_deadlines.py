@@ -47,7 +47,7 @@ async def october(namespace: str, name: str) -> Counter[str]:
 async def test_versions_lateness_and_notices_once(
     namespace: str, kafka_producer: AIOKafkaProducer
 ) -> None:
-    units = [c.code for c in load_reference().counties] + [
+    unit_ids = [c.code for c in load_reference().counties] + [
         i.id for i in load_reference().institutions
     ]
     clock = MovableClock(shanghai(2020, 11, 5))
@@ -95,7 +95,7 @@ async def test_versions_lateness_and_notices_once(
         assert await october(namespace, "LedgerOverdue") == Counter()
 
         clock.now = shanghai(2020, 11, 11, 0, 0)
-        expected = Counter({unit: 1 for unit in units if unit != ON_TIME})
+        expected = Counter({unit_id: 1 for unit_id in unit_ids if unit_id != ON_TIME})
 
         async def all_overdue() -> bool:
             return await october(namespace, "LedgerOverdue") == expected
@@ -121,7 +121,7 @@ async def test_versions_lateness_and_notices_once(
         await drained(app)
         assert await october(namespace, "LedgerOverdue") == expected
         missing = await october(namespace, "SpecialReportMissing")
-        assert missing == Counter({unit: 1 for unit in units if unit != ON_TIME})
+        assert missing == Counter({unit_id: 1 for unit_id in unit_ids if unit_id != ON_TIME})
         submitted = [
             (e["unit_id"], e["version"], e["late"], e["row_count"])
             for e in await ledger_events(namespace, "LedgerSubmitted")

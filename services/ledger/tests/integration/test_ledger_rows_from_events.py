@@ -18,8 +18,8 @@ pytestmark = pytest.mark.integration
 COUNTY = "140921"  # 定襄县: no other test of the ledger uses it
 
 
-async def rows_of(http: httpx.AsyncClient, unit: str, period: str) -> list[dict[str, Any]]:
-    response = await http.get(f"/ledgers/{unit}/{period}")
+async def rows_of(http: httpx.AsyncClient, unit_id: str, period: str) -> list[dict[str, Any]]:
+    response = await http.get(f"/ledgers/{unit_id}/{period}")
     assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()["rows"]
     return rows

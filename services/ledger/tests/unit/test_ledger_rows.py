@@ -33,11 +33,15 @@ def pairing(uscc: str, bank: str, on: date, match_id: str = "") -> Pairing:
 def granted(
     uscc: str, bank: str, on: date, amount: str, guarantee: str = "credit"
 ) -> CreditDecision:
-    return CreditDecision(bank, uscc, on, True, "甲公司", Decimal(amount), guarantee)
+    return CreditDecision(
+        f"C-{uscc}-{on}", bank, uscc, on, True, "甲公司", Decimal(amount), guarantee
+    )
 
 
 def declined(uscc: str, bank: str, on: date, *problems: str) -> CreditDecision:
-    return CreditDecision(bank, uscc, on, False, "甲公司", problems=problems, note="补充材料后再议")
+    return CreditDecision(
+        f"D-{uscc}-{on}", bank, uscc, on, False, "甲公司", problems=problems, note="补充材料后再议"
+    )
 
 
 def loan(uscc: str, bank: str, on: date, amount: str, loan_id: str, rev: bool = False) -> Loan:

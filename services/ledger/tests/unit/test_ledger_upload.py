@@ -8,14 +8,20 @@ from decimal import Decimal
 from ledger.domain import sheet
 from ledger.domain.periods import Month
 from ledger.domain.rows import LedgerRow, Outcome
-from ledger.domain.upload import RowError, UnitContext, UploadedRow, check_row, discrepancies
+from ledger.domain.upload import (
+    ReportingUnitContext,
+    RowError,
+    UploadedRow,
+    check_row,
+    discrepancies,
+)
 from shared.contracts.types import GUARANTEE_ZH, PROBLEM_ZH
 
-CONTEXT = UnitContext(
-    unit_names=frozenset({"忻府区", "忻州市区"}),
+CONTEXT = ReportingUnitContext(
+    reporting_unit_names=frozenset({"忻府区", "忻州市区"}),
     month=Month(2020, 10),
     institutions_by_name={"工商银行忻州分行": "icbc", "icbc": "icbc"},
-    institution_unit=None,
+    institution_id=None,
     guarantee_names=frozenset(GUARANTEE_ZH.values()),
     problem_names=frozenset(PROBLEM_ZH.values()),
 )

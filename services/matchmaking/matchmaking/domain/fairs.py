@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from matchmaking.domain.errors import FairRequiredError, ProductMismatchError
 from shared.contracts.matchmaking import Channel
@@ -20,6 +21,21 @@ class Fair:
     held_on: date
     venue: str | None = None
     organizer: str | None = None
+
+
+class AttendeeKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    INSTITUTION = "institution"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """An enterprise (by USCC, flagged when off the list) or an institution at a fair."""
+
+    fair_id: str
+    kind: AttendeeKind
+    attendee: str
+    listed: bool | None = None
 
 
 def new_fair_id() -> str:

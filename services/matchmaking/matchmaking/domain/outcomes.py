@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from matchmaking.domain.fairs import Match
 from shared.contracts.matchmaking import Outcome
@@ -24,6 +25,89 @@ class BankOutcome:
     on: date
     applied_on: date | None = None
     amount_wan: Decimal | None = None
+
+    @property
+    def key(self) -> OutcomeKey:
+        return (self.institution_id, self.outcome.value, self.ref)
+
+
+# (institution_id, outcome, ref): a bank's outcome, whatever copy of it arrived.
+OutcomeKey = tuple[str, str, str]
+# (institution_id, loan_id): the loan a reversal withdraws.
+LoanKey = tuple[str, str]
+
+
+def _copy_rank(outcome: BankOutcome) -> tuple[Any, ...]:
+    """How copies of one outcome (the same institution, kind and ref sent again with other
+    content) are ranked: the earliest date wins, then a fixed order of the other fields, so
+    that the copy kept is the same whichever arrived first."""
+    return (
+        outcome.on,
+        outcome.applied_on or date.max,
+        outcome.amount_wan if outcome.amount_wan is not None else Decimal(-1),
+        outcome.uscc,
+    )
+
+
+def canonical_copies(outcomes: Iterable[BankOutcome]) -> list[BankOutcome]:
+    """One copy per outcome key: the one that ranks first (see `_copy_rank`)."""
+    kept: dict[OutcomeKey, BankOutcome] = {}
+    for outcome in outcomes:
+        current = kept.get(outcome.key)
+        if current is None or _copy_rank(outcome) < _copy_rank(current):
+            kept[outcome.key] = outcome
+    return list(kept.values())
+
+
+def prefer_copy(candidate: BankOutcome, stored: BankOutcome | None) -> bool:
+    """Whether `candidate` replaces the `stored` copy of the same outcome."""
+    return stored is None or _copy_rank(candidate) < _copy_rank(stored)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A bank withdrew one of its loans (冲正); the loan no longer counts anywhere."""
+
+    institution_id: str
+    loan_id: str
+    reversed_on: date
+    reason: str
+
+    @property
+    def key(self) -> LoanKey:
+        return (self.institution_id, self.loan_id)
+
+    @property
+    def outcome_key(self) -> OutcomeKey:
+        return (self.institution_id, Outcome.LOAN_ISSUED.value, self.loan_id)
+
+
+def _reversal_rank(reversal: Reversal) -> tuple[date, str]:
+    return (reversal.reversed_on, reversal.reason)
+
+
+def earliest_reversals(reversals: Iterable[Reversal]) -> list[Reversal]:
+    """One reversal per loan: the earliest `reversed_on` (then the least reason), whatever
+    the order the bank's reversals arrived in."""
+    kept: dict[LoanKey, Reversal] = {}
+    for reversal in reversals:
+        if prefer_reversal(reversal, kept.get(reversal.key)):
+            kept[reversal.key] = reversal
+    return list(kept.values())
+
+
+def prefer_reversal(candidate: Reversal, stored: Reversal | None) -> bool:
+    """Whether `candidate` replaces the `stored` reversal of the same loan."""
+    return stored is None or _reversal_rank(candidate) < _reversal_rank(stored)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A bank outcome credited to the pairing it followed."""
+
+    outcome: BankOutcome
+    match_id: str
+    reversal: Reversal | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +145,12 @@ class Correlated:
     match: Match
     outcome: BankOutcome
     timing: Timing
+    reversal: Reversal | None = None
+
+
+def standing(correlated: Iterable[Correlated]) -> list[Correlated]:
+    """The outcomes that still count: a reversed loan is no outcome of its pairing."""
+    return [c for c in correlated if c.reversal is None]
 
 
 @dataclass(frozen=True)
@@ -94,8 +184,10 @@ def figures(
     for match in matches:
         by_channel[match.channel.value] = by_channel.get(match.channel.value, 0) + 1
 
+    counted = standing(correlated)
+
     def of(*kinds: Outcome) -> list[Correlated]:
-        return [c for c in correlated if c.outcome.outcome in kinds]
+        return [c for c in counted if c.outcome.outcome in kinds]
 
     granted, declined, loans = (
         of(Outcome.CREDIT_GRANTED),

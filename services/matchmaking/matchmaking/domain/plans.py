@@ -59,6 +59,22 @@ def revise(current: Plan | None, proposed: Plan) -> Plan | None:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """An institution's visit to an enterprise (入户走访)."""
+
+    visit_id: str
+    uscc: str
+    institution_id: str
+    visited_on: date
+    visitor: str
+    notes: str
+
+
+def new_visit_id() -> str:
+    return f"visit-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
 class Product:
     product_id: str
     institution_id: str

@@ -8,14 +8,17 @@ topics, and a listing or a loan invented here must not change their counts."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
 import matchmaking.app
+from matchmaking.asyncapi import event_types
 from matchmaking.settings import MatchmakingSettings
 from shared.consumer import ConsumedRecord, Consumer
 from shared.envelope import new_event, to_binary, to_structured
@@ -308,9 +311,101 @@ async def test_cultivation_plan_and_visits(app: Any, client: httpx.AsyncClient) 
     await eventually(announced, what="plan and visit events")
 
 
-async def test_the_bank_asyncapi_document_is_served(client: httpx.AsyncClient) -> None:
+async def test_the_asyncapi_document_and_its_page_describe_every_event(
+    client: httpx.AsyncClient,
+) -> None:
     document = (await client.get("/asyncapi.json")).json()
-    assert "LoanIssued" in document["components"]["schemas"]
+    assert {"LoanIssued", "LoanReversed", "MatchOutcomeReversed"} <= set(
+        document["components"]["messages"]
+    )
     page = await client.get("/asyncapi")
     assert page.status_code == 200
-    assert "AsyncApiStandalone" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    # Rendered here: it reads offline, with nothing fetched from another host.
+    assert re.findall(r"(?:https?:)?//[\w.-]+", page.text) == []
+    assert "<script" not in page.text
+    for event_type in event_types():
+        assert f"<code>{event_type}</code>" in page.text
+    assert "Why the loan is withdrawn (free text)." in page.text
+
+
+async def reversed_loan_outcomes(
+    app: Any, client: httpx.AsyncClient, *, reversal_first: bool
+) -> None:
+    """A pairing, its loan and the loan's reversal: neither the pairing's outcomes nor the
+    bank's figures show the loan, whichever of loan and reversal arrived first."""
+    uscc = new_uscc()
+    loan_id = f"L-{secrets.token_hex(4)}"
+    before = (await client.get("/institutions/jinshang/figures")).json()
+    pairing = await client.post(
+        "/matches",
+        json={
+            "uscc": uscc,
+            "institution_id": "jinshang",
+            "matched_on": "2020-10-09",
+            "channel": "one_on_one",
+        },
+    )
+    assert pairing.status_code == 201, pairing.text
+    match_id = pairing.json()["match_id"]
+    loan = {
+        "uscc": uscc,
+        "enterprise_name": "偏关示例农产品合作社",
+        "loan_id": loan_id,
+        "amount_wan": "40.00",
+        "issued_on": "2020-10-20",
+        "first_loan_attested": True,
+        "guarantee": "credit",
+    }
+    reversal = {"loan_id": loan_id, "reversed_on": "2020-10-23", "reason": "录入错误"}
+    steps: list[tuple[str, dict[str, Any]]] = [("LoanReversed", reversal), ("LoanIssued", loan)]
+    for name, data in steps if reversal_first else reversed(steps):
+        await deliver_bank(app, "jinshang", name, data)
+    shown = (await client.get(f"/matches/{match_id}")).json()
+    assert shown["outcomes"] == []
+    after = (await client.get("/institutions/jinshang/figures")).json()
+    assert (after["loans_issued"], after["loan_amount_wan"]) == (
+        before["loans_issued"],
+        before["loan_amount_wan"],
+    )
+
+    async def announced() -> bool:
+        types = [e["type"].removeprefix("cn.firstloan.") for e in await events_about(app, {uscc})]
+        expected = ["EnterpriseMatched"]
+        if not reversal_first:
+            expected += ["MatchOutcomeRecorded", "MatchOutcomeReversed"]
+        return types == expected
+
+    await eventually(announced, what="the pairing's events, the reversal announced")
+
+
+async def test_a_reversed_loan_is_no_outcome_when_the_loan_comes_first(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    await reversed_loan_outcomes(app, client, reversal_first=False)
+
+
+async def test_a_reversed_loan_is_no_outcome_when_the_reversal_comes_first(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    await reversed_loan_outcomes(app, client, reversal_first=True)
+
+
+async def test_a_pairing_without_a_day_takes_the_platforms_today(namespace: str) -> None:
+    """On a clock fixed far from the real date, the default day follows the clock."""
+    settings = MatchmakingSettings(
+        namespace=namespace,
+        consumer_batch_timeout_ms=50,
+        outbox_poll_seconds=0.1,
+        clock_date=date(2021, 3, 15),
+    )
+    application = matchmaking.app.build(settings)
+    async with application.state.runtime.running():
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+            made = await http.post(
+                "/matches",
+                json={"uscc": new_uscc(), "institution_id": "xzrcu", "channel": "online"},
+            )
+    assert made.status_code == 201, made.text
+    assert made.json()["matched_on"] == "2021-03-15"

@@ -8,8 +8,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from roster.domain.assignments import Assignment
 from roster.domain.nomination import Nomination
 from roster.domain.size_standard import FiguredClass
+from shared.contracts.roster import AssignmentWay
 
 
 class Admission(StrEnum):
@@ -78,6 +80,9 @@ class Enterprise:
         latest = self.latest
         return latest if latest is not None and latest.is_open else None
 
+    def listing_on(self, day: date) -> Listing | None:
+        return next((listing for listing in self.listings if listing.covers(day)), None)
+
     @property
     def latest(self) -> Listing | None:
         return max(self.listings, key=lambda listing: listing.listed_on, default=None)
@@ -91,7 +96,9 @@ class Admitted:
     enterprise: Enterprise
     new_listing: Listing | None
     new_profile: bool
-    new_assignment: str | None
+    assignment: Assignment | None
+    """What a bank's nomination asks for on every nomination: whether it is new or earlier
+    than the one known is the store's to say (it sees every way of assigning)."""
 
 
 def profile_of(nomination: Nomination, county_code: str) -> Profile:
@@ -123,20 +130,24 @@ def admit(existing: Enterprise | None, nomination: Nomination) -> Admitted:
     profile = profile_of(nomination, county)
     listing = Listing(nomination.nominated_on, county, nomination.late) if relisting else None
     institution = nomination.assigns_to
+    assignment = (
+        Assignment(nomination.uscc, institution, nomination.nominated_on, AssignmentWay.NOMINATION)
+        if institution
+        else None
+    )
     known = existing.institutions if existing else frozenset()
-    new_assignment = institution if institution and institution not in known else None
     enterprise = Enterprise(
         uscc=nomination.uscc,
         profile=profile,
         listings=(*(existing.listings if existing else ()), *([listing] if listing else [])),
-        institutions=known | ({new_assignment} if new_assignment else set()),
+        institutions=known | ({institution} if institution else set()),
     )
     return Admitted(
         admission=Admission.LISTED if relisting else Admission.MERGED,
         enterprise=enterprise,
         new_listing=listing,
         new_profile=existing is None or existing.profile != profile,
-        new_assignment=new_assignment,
+        assignment=assignment,
     )
 
 

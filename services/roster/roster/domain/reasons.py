@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class ReasonCode(StrEnum):
@@ -27,6 +28,15 @@ class Reason:
     field: str | None
     message_zh: str
     message_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """As the API, the file and `NominationRejected` give it."""
+        return {
+            "code": self.code.value,
+            "field": self.field,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
 
 
 def missing(field: str) -> Reason:

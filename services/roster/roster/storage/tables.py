@@ -100,7 +100,7 @@ listings = Table(
     Index("ix_listings_open_county", "county_code", postgresql_where=text("delisted_on IS NULL")),
 )
 
-# One row per (enterprise, institution): the first way and day it was assigned.
+# One row per (enterprise, institution): the earliest day it was assigned, and by which way.
 assignments = Table(
     "assignments",
     metadata,

@@ -1,91 +1,178 @@
-"""Published whitelist versions: immutable snapshots, numbered 1, 2, ..."""
+"""The list on a day, and the published whitelist versions: immutable snapshots of it,
+numbered 1, 2, ..."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import RowMapping, and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roster.domain.whitelist import WhitelistCounts, WhitelistEntry
-from roster.storage.tables import whitelist_entries, whitelist_versions
+from roster.storage.tables import (
+    assignments,
+    enterprises,
+    listings,
+    whitelist_entries,
+    whitelist_versions,
+)
 
 
-async def next_version(connection: AsyncConnection) -> int:
-    """The next version number; concurrent publishers wait for each other until commit."""
-    await connection.execute(text("LOCK TABLE whitelist_versions IN SHARE ROW EXCLUSIVE MODE"))
-    latest = await connection.scalar(select(func.max(whitelist_versions.c.version)))
-    return int(latest or 0) + 1
+class WhitelistRepository(Protocol):
+    async def entries_on(
+        self, day: date, county_code: str | None = None, institution_id: str | None = None
+    ) -> list[WhitelistEntry]:
+        """The enterprises on the list on `day` (by county, then USCC), with the
+        institutions assigned to each."""
+
+    async def next_version(self) -> int:
+        """The next version number; concurrent publishers wait for each other until the
+        transaction ends."""
+
+    async def save_version(
+        self,
+        version: int,
+        published_at: datetime,
+        as_of: date,
+        counts: WhitelistCounts,
+        entries: Sequence[WhitelistEntry],
+    ) -> None: ...
 
 
-async def save_version(
-    connection: AsyncConnection,
-    version: int,
-    published_at: datetime,
-    as_of: date,
-    counts: WhitelistCounts,
-    entries: Sequence[WhitelistEntry],
-) -> None:
-    await connection.execute(
-        insert(whitelist_versions).values(
-            version=version,
-            published_at=published_at,
-            as_of=as_of,
-            total=counts.total,
-            by_county=counts.by_county,
-            by_institution=counts.by_institution,
+class SqlWhitelistRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def entries_on(
+        self,
+        day: date,
+        county_code: str | None = None,
+        institution_id: str | None = None,
+    ) -> list[WhitelistEntry]:
+        institutions = (
+            select(func.array_agg(assignments.c.institution_id.distinct()))
+            .where(assignments.c.uscc == listings.c.uscc)
+            .scalar_subquery()
         )
-    )
-    if entries:
-        await connection.execute(
-            insert(whitelist_entries),
-            [
-                {"version": version, **asdict(e), "institutions": list(e.institutions)}
-                for e in entries
-            ],
+        statement = (
+            select(
+                listings.c.uscc,
+                enterprises.c.name,
+                listings.c.county_code,
+                enterprises.c.size_class,
+                listings.c.listed_on,
+                listings.c.late,
+                institutions.label("institutions"),
+            )
+            .join(enterprises, enterprises.c.uscc == listings.c.uscc)
+            .where(_covering(day))
+            .order_by(listings.c.county_code, listings.c.uscc)
         )
+        if county_code is not None:
+            statement = statement.where(listings.c.county_code == county_code)
+        if institution_id is not None:
+            statement = statement.where(
+                select(assignments.c.uscc)
+                .where(
+                    assignments.c.uscc == listings.c.uscc,
+                    assignments.c.institution_id == institution_id,
+                )
+                .exists()
+            )
+        return [_entry(row) for row in (await self._connection.execute(statement)).mappings()]
 
+    async def next_version(self) -> int:
+        await self._connection.execute(
+            text("LOCK TABLE whitelist_versions IN SHARE ROW EXCLUSIVE MODE")
+        )
+        latest = await self._connection.scalar(select(func.max(whitelist_versions.c.version)))
+        return int(latest or 0) + 1
 
-async def load_version(
-    connection: AsyncConnection,
-    version: int,
-    county_code: str | None = None,
-    institution_id: str | None = None,
-) -> tuple[dict[str, Any], list[WhitelistEntry]] | None:
-    header = (
-        (
-            await connection.execute(
-                select(whitelist_versions).where(whitelist_versions.c.version == version)
+    async def save_version(
+        self,
+        version: int,
+        published_at: datetime,
+        as_of: date,
+        counts: WhitelistCounts,
+        entries: Sequence[WhitelistEntry],
+    ) -> None:
+        await self._connection.execute(
+            insert(whitelist_versions).values(
+                version=version,
+                published_at=published_at,
+                as_of=as_of,
+                total=counts.total,
+                by_county=counts.by_county,
+                by_institution=counts.by_institution,
             )
         )
-        .mappings()
-        .first()
-    )
-    if header is None:
-        return None
-    statement = (
-        select(whitelist_entries)
-        .where(whitelist_entries.c.version == version)
-        .order_by(whitelist_entries.c.county_code, whitelist_entries.c.uscc)
-    )
-    if county_code is not None:
-        statement = statement.where(whitelist_entries.c.county_code == county_code)
-    if institution_id is not None:
-        statement = statement.where(whitelist_entries.c.institutions.any(institution_id))
-    entries = [
-        WhitelistEntry(
-            uscc=r["uscc"],
-            name=r["name"],
-            county_code=r["county_code"],
-            size_class=r["size_class"],
-            listed_on=r["listed_on"],
-            late=r["late"],
-            institutions=tuple(r["institutions"]),
+        if entries:
+            await self._connection.execute(
+                insert(whitelist_entries),
+                [
+                    {"version": version, **asdict(e), "institutions": list(e.institutions)}
+                    for e in entries
+                ],
+            )
+
+    async def load_version(
+        self,
+        version: int,
+        county_code: str | None = None,
+        institution_id: str | None = None,
+    ) -> tuple[dict[str, Any], list[WhitelistEntry]] | None:
+        header = (
+            (
+                await self._connection.execute(
+                    select(whitelist_versions).where(whitelist_versions.c.version == version)
+                )
+            )
+            .mappings()
+            .first()
         )
-        for r in (await connection.execute(statement)).mappings()
-    ]
-    return dict(header), entries
+        if header is None:
+            return None
+        statement = (
+            select(whitelist_entries)
+            .where(whitelist_entries.c.version == version)
+            .order_by(whitelist_entries.c.county_code, whitelist_entries.c.uscc)
+        )
+        if county_code is not None:
+            statement = statement.where(whitelist_entries.c.county_code == county_code)
+        if institution_id is not None:
+            statement = statement.where(whitelist_entries.c.institutions.any(institution_id))
+        result = await self._connection.execute(statement)
+        entries = [_entry(row) for row in result.mappings()]
+        return dict(header), entries
+
+    async def county_count_on(self, county_code: str, day: date) -> int:
+        """How many enterprises of the county are on the list on `day`."""
+        count = await self._connection.scalar(
+            select(func.count(listings.c.uscc.distinct())).where(
+                listings.c.county_code == county_code, _covering(day)
+            )
+        )
+        return int(count or 0)
+
+
+def _covering(day: date) -> Any:
+    return and_(
+        listings.c.listed_on <= day,
+        or_(listings.c.delisted_on.is_(None), listings.c.delisted_on > day),
+    )
+
+
+def _entry(row: RowMapping) -> WhitelistEntry:
+    return WhitelistEntry(
+        uscc=row["uscc"],
+        name=row["name"],
+        county_code=row["county_code"],
+        size_class=row["size_class"],
+        listed_on=row["listed_on"],
+        late=row["late"],
+        institutions=tuple(sorted(row["institutions"] or ())),
+    )

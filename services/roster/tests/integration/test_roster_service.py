@@ -8,8 +8,9 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 import roster.app
 from roster.settings import RosterSettings
 from roster.spreadsheets import COLUMNS, XLSX, header
-from shared.envelope import new_event, to_structured
+from shared.envelope import Envelope, new_event, to_structured
 from shared.service import Runtime
 from shared.testing import caught_up, eventually, read_topic
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
@@ -389,3 +390,210 @@ async def test_whitelist_versions_stay_readable(app: FastAPI, http: httpx.AsyncC
         return any(e["data"]["version"] == second["version"] for e in events)
 
     await eventually(published, what="WhitelistPublished on roster.events")
+
+
+@pytest.fixture
+async def http_on_a_fixed_day(namespace: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A roster whose platform clock says 2021-03-15, far from the machine's date."""
+    settings = RosterSettings(
+        namespace=namespace,
+        consumer_batch_timeout_ms=50,
+        outbox_poll_seconds=0.1,
+        clock_date=date(2021, 3, 15),
+    )
+    built = roster.app.build(settings)
+    async with runtime_of(built).running():
+        transport = httpx.ASGITransport(app=built)
+        async with httpx.AsyncClient(transport=transport, base_url="http://roster") as client:
+            yield client
+
+
+async def test_today_is_the_platform_clocks_day(http_on_a_fixed_day: httpx.AsyncClient) -> None:
+    http = http_on_a_fixed_day
+    county = "140932"
+    on_list, delisted, delisted_later = (
+        nomination(county_code=county, nominated_on="2021-03-01") for _ in range(3)
+    )
+    for body in (on_list, delisted, delisted_later):
+        assert (await http.post("/nominations", json=body)).status_code == 201
+    for body, on in ((delisted, "2021-03-10"), (delisted_later, "2021-03-20")):
+        answer = await http.post(
+            f"/enterprises/{body['uscc']}/delist", json={"reason": "closed", "on": on}
+        )
+        assert answer.status_code == 200, answer.text
+
+    listed = (await http.get("/whitelist", params={"county_code": county})).json()
+    assert listed["as_of"] == "2021-03-15"
+    codes = {e["uscc"] for e in listed["entries"]}
+    assert on_list["uscc"] in codes
+    assert delisted["uscc"] not in codes
+    assert delisted_later["uscc"] in codes, "delisted from 03-20: still listed on 03-15"
+    for body, expected in ((on_list, True), (delisted, False), (delisted_later, True)):
+        file = (await http.get(f"/enterprises/{body['uscc']}")).json()
+        assert file["listed"] is expected, body["uscc"]
+
+    published = (await http.post("/whitelist/publish")).json()
+    assert published["as_of"] == "2021-03-15"
+    version = await http.get("/whitelist", params={"version": published["version"]})
+    published_at = datetime.fromisoformat(version.json()["published_at"])
+    assert published_at.astimezone(ZoneInfo("Asia/Shanghai")).date() == date(2021, 3, 15)
+    deadline = (await http.get(f"/counties/{county}/list-at-deadline")).json()
+    assert deadline["today"] == "2021-03-15"
+
+
+def matched(code: str, institution_id: str, on: str) -> Envelope:
+    return new_event(
+        "EnterpriseMatched",
+        "urn:firstloan:matchmaking",
+        {
+            "match_id": f"M{secrets.token_hex(4)}",
+            "uscc": code,
+            "institution_id": institution_id,
+            "matched_on": on,
+            "channel": "one_on_one",
+        },
+        subject=code,
+    )
+
+
+async def test_assignments_keep_the_earliest_day_in_either_order(
+    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+) -> None:
+    """A bank's nomination (xzrcu, 09-15), a request (icbc, 09-25), two pairings (icbc
+    09-12, xzrcu 09-08): one enterprise hears them in one order, the other the reverse, the
+    pairings even before it is on file."""
+    topic = runtime_of(app).settings.topic(MATCHMAKING_EVENTS)
+    bank = {"source": "bank", "institution_id": "xzrcu", "nominated_by": "忻州农商银行"}
+
+    async def send(event: Envelope) -> None:
+        value, headers = to_structured(event)
+        assert event.subject is not None
+        await kafka_producer.send_and_wait(
+            topic, value, key=event.subject.encode(), headers=headers
+        )
+
+    async def pairings_in_file(code: str) -> None:
+        async def both() -> bool:
+            answer = await http.get(f"/enterprises/{code}")
+            return answer.status_code == 200 and len(answer.json()["matches"]) == 2
+
+        await eventually(both, within=60, what=f"both pairings of {code} in its file")
+
+    async def request(code: str) -> int:
+        answer = await http.post(
+            f"/enterprises/{code}/assignments",
+            json={"institution_id": "icbc", "assigned_on": "2020-09-25"},
+        )
+        return answer.status_code
+
+    forward = uscc()
+    assert (
+        await http.post(
+            "/nominations", json=nomination(uscc=forward, nominated_on="2020-09-15", **bank)
+        )
+    ).status_code == 201
+    assert await request(forward) == 201
+    await send(matched(forward, "icbc", "2020-09-12"))
+    await send(matched(forward, "xzrcu", "2020-09-08"))
+    await pairings_in_file(forward)
+
+    backward = uscc()
+    await send(matched(backward, "xzrcu", "2020-09-08"))
+    await send(matched(backward, "icbc", "2020-09-12"))
+    group = runtime_of(app).settings.topic("roster.matchmaking")
+
+    async def consumed() -> bool:
+        return await caught_up(runtime_of(app).settings.kafka_bootstrap, group, [topic])
+
+    await eventually(consumed, within=60, what="roster to consume the pairings")
+    assert (
+        await http.post(
+            "/nominations", json=nomination(uscc=backward, nominated_on="2020-09-15", **bank)
+        )
+    ).status_code == 201
+    assert await request(backward) == 200, "already assigned by the pairing"
+
+    expected = [("icbc", "2020-09-12", "match"), ("xzrcu", "2020-09-08", "match")]
+    for code in (forward, backward):
+        file = (await http.get(f"/enterprises/{code}")).json()
+        assert [
+            (a["institution_id"], a["assigned_on"], a["way"]) for a in file["assignments"]
+        ] == sorted(expected, key=lambda a: a[1]), code
+
+    async def announced(code: str) -> dict[str, str]:
+        """The day consumers keep for each institution: the earliest they heard of."""
+        days: dict[str, str] = {}
+        for event in await roster_events(app, code):
+            if event["type"] == "cn.firstloan.EnterpriseAssigned":
+                data = event["data"]
+                known = days.get(data["institution_id"], data["assigned_on"])
+                days[data["institution_id"]] = min(known, data["assigned_on"])
+        return days
+
+    async def both_announced() -> bool:
+        wanted = {"icbc": "2020-09-12", "xzrcu": "2020-09-08"}
+        return await announced(forward) == wanted and await announced(backward) == wanted
+
+    await eventually(both_announced, what="the earliest assignment days on roster.events")
+
+
+async def test_copies_of_a_loan_and_of_its_reversal_keep_the_same_one_in_either_order(
+    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+) -> None:
+    settings = runtime_of(app).settings
+    topic = settings.topic("bank.icbc.events")
+    source = "urn:firstloan:institution:icbc"
+    code = uscc()
+
+    def issued(loan_id: str, on: str, amount: str) -> Envelope:
+        data = {
+            "loan_id": loan_id,
+            "institution_id": "icbc",
+            "uscc": code,
+            "enterprise_name": "忻州示例商贸有限公司",
+            "amount_wan": amount,
+            "issued_on": on,
+            "first_loan_attested": False,
+            "guarantee": "credit",
+        }
+        return new_event("LoanIssued", source, data, subject=code)
+
+    def reversed_(loan_id: str, on: str) -> Envelope:
+        data = {
+            "loan_id": loan_id,
+            "institution_id": "icbc",
+            "reversed_on": on,
+            "reason": "录入错误",
+        }
+        return new_event("LoanReversed", source, data)
+
+    first, second = f"L{secrets.token_hex(4)}", f"L{secrets.token_hex(4)}"
+    events = [
+        issued(first, "2019-03-01", "50.00"),
+        issued(first, "2019-02-01", "80.00"),
+        reversed_(first, "2020-08-02"),
+        reversed_(first, "2020-07-01"),
+        reversed_(second, "2020-07-01"),
+        reversed_(second, "2020-08-02"),
+        issued(second, "2019-02-01", "80.00"),
+        issued(second, "2019-03-01", "50.00"),
+    ]
+    group = settings.topic("roster.bank")
+    for event in events:
+        value, headers = to_structured(event)
+        await kafka_producer.send_and_wait(topic, value, key=code.encode(), headers=headers)
+
+    async def consumed() -> bool:
+        return await caught_up(settings.kafka_bootstrap, group, [topic])
+
+    await eventually(consumed, within=60, what="roster to consume the bank events")
+    assert (await http.post("/nominations", json=nomination(uscc=code))).status_code == 201
+    loans = (await http.get(f"/enterprises/{code}")).json()["loans"]
+    kept = {
+        loan["loan_id"]: (loan["issued_on"], loan["amount_wan"], loan["reversed_on"])
+        for loan in loans
+    }
+    assert kept == {
+        first: ("2019-02-01", "80.00", "2020-07-01"),
+        second: ("2019-02-01", "80.00", "2020-07-01"),
+    }

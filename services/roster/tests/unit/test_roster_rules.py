@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from roster.domain.assignments import Assignment
 from roster.domain.enterprise import (
     Admission,
     DelistingBeforeListingError,
@@ -20,8 +21,8 @@ from roster.domain.enterprise import (
 )
 from roster.domain.nomination import Nomination, NominationDraft, PriorLoan, Rules, screen
 from roster.domain.size_standard import FiguredClass, Figures, load_size_standard
-from roster.nomination_input import read_nomination
-from shared.contracts.roster import NominationSource
+from roster.schemas import read_nomination
+from shared.contracts.roster import AssignmentWay, NominationSource
 from shared.validators import USCC_ALPHABET, uscc_check_character
 
 STANDARD = load_size_standard()
@@ -252,14 +253,20 @@ def test_delisting_before_listing_is_refused() -> None:
         delist(first.enterprise, date(2020, 9, 5), "withdrawn", None)
 
 
-def test_bank_nomination_assigns_once() -> None:
+def test_a_bank_nomination_asks_for_its_assignment_each_time() -> None:
     bank = nomination("2020-09-05", source="bank", institution_id="icbc")
     first = admit(None, bank)
-    assert first.new_assignment == "icbc"
-    assert admit(first.enterprise, bank).new_assignment is None
+    assert first.assignment == Assignment(
+        first.enterprise.uscc, "icbc", date(2020, 9, 5), AssignmentWay.NOMINATION
+    )
+    assert first.enterprise.institutions == {"icbc"}
+    # Whether it is new or earlier is the store's to say: it knows the other ways too.
+    again = admit(first.enterprise, replace(bank, nominated_on=date(2020, 9, 1)))
+    assert again.assignment is not None
+    assert again.assignment.assigned_on == date(2020, 9, 1)
 
 
 def test_a_government_nomination_assigns_nobody() -> None:
     draft = NominationDraft(source=NominationSource.GOVERNMENT)
     assert draft.institution_id is None
-    assert admit(None, nomination("2020-09-05", institution_id="icbc")).new_assignment is None
+    assert admit(None, nomination("2020-09-05", institution_id="icbc")).assignment is None

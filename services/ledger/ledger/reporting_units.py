@@ -15,7 +15,7 @@ class Level(StrEnum):
     INSTITUTION = "institution"
 
 
-class UnknownUnitError(LookupError):
+class UnknownReportingUnitError(LookupError):
     """Neither a county code nor an institution id of the campaign."""
 
 
@@ -24,7 +24,7 @@ class NotACampaignMonthError(LookupError):
 
 
 @dataclass(frozen=True)
-class Unit:
+class ReportingUnit:
     id: str
     name: str
     level: Level
@@ -35,17 +35,17 @@ class Unit:
         return frozenset((self.name, *self.aliases))
 
 
-def all_units(reference: ReferenceData) -> list[Unit]:
-    counties = [Unit(c.code, c.name, Level.COUNTY, c.aliases) for c in reference.counties]
-    institutions = [Unit(i.id, i.name, Level.INSTITUTION) for i in reference.institutions]
+def all_reporting_units(reference: ReferenceData) -> list[ReportingUnit]:
+    counties = [ReportingUnit(c.code, c.name, Level.COUNTY, c.aliases) for c in reference.counties]
+    institutions = [ReportingUnit(i.id, i.name, Level.INSTITUTION) for i in reference.institutions]
     return counties + institutions
 
 
-def unit_of(reference: ReferenceData, unit_id: str) -> Unit:
-    for unit in all_units(reference):
-        if unit.id == unit_id:
-            return unit
-    raise UnknownUnitError(f"{unit_id!r} is neither a county code nor an institution id")
+def reporting_unit_of(reference: ReferenceData, unit_id: str) -> ReportingUnit:
+    for reporting_unit in all_reporting_units(reference):
+        if reporting_unit.id == unit_id:
+            return reporting_unit
+    raise UnknownReportingUnitError(f"{unit_id!r} is neither a county code nor an institution id")
 
 
 def campaign_months(reference: ReferenceData) -> list[Month]:
