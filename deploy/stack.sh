@@ -9,8 +9,9 @@ infra() {
   [ -f "$STATE_DIR/reference.toml" ] || cp "$ROOT/shared/reference_data/xinzhou-2020.toml" "$STATE_DIR/reference.toml"
   "$D/postgres.sh" start
   "$D/kafka.sh" start
-  log "provisioning databases, migrations and topics"
+  log "provisioning databases, migrations, topics and ACLs"
   "$PY" -m shared.provision
+  "$VENV/bin/firstloan" token keys  # the HTTP tokens' key pair, made once
 }
 
 up() {

@@ -34,6 +34,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.audit import CURRENT_REQUEST, AuditEntry, RequestContext
 from shared.auth import (
     DEVELOPMENT_CALLER,
     AuthenticationError,
@@ -147,7 +148,9 @@ PLATFORM_ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/auth/whoami"): ANY_CALLER,
+    ("GET", "/audit"): CENTRAL,
 }
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class AccessDenied(HTTPException):
@@ -319,9 +322,12 @@ class AccessControl:
         if rule.public:
             await self.app(scope, receive, send)
             return
+        origin = request.client.host if request.client else "unknown"
+        action = f"{scope['method']} {route.path}"
         try:
             caller = self._authenticate(request, rule)
         except AuthenticationError as error:
+            await _refused(request, "anonymous", action, origin, "401")
             await _unauthenticated(error)(scope, receive, send)
             return
         except _NoKeyError as error:
@@ -329,12 +335,21 @@ class AccessControl:
             return
         admitted = decide(rule, caller, path_params, request.query_params)
         if not isinstance(admitted, Access):
+            await _refused(request, caller.actor, action, origin, "403")
             await _forbidden(admitted, "insufficient_scope")(scope, receive, send)
             return
         scope.setdefault("state", {})["access"] = admitted
         if rule.body_bound and not admitted.unbound:
-            send = _watch_body_check(send, admitted, scope)
-        await self.app(scope, receive, send)
+            send = _watch_body_check(send, admitted, scope, request, origin, action)
+        if scope["method"] not in WRITES:
+            await self.app(scope, receive, send)
+            return
+        served = RequestContext(caller.actor, action, request.url.path, origin)
+        token = CURRENT_REQUEST.set(served)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT_REQUEST.reset(token)
 
     def _authenticate(self, request: Request, rule: Rule) -> Caller:
         if self.development:
@@ -356,12 +371,23 @@ class _NoKeyError(Exception):
     pass
 
 
-def _watch_body_check(send: Send, access: Access, scope: Scope) -> Send:
+async def _refused(request: Request, actor: str, action: str, origin: str, status: str) -> None:
+    """A refused request is audited in a transaction of its own (there is no effect)."""
+    recorder = getattr(request.app.state, "record_refusal", None)
+    if recorder is not None:
+        await recorder(AuditEntry(actor, action, request.url.path, origin, status))
+
+
+def _watch_body_check(
+    send: Send, access: Access, scope: Scope, request: Request, origin: str, action: str
+) -> Send:
     """A route admitted on a body binding must check the body (`access.require`): log loudly
-    when one answered success without doing so."""
+    when one answered success without doing so; a refusal there is audited like any other."""
 
     async def watching(message: Message) -> None:
         started = message["type"] == "http.response.start"
+        if started and message["status"] == 403:
+            await _refused(request, access.caller.actor, action, origin, "403")
         if started and message["status"] < 400 and not access.checked:
             log.error(
                 "%s %s admitted %s on a body binding but never called access.require",

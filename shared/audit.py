@@ -17,6 +17,23 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime, Index, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# The audit table as each service's migration creates it. Frozen: a later change is a new
+# list (AUDIT_SCHEMA_V2) in a new migration, never an edit of this one.
+AUDIT_SCHEMA_V1 = (
+    """
+    CREATE TABLE audit (
+      id BIGSERIAL CONSTRAINT pk_audit PRIMARY KEY,
+      at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      target TEXT NOT NULL,
+      origin TEXT NOT NULL,
+      outcome TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_audit_actor_at ON audit (actor, at)",
+    "CREATE INDEX ix_audit_at ON audit (at)",
+)
 APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_is_append_only() RETURNS trigger AS $$
 BEGIN
@@ -28,6 +45,8 @@ APPEND_ONLY_TRIGGER = """
 CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
 FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only()
 """
+AUDIT_UPGRADE_V1 = (*AUDIT_SCHEMA_V1, APPEND_ONLY_FUNCTION, APPEND_ONLY_TRIGGER)
+AUDIT_DOWNGRADE_V1 = ("DROP TABLE audit", "DROP FUNCTION audit_is_append_only()")
 
 
 def audit_table(metadata: MetaData) -> Table:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.audit import AuditEntry, AuditTrail
 from shared.cancellation import raise_if_cancelling
 from shared.contracts import EventData
 from shared.envelope import (
@@ -169,6 +170,8 @@ class Consumer:
     registry: Registry
     store: StoreFactory
     on_commit: Callable[[], None] = lambda: None
+    # Set for input from outside the platform (bank topics): each record's fate is audited.
+    audit: AuditTrail | None = None
     max_backoff_seconds: float = 30.0
     _failures: int = field(default=0, init=False)
 
@@ -262,6 +265,10 @@ class Consumer:
             await self.registry.dispatch(
                 uow, [c.first[1] for key, c in copies.items() if key in claim.fresh]
             )
+            if self.audit is not None:
+                applied = [c.first for key, c in copies.items() if key in claim.fresh]
+                refused = [(r, why) for k, (r, why) in rejected.items() if k in dead.fresh]
+                await self.audit.record(connection, _audit_entries(applied, refused))
             told = [m for r, m in conflicting if r.position_key in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
                 await self.registry.conflicting_duplicates(uow, told)
@@ -301,3 +308,26 @@ def _winner(key: tuple[str, str], copies: _Copies, claim: Claim) -> str:
     if key in claim.fresh:
         return first
     return claim.recorded.get(key) or first
+
+
+def _audit_entries(
+    applied: Sequence[tuple[ConsumedRecord, Message[EventData]]],
+    refused: Sequence[tuple[ConsumedRecord, Rejection]],
+) -> list[AuditEntry]:
+    """Who wrote it (the event's source; for a record too broken to say, its topic), what,
+    and where in the log it is."""
+    entries = [
+        AuditEntry(m.envelope.source, m.envelope.type, m.envelope.id, _place(r), "applied")
+        for r, m in applied
+    ]
+    entries += [
+        AuditEntry(
+            f"topic:{r.topic}", "record", _place(r), _place(r), f"dead-lettered: {why.reason}"
+        )
+        for r, why in refused
+    ]
+    return entries
+
+
+def _place(record: ConsumedRecord) -> str:
+    return f"{record.topic}:{record.partition}@{record.offset}"

@@ -12,23 +12,33 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import AwareDatetime
 from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import bus
 from shared.access import AccessTable, announce, protect
+from shared.audit import CURRENT_REQUEST, AuditEntry, AuditTrail
 from shared.cancellation import raise_if_cancelling
-from shared.consumer import Accept, ConsumedRecord, Consumer, Registry, StoreFactory, accept_events
+from shared.consumer import (
+    TRANSIENT_ERRORS,
+    Accept,
+    ConsumedRecord,
+    Consumer,
+    Registry,
+    StoreFactory,
+    accept_events,
+)
 from shared.db import create_engine
 from shared.inbox import Inbox
 from shared.intake import ReferenceWatcher, accept_bank_events
@@ -61,6 +71,8 @@ class Runtime:
     relay: OutboxRelay
     reference: ReferenceWatcher
     store: StoreFactory
+    # None only for the shared machinery's own test services, which keep no audit table.
+    audit: AuditTrail | None = None
     consumers: list[Subscription] = field(default_factory=list)
     # Long-running loops (schedulers) that live as long as the service runs.
     background: dict[str, Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=dict)
@@ -87,12 +99,14 @@ class Runtime:
             ),
             reference=ReferenceWatcher(settings.reference_file, settings.reference_reload_seconds),
             store=store,
+            audit=AuditTrail(metadata.tables["audit"]) if "audit" in metadata.tables else None,
         )
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork[Any]]:
         """One command's unit of work: its state change and the events it publishes commit
-        together (the outbox), or not at all; the relay is woken after the commit."""
+        together (the outbox), or not at all; the relay is woken after the commit. A command
+        served over HTTP is audited in the same transaction (shared.audit)."""
         async with self.engine.begin() as connection:
             uow = UnitOfWork(
                 self.store(connection),
@@ -102,6 +116,12 @@ class Runtime:
             )
             yield uow
             await uow.flush()
+            request = CURRENT_REQUEST.get()
+            if request is not None and self.audit is not None:
+                entry = AuditEntry(
+                    request.actor, request.action, request.target, request.origin, "committed"
+                )
+                await self.audit.record(connection, [entry])
         if uow.published:
             self.relay.notify()
 
@@ -113,6 +133,7 @@ class Runtime:
         topics: Sequence[str] = (),
         pattern: str | None = None,
         accept: Accept | None = None,
+        audited: bool = False,
     ) -> Consumer:
         """Consume `topics` (logical names) or a `pattern` in batches, as group
         `<service>.<name>`, committing offsets only after the batch's transaction. The
@@ -128,6 +149,7 @@ class Runtime:
             source=self.settings.source,
             accept=accept or accept_events(registry.types),
             registry=registry,
+            audit=self.audit if audited else None,
             store=self.store,
             on_commit=self.relay.notify,
         )
@@ -167,7 +189,17 @@ class Runtime:
             registry,
             pattern=BANK_TOPIC_PATTERN,
             accept=accept_bank_events(name, self.reference),
+            audited=True,  # writes from outside the platform: every one is audited
         )
+
+    async def record_refusal(self, entry: AuditEntry) -> None:
+        if self.audit is None:
+            return
+        try:
+            async with self.engine.begin() as connection:
+                await self.audit.record(connection, [entry])
+        except TRANSIENT_ERRORS:
+            log.warning("could not audit a refused request: %s", entry, exc_info=True)
 
     def run_in_background(self, name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `loop()` as a task while the service runs (started after the broker,
@@ -261,6 +293,18 @@ def create_app(
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_middleware(TextGuard)
     protect(app, access, runtime.settings)
+    app.state.record_refusal = runtime.record_refusal
+
+    @app.get("/audit", tags=["operations"], summary="Who did what, when, from where (supervisors)")
+    async def audit(
+        actor: str | None = None,
+        since: AwareDatetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[dict[str, object]]:
+        if runtime.audit is None:
+            return []
+        async with runtime.engine.connect() as connection:
+            return await runtime.audit.query(connection, actor=actor, since=since, limit=limit)
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachable")
     async def health() -> JSONResponse:

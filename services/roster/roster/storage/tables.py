@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.audit import audit_table
 from shared.db import new_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
@@ -26,6 +27,7 @@ from shared.outbox import outbox_table
 metadata = new_metadata()
 outbox_table(metadata)
 inbox_table(metadata)
+audit_table(metadata)
 
 Money = Numeric(14, 2)
 
