@@ -165,10 +165,11 @@ def _endpoint_cases(
         return [replace(base, path_params=_fill(names, samples, {}))]
     bound = {r: rule.binding(r) for r in (Role.COUNTY, Role.INSTITUTION)}
     # The units a request names for the bound roles: the samples' defaults, then each role's
-    # own unit in its path or query parameter.
+    # own unit in its path or query parameter or, given a sample body, its body field (two
+    # roles bound to one field name each its own unit in turn).
     fillings: list[dict[Role, str]] = [{}]
     for role, binding in bound.items():
-        if binding is not None and binding.source != "body":
+        if binding is not None and (binding.source != "body" or body is not None):
             fillings.append({role: samples.own(role)})
     cases = []
     for units in fillings:
@@ -210,7 +211,8 @@ def _request(
             continue
         unit = units.get(role)
         if binding.source == "body" and content is not None:
-            content[binding.name] = samples.own(role)
+            if not units or role in units:
+                content[binding.name] = samples.own(role)
         elif binding.source == "path" and unit is not None:
             path[binding.name] = unit
         elif binding.source == "query" and unit is not None:

@@ -4,6 +4,7 @@ refused with 401 and never a 500, the body helper, the OpenAPI document, develop
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,13 @@ from shared.access import (
     stale_rules,
     uncovered_routes,
 )
-from shared.access_testing import AccessCase, TestKeys, access_params, check_access
+from shared.access_testing import (
+    AccessCase,
+    TestKeys,
+    access_cases,
+    access_params,
+    check_access,
+)
 from shared.auth import Role, Scope, TokenIssuer, ensure_signing_keys
 from shared.db import new_metadata
 from shared.inbox import inbox_table
@@ -194,6 +201,22 @@ def test_the_cases_cover_every_role_on_every_endpoint() -> None:
     for template in {c.template for c in cases} - {"/page"}:
         personas = {c.persona for c in cases if c.template == template}
         assert {"anonymous", "central", "organizer", "department", "guarantor"} <= personas
+
+
+def test_one_body_field_bound_for_both_roles_is_tried_with_each_roles_own_unit() -> None:
+    reports = APIRouter()
+
+    @reports.post("/reports")
+    async def report(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    table = {("POST", "/reports"): Rule(county="body:unit_id", institution="body:unit_id")}
+    cases = access_cases(reports.routes, table, bodies={("POST", "/reports"): {"unit_id": "?"}})
+    allowed = {
+        (c.persona, json.loads(c.body or "{}")["unit_id"]) for c in cases if c.expect == "allowed"
+    }
+    assert ("county:140902", "140902") in allowed
+    assert ("institution:abc", "abc") in allowed
 
 
 def test_a_route_without_a_rule_is_found_and_refused(app: FastAPI) -> None:

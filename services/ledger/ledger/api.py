@@ -24,6 +24,7 @@ from ledger.reporting_units import (
 )
 from ledger.settings import LedgerSettings
 from ledger.storage import SqlStore, Store
+from shared.access import AccessDep
 from shared.clock import Clock
 from shared.reference import ReferenceData
 from shared.service import Runtime
@@ -200,10 +201,15 @@ async def upload_ledger(
 
 @router.post("/reports", tags=["special reports"], status_code=201)
 async def post_report(
-    body: schemas.NewReport, runtime: RuntimeDep, handlers: HandlersDep, reference: ReferenceDep
+    body: schemas.NewReport,
+    access: AccessDep,
+    runtime: RuntimeDep,
+    handlers: HandlersDep,
+    reference: ReferenceDep,
 ) -> dict[str, Any]:
     """A special information report (专题信息); at least one per reporting unit and month is
     due with the month's ledger, else `SpecialReportMissing`."""
+    access.require(county=body.unit_id, institution=body.unit_id)
     command = commands.RecordReport(
         resolve_reporting_unit(reference, body.unit_id),
         resolve_month(reference, body.period),
@@ -230,11 +236,13 @@ async def list_reports(
 @router.post("/publicity", tags=["publicity"], status_code=201)
 async def post_activity(
     body: schemas.NewActivity,
+    access: AccessDep,
     runtime: RuntimeDep,
     handlers: HandlersDep,
     reference: ReferenceDep,
 ) -> dict[str, Any]:
     """A publicity activity (宣讲会、培训、宣传月活动), summed in the county's ledger summary."""
+    access.require_county(body.county_code)
     county = resolve_reporting_unit(reference, body.county_code)
     if county.level is not Level.COUNTY:
         raise problem(422, "county_code", f"{county.id} is not a county")

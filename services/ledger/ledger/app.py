@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ledger import api, consumers, storage
+from ledger.access import ACCESS
 from ledger.handlers import Handlers
 from ledger.settings import LedgerSettings
 from shared.clock import Clock, platform_clock
@@ -30,6 +31,12 @@ pairing is in none. Reversed loans (冲正) are not counted and are named in 备
 `campaign.ledger_due_day`, `campaign.timezone`). When that passes without a submission,
 `LedgerOverdue` is published once; without a special information report,
 `SpecialReportMissing` once. A later submission is marked late.
+
+**Access.** Every call but `/health`, `/metrics` and the documentation carries a bearer token.
+A county sub-branch (`county:<code>`) or an institution (`institution:<id>`) reads, uploads
+and submits its own ledger and files and reads its own special information reports; a county
+records and reads its county's publicity activities; the status grid is for supervisors
+(`central`), who may call everything. Each operation below names who may call it.
 """
 
 
@@ -45,7 +52,9 @@ def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None)
             await handlers.give_due_notices(uow)
 
     runtime.run_every("deadline-scheduler", settings.deadline_check_seconds, give_due_notices)
-    app = create_app(runtime, [api.router], title="Firstloan ledger", description=DESCRIPTION)
+    app = create_app(
+        runtime, [api.router], title="Firstloan ledger", access=ACCESS, description=DESCRIPTION
+    )
     app.state.clock = clock
     app.state.handlers = handlers
     return app

@@ -1,5 +1,5 @@
 """Helpers of the ledger's integration tests: a movable clock, events as the producers
-would publish them, and a running ledger app."""
+would publish them, and a running ledger app with a client carrying a token."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 import ledger.app
 from ledger.settings import LedgerSettings
+from shared.access_testing import bearer_headers
 from shared.contracts.bank import BANK_SOURCE_PREFIX
 from shared.envelope import new_event, to_structured
 from shared.service import Runtime
@@ -59,10 +60,21 @@ async def running_ledger(
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = ledger.app.build(settings_for(namespace), clock=clock)
     runtime: Runtime = app.state.runtime
-    async with runtime.running():
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as http:
-            yield app, http
+    async with runtime.running(), client_of(app) as http:
+        yield app, http
+
+
+@contextlib.asynccontextmanager
+async def client_of(app: FastAPI, *scopes: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` whose every request carries a token of `scopes` (a supervisor's,
+    `central`, unless they say otherwise)."""
+    runtime: Runtime = app.state.runtime
+    headers = bearer_headers(runtime.settings, *scopes)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://ledger", headers=headers
+    ) as http:
+        yield http
 
 
 class Publisher:
