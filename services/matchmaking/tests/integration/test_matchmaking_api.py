@@ -40,16 +40,6 @@ def new_uscc() -> str:
 
 
 @pytest.fixture
-async def app(namespace: str) -> AsyncIterator[Any]:
-    settings = MatchmakingSettings(
-        namespace=namespace, consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1
-    )
-    application = matchmaking.app.build(settings)
-    async with application.state.runtime.running():
-        yield application
-
-
-@pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     headers = bearer_headers(app.state.runtime.settings)
