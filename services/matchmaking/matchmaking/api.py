@@ -41,6 +41,7 @@ from matchmaking.schemas import (
     visit_out,
 )
 from matchmaking.storage import SqlStore, Store
+from shared.access import AccessDep
 from shared.reference import ReferenceData
 from shared.service import Runtime
 from shared.validators import Uscc
@@ -105,7 +106,10 @@ def goal_of(runtime: Runtime) -> int:
 
 
 @router.post("/fairs", status_code=201, tags=["fairs"], summary="Schedule a fair (对接会)")
-async def schedule_fair(body: FairRequest, runtime: RuntimeDep, handlers: HandlersDep) -> FairOut:
+async def schedule_fair(
+    body: FairRequest, runtime: RuntimeDep, handlers: HandlersDep, access: AccessDep
+) -> FairOut:
+    access.require_county(body.county_code)
     check_known(runtime.reference(), county_code=body.county_code)
     async with runtime.transaction() as uow:
         fair = await handlers.schedule_fair(uow, ScheduleFair(**body.model_dump()))
@@ -118,10 +122,13 @@ async def list_fairs(store: Reader, county_code: str | None = None) -> list[Fair
 
 
 @router.get("/fairs/{fair_id}", tags=["fairs"], summary="A fair, its attendance and pairings")
-async def fair_detail(fair_id: str, store: Reader, runtime: RuntimeDep) -> FairDetail:
+async def fair_detail(
+    fair_id: str, store: Reader, runtime: RuntimeDep, access: AccessDep
+) -> FairDetail:
     detail = await views.fair_detail(store, fair_id, goal_of(runtime))
     if detail is None:
         raise not_found("fair_id", f"no fair {fair_id!r}")
+    access.require_county(detail.county_code)
     return detail
 
 
@@ -138,7 +145,13 @@ async def register_attendance(
     runtime: RuntimeDep,
     handlers: HandlersDep,
     response: Response,
+    store: Reader,
+    access: AccessDep,
 ) -> AttendanceOut:
+    fair = await views.fair(store, fair_id)
+    if fair is None:
+        raise not_found("fair_id", f"no fair {fair_id!r}")
+    access.require_county(fair.county_code)
     check_known(runtime.reference(), institution_id=body.institution_id)
     command = (
         RegisterEnterprise(fair_id, body.uscc)
@@ -168,8 +181,13 @@ async def register_attendance(
     responses={200: {"description": "The same pairing was already recorded."}},
 )
 async def record_match(
-    body: MatchRequest, runtime: RuntimeDep, handlers: HandlersDep, response: Response
+    body: MatchRequest,
+    runtime: RuntimeDep,
+    handlers: HandlersDep,
+    response: Response,
+    access: AccessDep,
 ) -> MatchOut:
+    access.require_institution(body.institution_id)
     check_known(runtime.reference(), institution_id=body.institution_id)
     try:
         async with runtime.transaction() as uow:
@@ -190,10 +208,13 @@ async def list_matches(
 
 
 @router.get("/matches/{match_id}", tags=["matches"], summary="A pairing and its outcomes")
-async def match_detail(match_id: str, store: Reader, runtime: RuntimeDep) -> MatchOut:
+async def match_detail(
+    match_id: str, store: Reader, runtime: RuntimeDep, access: AccessDep
+) -> MatchOut:
     found = await views.match(store, match_id, goal_of(runtime))
     if found is None:
         raise not_found("match_id", "no such pairing")
+    access.require_institution(found.institution_id)
     return found
 
 
@@ -206,8 +227,19 @@ async def match_detail(match_id: str, store: Reader, runtime: RuntimeDep) -> Mat
     summary="Record or revise the enterprise's cultivation plan (一企一策)",
 )
 async def record_plan(
-    uscc: Uscc, body: PlanRequest, runtime: RuntimeDep, handlers: HandlersDep
+    uscc: Uscc,
+    body: PlanRequest,
+    runtime: RuntimeDep,
+    handlers: HandlersDep,
+    store: Reader,
+    access: AccessDep,
 ) -> PlanOut:
+    access.require_institution(body.institution_id)
+    current = await views.plan(store, uscc)
+    if current is not None and current.institution_id is not None:
+        # a bank revises only a plan it is responsible for; handing a plan over to
+        # another bank is a supervisor's call
+        access.require_institution(current.institution_id)
     check_known(runtime.reference(), institution_id=body.institution_id)
     command = RecordPlan(
         uscc=uscc,
@@ -225,10 +257,11 @@ async def record_plan(
 
 
 @router.get("/enterprises/{uscc}/plan", tags=["plans"], summary="Plan and visits")
-async def plan_detail(uscc: Uscc, store: Reader) -> PlanOut:
+async def plan_detail(uscc: Uscc, store: Reader, access: AccessDep) -> PlanOut:
     shown = await views.plan(store, uscc)
     if shown is None:
         raise not_found("uscc", "no plan or visit")
+    access.require_institution(shown.institution_id)
     return shown
 
 
@@ -236,8 +269,9 @@ async def plan_detail(uscc: Uscc, store: Reader) -> PlanOut:
     "/enterprises/{uscc}/visits", status_code=201, tags=["plans"], summary="Record a visit"
 )
 async def record_visit(
-    uscc: Uscc, body: VisitRequest, runtime: RuntimeDep, handlers: HandlersDep
+    uscc: Uscc, body: VisitRequest, runtime: RuntimeDep, handlers: HandlersDep, access: AccessDep
 ) -> VisitOut:
+    access.require_institution(body.institution_id)
     check_known(runtime.reference(), institution_id=body.institution_id)
     async with runtime.transaction() as uow:
         visit = await handlers.record_visit(uow, RecordVisit(uscc=uscc, **body.model_dump()))

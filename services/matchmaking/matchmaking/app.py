@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from matchmaking import api, asyncapi, consumers
+from matchmaking.access import ACCESS
 from matchmaking.handlers import Handlers
 from matchmaking.settings import MatchmakingSettings
 from matchmaking.storage import SqlStore, metadata
@@ -23,6 +24,7 @@ def build(settings: MatchmakingSettings | None = None) -> FastAPI:
         runtime,
         [api.router, asyncapi.router],
         title="Firstloan matchmaking",
+        access=ACCESS,
         description="Fairs, attendance, bank-enterprise pairings (银企对接), cultivation plans "
         "(一企一策), first-loan products, outcomes in working days. Bank integrators and "
         "consumers of the platform's events: `/asyncapi` documents the topics.",

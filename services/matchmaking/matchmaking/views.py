@@ -27,6 +27,11 @@ async def fairs(store: Store, county_code: str | None) -> list[FairOut]:
     return [fair_out(f) for f in await store.fairs.find(county_code)]
 
 
+async def fair(store: Store, fair_id: str) -> FairOut | None:
+    found = await store.fairs.get(fair_id)
+    return fair_out(found) if found is not None else None
+
+
 async def fair_detail(store: Store, fair_id: str, goal: int) -> FairDetail | None:
     fair = await store.fairs.get(fair_id)
     if fair is None:

@@ -20,6 +20,7 @@ import pytest
 import matchmaking.app
 from matchmaking.asyncapi import event_types
 from matchmaking.settings import MatchmakingSettings
+from shared.access_testing import bearer_headers
 from shared.consumer import ConsumedRecord, Consumer
 from shared.envelope import new_event, to_binary, to_structured
 from shared.service import Runtime
@@ -39,19 +40,10 @@ def new_uscc() -> str:
 
 
 @pytest.fixture
-async def app(namespace: str) -> AsyncIterator[Any]:
-    settings = MatchmakingSettings(
-        namespace=namespace, consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1
-    )
-    application = matchmaking.app.build(settings)
-    async with application.state.runtime.running():
-        yield application
-
-
-@pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+    headers = bearer_headers(app.state.runtime.settings)
+    async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as http:
         yield http
 
 
@@ -402,7 +394,10 @@ async def test_a_pairing_without_a_day_takes_the_platforms_today(namespace: str)
     application = matchmaking.app.build(settings)
     async with application.state.runtime.running():
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+        headers = bearer_headers(settings)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://x", headers=headers
+        ) as http:
             made = await http.post(
                 "/matches",
                 json={"uscc": new_uscc(), "institution_id": "xzrcu", "channel": "online"},
