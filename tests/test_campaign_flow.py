@@ -17,6 +17,7 @@ import assessment.app
 import roster.app
 from assessment.settings import AssessmentSettings
 from roster.settings import RosterSettings
+from shared.access_testing import bearer_headers
 from shared.contracts.bank import LoanIssued
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
@@ -55,7 +56,11 @@ async def services(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc")
+    """A supervisor's client (central): these tests are about the flow, not about access."""
+    headers = bearer_headers(app.state.runtime.settings)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
+    )
 
 
 def nomination(who: str, **extra: object) -> dict[str, object]:

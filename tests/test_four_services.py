@@ -24,6 +24,7 @@ from assessment.settings import AssessmentSettings
 from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
+from shared.access_testing import bearer_headers
 from shared.contracts.bank import CreditGranted, LoanIssued
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
@@ -61,7 +62,11 @@ async def apps(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc")
+    """A supervisor's client (central): these tests are about the flow, not about access."""
+    headers = bearer_headers(app.state.runtime.settings)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
+    )
 
 
 def settings_of(app: FastAPI) -> ServiceSettings:

@@ -19,6 +19,7 @@ import roster.app
 from assessment.settings import AssessmentSettings
 from assessment.storage.tables import listing_changes
 from roster.settings import RosterSettings
+from shared.access_testing import bearer_headers
 from shared.envelope import new_event
 from shared.outbox import OutgoingRecord
 from shared.service import Runtime
@@ -106,7 +107,10 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
         assert [r for r in dead if dict(r.headers)["dlq_consumer"] == b"assessment.roster"] == []
 
         transport = httpx.ASGITransport(app=assessment_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
+        headers = bearer_headers(assessment_settings)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://assessment", headers=headers
+        ) as http:
             health = (await http.get("/health")).json()
             assert health == {
                 "status": "ok",
