@@ -8,6 +8,11 @@ at all (not JSON, an array, a string) is answered with the platform's generic 42
 
 USCCs in paths and bodies are normalised (surrounding blanks removed, lower-case letters
 upper-cased) before they are checked.
+
+Access (roster.access): the middleware admits a caller by role; a county sub-branch or a bank
+admitted on a body binding is checked here, before anything changes: each nomination's
+`county_code` or `institution_id`, a file's or an assignment's enterprise's county (and,
+for a file, the banks assigned to it).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from roster import spreadsheets
 from roster.commands import Assign, Delist, Nominate, NominationInput, PublishWhitelist
 from roster.domain.enterprise import DelistingBeforeListingError, NotListedError
+from roster.domain.nomination import NominationDraft
 from roster.domain.size_standard import SizeStandard
 from roster.handlers import Handlers, UnknownEnterpriseError, UnknownInstitutionError
 from roster.schemas import (
@@ -37,7 +43,9 @@ from roster.schemas import (
     standard_view,
     whitelist_view,
 )
-from roster.views import UnknownCountyError, Views
+from roster.views import EnterpriseFile, UnknownCountyError, Views
+from shared.access import Access, AccessDenied, AccessDep
+from shared.auth import Role
 from shared.service import Runtime
 from shared.validators import describe_problem, normalize_uscc, uscc_problem
 
@@ -102,9 +110,13 @@ def not_on_file(uscc: str) -> HTTPException:
     responses={422: {"description": "Rejected, with every reason; or a body not a JSON object"}},
 )
 async def nominate(
-    body: Annotated[dict[str, Any], Body()], runtime: RuntimeDep, handlers: HandlersDep
+    body: Annotated[dict[str, Any], Body()],
+    runtime: RuntimeDep,
+    handlers: HandlersDep,
+    access: AccessDep,
 ) -> JSONResponse:
     draft, problems = read_nomination(body)
+    may_nominate(access, draft)
     command = Nominate([NominationInput(draft, problems, body)], channel="api")
     async with runtime.transaction() as uow:
         (outcome,) = await handlers.nominate(uow, command)
@@ -122,10 +134,11 @@ async def nominate_batch(
     rows: Annotated[list[dict[str, Any]], Body(max_length=MAX_BATCH)],
     runtime: RuntimeDep,
     handlers: HandlersDep,
+    access: AccessDep,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
     numbered = list(enumerate(rows, start=1))
-    return await _nominate_rows(request, runtime, handlers, numbered, "batch", format)
+    return await _nominate_rows(request, runtime, handlers, access, numbered, "batch", format)
 
 
 @router.post(
@@ -138,6 +151,7 @@ async def nominate_upload(
     file: Annotated[UploadFile, File(description="xlsx in the template's columns")],
     runtime: RuntimeDep,
     handlers: HandlersDep,
+    access: AccessDep,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
     try:
@@ -146,18 +160,21 @@ async def nominate_upload(
         raise HTTPException(422, [{"field": "file", "message": str(error)}]) from error
     if len(numbered) > MAX_BATCH:
         raise HTTPException(422, [{"field": "file", "message": f"over {MAX_BATCH} rows"}])
-    return await _nominate_rows(request, runtime, handlers, numbered, "upload", format)
+    return await _nominate_rows(request, runtime, handlers, access, numbered, "upload", format)
 
 
 async def _nominate_rows(
     request: Request,
     runtime: Runtime,
     handlers: Handlers,
+    access: Access,
     numbered: Sequence[tuple[int, dict[str, Any]]],
     channel: str,
     format: str | None,
 ) -> Response:
     inputs = [NominationInput(*read_nomination(raw), raw) for _, raw in numbered]
+    for (number, _), item in zip(numbered, inputs, strict=True):
+        may_nominate(access, item.draft, row=number)
     async with runtime.transaction() as uow:
         outcomes = await handlers.nominate(uow, Nominate(inputs, channel))
     results = [
@@ -183,11 +200,20 @@ async def nomination_template() -> Response:
     )
 
 
-@router.get("/enterprises/{uscc}", tags=["enterprises"], summary="The enterprise's file (一企一档)")
-async def enterprise_file(uscc: UsccPath, views: ViewsDep, standard: StandardDep) -> dict[str, Any]:
+@router.get(
+    "/enterprises/{uscc}",
+    tags=["enterprises"],
+    summary="The enterprise's file (一企一档)",
+    description="A county sub-branch reads the files of its county's enterprises, a bank those "
+    "of the enterprises assigned to it (the county and the assignments on file, not a body).",
+)
+async def enterprise_file(
+    uscc: UsccPath, views: ViewsDep, standard: StandardDep, access: AccessDep
+) -> dict[str, Any]:
     found = await views.enterprise_file(uscc)
     if found is None:
         raise not_on_file(uscc)
+    may_read_file(access, found)
     return file_view(found, standard)
 
 
@@ -196,6 +222,8 @@ async def enterprise_file(uscc: UsccPath, views: ViewsDep, standard: StandardDep
     tags=["enterprises"],
     summary="Assign a listed enterprise to an institution (201 new, 200 already assigned); "
     "an earlier `assigned_on` than the one on file moves the assignment's day",
+    description="A county sub-branch assigns its county's enterprises (the county on file, "
+    "not a body field); a bank assigns enterprises to itself only.",
     status_code=201,
 )
 async def assign(
@@ -203,8 +231,15 @@ async def assign(
     body: AssignmentRequest,
     runtime: RuntimeDep,
     handlers: HandlersDep,
+    views: ViewsDep,
+    access: AccessDep,
     response: Response,
 ) -> dict[str, Any]:
+    if not access.unbound:
+        county = await views.county_of(uscc)
+        if county is None:
+            raise not_on_file(uscc)
+        access.require(county=county, institution=body.institution_id)
     command = Assign(uscc, body.institution_id, body.assigned_on)
     try:
         async with runtime.transaction() as uow:
@@ -243,10 +278,17 @@ async def delist(
     return {"uscc": uscc, "delisted_on": body.on.isoformat(), "reason": body.reason.value}
 
 
-@router.get("/whitelist", tags=["whitelist"], summary="The list (白名单), JSON or xlsx")
+@router.get(
+    "/whitelist",
+    tags=["whitelist"],
+    summary="The list (白名单), JSON or xlsx",
+    description="The live list on `as_of`, or a published `version`. Guarantee companies read "
+    "published versions only: without `version`, the latest one (404 before the first).",
+)
 async def get_whitelist(
     request: Request,
     views: ViewsDep,
+    access: AccessDep,
     county_code: str | None = None,
     institution_id: str | None = None,
     version: Annotated[
@@ -255,6 +297,10 @@ async def get_whitelist(
     as_of: Annotated[date | None, Query(description="Default: today")] = None,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
+    if version is None and not reads_live_list(access, county_code, institution_id):
+        version = await views.latest_whitelist_version()
+        if version is None:
+            raise HTTPException(404, "no whitelist has been published yet")
     if version is None:
         found = await views.live_whitelist(as_of, county_code, institution_id)
     else:
@@ -297,6 +343,38 @@ async def list_at_deadline(county_code: str, views: ViewsDep) -> dict[str, Any]:
 @router.get("/size-standard", tags=["nominations"], summary="The size standard in force")
 async def size_standard(standard: StandardDep) -> dict[str, Any]:
     return standard_view(standard)
+
+
+def may_nominate(access: Access, draft: NominationDraft, row: int | None = None) -> None:
+    """403 unless the caller may nominate for the draft's county or institution (a county
+    sub-branch for its county, a bank as itself); `row` names a batch's or upload's row."""
+    try:
+        access.require(county=draft.county_code, institution=draft.institution_id)
+    except AccessDenied as denied:
+        if row is None:
+            raise
+        raise AccessDenied(denied.required, f"row {row}: {denied.field}") from None
+
+
+def may_read_file(access: Access, found: EnterpriseFile) -> None:
+    """403 unless the caller may read the file: the enterprise's county, or a bank it is
+    assigned to (roles not tied to a unit were admitted already)."""
+    county = found.records["profile"]["county_code"]
+    assigned = {a["institution_id"] for a in found.records["assignments"]}
+    mine = sorted(access.caller.units(Role.INSTITUTION) & assigned)
+    access.require(county=county, institution=mine[0] if mine else None)
+
+
+def reads_live_list(access: Access, county_code: str | None, institution_id: str | None) -> bool:
+    """Whether the caller sees the live list, not only published versions: all but a
+    guarantee company (unless its token also names the county or bank asked for)."""
+    caller = access.caller
+    return (
+        caller.has(Role.CENTRAL)
+        or caller.has(Role.DEPARTMENT)
+        or (county_code is not None and caller.has(Role.COUNTY, county_code))
+        or (institution_id is not None and caller.has(Role.INSTITUTION, institution_id))
+    )
 
 
 def _wants_xlsx(request: Request, format: str | None) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from roster import api, consumers
+from roster.access import ACCESS
 from roster.domain.size_standard import load_size_standard
 from roster.handlers import Handlers
 from roster.settings import RosterSettings
@@ -26,6 +27,7 @@ def build(settings: RosterSettings | None = None) -> FastAPI:
         runtime,
         [api.router],
         title="Firstloan roster",
+        access=ACCESS,
         description=(
             "The cultivation list (培植名单): nominations one by one, in batches and as xlsx "
             "uploads; one file per enterprise (一企一档); assignments to banks; delisting; "

@@ -75,6 +75,17 @@ class Views:
         current = next((row for row in records["listings"] if _covers(row, today)), None)
         return EnterpriseFile(uscc, records, current)
 
+    async def county_of(self, uscc: str) -> str | None:
+        """The enterprise's county on file, or None if it is not on file."""
+        async with self._engine.connect() as connection:
+            found = await SqlStore(connection).enterprises.load([uscc])
+        enterprise = found.get(uscc)
+        return enterprise.profile.county_code if enterprise is not None else None
+
+    async def latest_whitelist_version(self) -> int | None:
+        async with self._engine.connect() as connection:
+            return await SqlStore(connection).whitelist.latest_version()
+
     async def live_whitelist(
         self, as_of: date | None, county_code: str | None, institution_id: str | None
     ) -> Whitelist:

@@ -119,6 +119,11 @@ class SqlWhitelistRepository:
                 ],
             )
 
+    async def latest_version(self) -> int | None:
+        """The last published version, or None before the first."""
+        latest = await self._connection.scalar(select(func.max(whitelist_versions.c.version)))
+        return int(latest) if latest is not None else None
+
     async def load_version(
         self,
         version: int,

@@ -16,16 +16,19 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 import roster.app
 from roster.settings import RosterSettings
-from roster.spreadsheets import COLUMNS, XLSX, header
+from roster.spreadsheets import XLSX
+from shared.access_testing import bearer_headers
 from shared.envelope import Envelope, new_event, to_structured
 from shared.service import Runtime
 from shared.testing import caught_up, eventually, read_topic
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
 from shared.validators import USCC_ALPHABET, uscc_check_character
+
+from .sheets import spreadsheet
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +66,10 @@ async def app(namespace: str) -> AsyncIterator[FastAPI]:
 @pytest.fixture
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://roster") as client:
+    headers = bearer_headers(runtime_of(app).settings)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://roster", headers=headers
+    ) as client:
         yield client
 
 
@@ -194,17 +200,6 @@ async def test_delist_and_relist(app: FastAPI, http: httpx.AsyncClient) -> None:
     assert len(file["profile_history"]) == 2
     late = await http.get("/counties/140902/list-at-deadline")
     assert late.json()["listed_at_deadline"] >= 1
-
-
-def spreadsheet(rows: list[dict[str, Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.worksheets[0]
-    sheet.append([header(key, label) for key, label in COLUMNS])
-    for row in rows:
-        sheet.append([row.get(key) for key, _ in COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 async def test_xlsx_upload_reports_each_row(http: httpx.AsyncClient) -> None:
@@ -404,7 +399,10 @@ async def http_on_a_fixed_day(namespace: str) -> AsyncIterator[httpx.AsyncClient
     built = roster.app.build(settings)
     async with runtime_of(built).running():
         transport = httpx.ASGITransport(app=built)
-        async with httpx.AsyncClient(transport=transport, base_url="http://roster") as client:
+        headers = bearer_headers(settings)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://roster", headers=headers
+        ) as client:
             yield client
 
 
