@@ -64,7 +64,9 @@ class Samples:
         counties = sorted(data.county_codes)
         institutions = sorted(data.institution_ids)
         start = data.campaign.start
-        uscc = f"91{counties[0]}MA0000001"
+        # A code no other test's data uses: whether the enterprise exists is the generated
+        # cases' own business, not the order the session's tests ran in.
+        uscc = f"91{counties[0]}AQ0000001"
         defaults = {
             "unit_id": counties[0],
             "county_code": counties[0],

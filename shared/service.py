@@ -31,7 +31,6 @@ from shared.access import AccessTable, announce, protect
 from shared.audit import CURRENT_REQUEST, AuditEntry, AuditTrail
 from shared.cancellation import raise_if_cancelling
 from shared.consumer import (
-    TRANSIENT_ERRORS,
     Accept,
     ConsumedRecord,
     Consumer,
@@ -198,8 +197,10 @@ class Runtime:
         try:
             async with self.engine.begin() as connection:
                 await self.audit.record(connection, [entry])
-        except TRANSIENT_ERRORS:
-            log.warning("could not audit a refused request: %s", entry, exc_info=True)
+        except Exception:
+            # The request is refused either way: a lost record must not turn 401/403 into 500.
+            raise_if_cancelling()
+            log.error("could not audit a refused request: %s", entry, exc_info=True)
 
     def run_in_background(self, name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `loop()` as a task while the service runs (started after the broker,
