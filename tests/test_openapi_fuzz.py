@@ -10,6 +10,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Err
 
 import assessment.app
 import ledger.app
@@ -47,6 +48,8 @@ def test_no_input_is_a_server_error(service_app: FastAPI) -> None:
     server_errors: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            pytest.fail(f"the OpenAPI document has an invalid operation: {result.err()}")
         operation = result.ok()
         operations += 1
 
