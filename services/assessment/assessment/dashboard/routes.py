@@ -12,14 +12,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
-from assessment.api import ranking_of
+from assessment.api import ranking_of, read_store
 from assessment.dashboard import queries
 from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
 from assessment.dashboard.series import first_loan_series, series_days
 from assessment.documents import XLSX, ranking_xlsx
 from assessment.settings import AssessmentSettings
-from assessment.storage.facts import load_facts
+from assessment.storage import Store
 from shared.service import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +47,7 @@ def settings(request: Request) -> AssessmentSettings:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 TodayDep = Annotated[date, Depends(today)]
 SettingsDep = Annotated[AssessmentSettings, Depends(settings)]
+StoreDep = Annotated[Store, Depends(read_store)]
 
 
 @router.get("/", include_in_schema=False)
@@ -127,10 +128,9 @@ class SeriesOut(BaseModel):
     tags=["dashboard"],
     summary="City-wide first-loan households week by week, with the expected line",
 )
-async def get_series(rt: RuntimeDep, day: TodayDep) -> SeriesOut:
+async def get_series(rt: RuntimeDep, store: StoreDep, day: TodayDep) -> SeriesOut:
     reference = rt.reference()
-    async with rt.engine.connect() as connection:
-        facts = await load_facts(connection)
+    facts = await store.facts.load()
     # Pure counting over every enterprise for each week: off the event loop.
     points = await asyncio.to_thread(
         first_loan_series, facts, reference, series_days(reference, day), day
@@ -291,10 +291,10 @@ async def get_checkpoints(rt: RuntimeDep) -> list[CheckpointOut]:
     tags=["escalations"],
     summary="The checkpoint's ranking as xlsx, for a plain download link",
 )
-async def get_ranking_xlsx(as_of: date, rt: RuntimeDep) -> Response:
+async def get_ranking_xlsx(as_of: date, store: StoreDep) -> Response:
     disposition = f'attachment; filename="ranking-{as_of}.xlsx"'
     return Response(
-        ranking_xlsx(await ranking_of(rt, as_of)),
+        ranking_xlsx(await ranking_of(store, as_of)),
         media_type=XLSX,
         headers={"content-disposition": disposition},
     )
