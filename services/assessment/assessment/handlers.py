@@ -86,10 +86,13 @@ class Handlers:
             for m in messages
             if isinstance(m.payload, LoanReversed)
         ]
+        # The enterprises of the copies stored before, too: a copy that now counts instead
+        # may name another enterprise, which then loses the loan.
+        keys = [loan.key for loan in loans] + [reversal.key for reversal in reversals]
+        touched = await uow.store.facts.usccs_of_loans(keys)
         conflicting = await uow.store.facts.save([*loans, *reversals])
         await uow.store.data_quality.record_conflicting_loans(conflicting)
-        touched = {loan.uscc for loan in loans}
-        touched |= await uow.store.facts.usccs_of_loans([r.key for r in reversals])
+        touched |= {loan.uscc for loan in loans}
         await reassess(uow, touched, self.reference(), self.now())
 
     async def record_conflicting_duplicates(

@@ -52,7 +52,8 @@ class DataQualityRepository:
 
     async def _per_institution(self, table: Table) -> dict[str, int]:
         rows = await self.connection.execute(
-            select(table.c.institution_id, func.count()).group_by(table.c.institution_id)
+            select(table.c.institution_id, func.count().label("found")).group_by(
+                table.c.institution_id
+            )
         )
-        counted: dict[str, int] = dict(rows.tuples())
-        return counted
+        return {row.institution_id: row.found for row in rows}
