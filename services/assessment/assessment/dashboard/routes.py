@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assessment.api import ranking_of, read_store
 from assessment.dashboard import queries
@@ -18,8 +18,10 @@ from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
 from assessment.dashboard.series import first_loan_series, series_days
 from assessment.documents import XLSX, ranking_xlsx
+from assessment.domain.data_quality import DataQuality
+from assessment.schemas import DataQualityOut, data_quality_out
 from assessment.settings import AssessmentSettings
-from assessment.storage import Store
+from assessment.storage import SqlStore, Store
 from shared.service import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -185,6 +187,9 @@ class UnitDetailOut(BaseModel):
     enterprises: list[EnterpriseOut]
     anomalies: list[AnomalyOut]
     escalations: list[EscalationOut]
+    data_quality: DataQualityOut | None = Field(
+        description="An institution's contradictory reports; none for a county."
+    )
 
 
 def unit_name(rt: Runtime, unit_id: str) -> tuple[str, Level, str | None]:
@@ -243,11 +248,14 @@ def anomalies_of(rows: list[Any], institution_id: str | None) -> list[AnomalyOut
 )
 async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
     name, level, category = unit_name(rt, unit_id)
+    quality: DataQualityOut | None = None
     async with rt.engine.connect() as connection:
         if level == "county":
             rows = await queries.county_outcomes(connection, unit_id)
         else:
             rows = await queries.institution_outcomes(connection, unit_id)
+            found = await SqlStore(connection).data_quality.by_institution()
+            quality = data_quality_out(found.get(unit_id, DataQuality()))
         escalated = await queries.unit_escalations(connection, unit_id)
     return UnitDetailOut(
         unit_id=unit_id,
@@ -257,6 +265,7 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
         enterprises=[enterprise_out(r) for r in rows],
         anomalies=anomalies_of(rows, unit_id if level == "institution" else None),
         escalations=[EscalationOut.model_validate(dict(e._mapping)) for e in escalated],
+        data_quality=quality,
     )
 
 
