@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
@@ -76,10 +76,12 @@ P = TypeVar("P", bound=EventData, covariant=True)
 
 @dataclass(frozen=True)
 class Message(Generic[P]):
-    """An accepted event: its envelope and its validated `data`."""
+    """An accepted event: its envelope and its validated `data`; `record`, where it was
+    read, is given to a registry's `conflicting_duplicates` handler (its evidence)."""
 
     envelope: Envelope
     payload: P
+    record: ConsumedRecord | None = None
 
 
 # A handler applies messages inside the batch's unit of work (and publishes what they
@@ -269,7 +271,7 @@ class Consumer:
                 applied = [c.first for key, c in copies.items() if key in claim.fresh]
                 refused = [(r, why) for k, (r, why) in rejected.items() if k in dead.fresh]
                 await self.audit.record(connection, _audit_entries(applied, refused))
-            told = [m for r, m in conflicting if r.position_key in dead.fresh]
+            told = [replace(m, record=r) for r, m in conflicting if r.position_key in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
                 await self.registry.conflicting_duplicates(uow, told)
             await uow.flush()

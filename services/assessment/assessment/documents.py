@@ -62,9 +62,14 @@ def _cell(value: Any) -> Any:
 
 
 def circular_docx(
-    as_of: date, authority: str, campaign_name: str, escalated: Sequence[Mapping[str, Any]]
+    as_of: date,
+    dated: date,
+    authority: str,
+    campaign_name: str,
+    escalated: Sequence[Mapping[str, Any]],
 ) -> bytes:
-    """`escalated`: one entry per unit and reason: name, severity, reason, figures."""
+    """`escalated`: one entry per unit and reason: name, severity, reason, figures;
+    `dated`: the draft's date (the platform's today)."""
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "FangSong"
@@ -95,7 +100,7 @@ def circular_docx(
         "    请被通报单位高度重视，认真分析原因，制定整改措施，并于通报印发后十个工作日内"
         "将整改情况书面报送。"
     )
-    closing = document.add_paragraph(f"{authority}\n{date.today():%Y年%m月%d日}")
+    closing = document.add_paragraph(f"{authority}\n{dated:%Y年%m月%d日}")
     closing.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buffer = io.BytesIO()
     document.save(buffer)

@@ -1,19 +1,17 @@
 """Bringing assessment up to date after facts change: re-evaluate the enterprises touched,
 publish the units whose figures changed, and move the escalation ladder.
 
-Everything here runs inside one unit of work: the outcomes, the published figures, the
-escalations and the events about them commit together.
+Everything here runs inside one unit of work, through its store: the outcomes, the
+published figures, the escalations and the events about them commit together. The caller
+holds the store's lock (`Store.serialize`).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assessment.domain.attainment import Attainment, UnitAttainment, attainment
 from assessment.domain.escalation import (
@@ -26,34 +24,20 @@ from assessment.domain.escalation import (
     reconcile,
 )
 from assessment.domain.first_loan import CampaignWindow, EnterpriseOutcome, evaluate
-from assessment.storage import escalations as escalation_store
-from assessment.storage import ledgers_and_fairs
-from assessment.storage.facts import load_facts
-from assessment.storage.outcomes import (
-    anomaly_json,
-    evaluated_on,
-    load_outcomes,
-    save_outcomes,
-    set_evaluated_on,
-)
-from assessment.storage.tables import published_figures
+from assessment.storage import Store
+from assessment.storage.outcomes import anomaly_json
 from shared.contracts.assessment import (
     AttainmentUpdated,
+    EscalationRaised,
     EscalationReason,
+    EscalationResolved,
     Figures,
+    Severity,
     UnitLevel,
 )
 from shared.reference import ReferenceData
 from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS
 from shared.unit_of_work import UnitOfWork
-
-# Consumers, the daily tick and checkpoints all move the same ladder and figures: one
-# transaction-scoped lock makes them take turns.
-_LOCK = 810_400
-
-
-async def serialize(unit: UnitOfWork[AsyncConnection]) -> None:
-    await unit.store.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
 
 
 def window(reference: ReferenceData) -> CampaignWindow:
@@ -62,27 +46,25 @@ def window(reference: ReferenceData) -> CampaignWindow:
 
 
 async def reassess(
-    unit: UnitOfWork[AsyncConnection],
+    uow: UnitOfWork[Store],
     usccs: Collection[str] | None,
     reference: ReferenceData,
     now: datetime,
 ) -> None:
     """Re-evaluate the given enterprises (all when None) as of today, then publish."""
     today = now.date()
-    facts = await load_facts(unit.store, usccs)
+    facts = await uow.store.facts.load(usccs)
     outcomes = [evaluate(f, window(reference), today) for f in facts.values()]
-    await save_outcomes(unit.store, outcomes, today)
+    await uow.store.outcomes.save(outcomes, today)
     if usccs is None:
-        await set_evaluated_on(unit.store, today)
-    await publish_live(unit, reference, now)
+        await uow.store.outcomes.set_evaluated_on(today)
+    await publish_live(uow, reference, now)
 
 
-async def publish_live(
-    unit: UnitOfWork[AsyncConnection], reference: ReferenceData, now: datetime
-) -> None:
-    outcomes = await load_outcomes(unit.store)
+async def publish_live(uow: UnitOfWork[Store], reference: ReferenceData, now: datetime) -> None:
+    outcomes = await uow.store.outcomes.load()
     current = attainment(outcomes, reference, now.date())
-    await publish_changed_figures(unit, current)
+    await publish_changed_figures(uow, current)
     evidence = anomaly_evidence(outcomes)
     findings = live_findings(current, reference, evidence)
     evaluated = {EscalationReason.DATA_FALSIFICATION}
@@ -90,18 +72,18 @@ async def publish_live(
         reference.thresholds.warning_from_campaign_day
     ):
         evaluated.add(EscalationReason.UNDER_TARGET)
-    pending, ever = await ledgers_and_fairs.overdue_months(unit.store)
+    pending, ever = await uow.store.ledgers_and_fairs.overdue_months()
     findings += ledger_findings(pending, ever)
     evaluated.add(EscalationReason.LEDGER_OVERDUE)
     if current.as_of >= reference.campaign.end:
-        with_fair = await ledgers_and_fairs.counties_with_fair(unit.store, reference.campaign.end)
+        with_fair = await uow.store.ledgers_and_fairs.counties_with_fair(reference.campaign.end)
         findings += [
             f
             for f in checkpoint_findings(current, reference, frozenset(), with_fair)
             if f.reason is EscalationReason.NO_MATCHMAKING_FAIR
         ]
         evaluated.add(EscalationReason.NO_MATCHMAKING_FAIR)
-    await move_ladder(unit, findings, frozenset(evaluated), current.as_of, now)
+    await move_ladder(uow, findings, frozenset(evaluated), current.as_of, now)
 
 
 def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[dict[str, Any]]]:
@@ -113,16 +95,59 @@ def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[di
 
 
 async def move_ladder(
-    unit: UnitOfWork[AsyncConnection],
+    uow: UnitOfWork[Store],
     findings: list[Finding],
     evaluated: frozenset[EscalationReason],
     as_of: date,
     now: datetime,
 ) -> Changes:
-    changes = reconcile(await escalation_store.open_escalations(unit.store), findings, evaluated)
-    for event in await escalation_store.record(unit.store, changes, as_of, now):
-        unit.emit(ASSESSMENT_ESCALATIONS, event.unit_id, event)
+    """Apply the ladder's changes and tell supervisors of each."""
+    escalations = uow.store.escalations
+    changes = reconcile(await escalations.open(), findings, evaluated)
+    for finding in changes.raised:
+        escalation_id = str(uuid.uuid4())
+        await escalations.raise_escalation(escalation_id, finding, as_of, now)
+        uow.emit(
+            ASSESSMENT_ESCALATIONS,
+            finding.unit_id,
+            raised_event(escalation_id, finding, None, as_of, now),
+        )
+    for current, finding in changes.upgraded:
+        await escalations.upgrade(current.escalation_id, finding, as_of, now)
+        uow.emit(
+            ASSESSMENT_ESCALATIONS,
+            finding.unit_id,
+            raised_event(current.escalation_id, finding, current.severity, as_of, now),
+        )
+    for current in changes.resolved:
+        await escalations.resolve(current.escalation_id, now)
+        resolved = EscalationResolved(
+            escalation_id=current.escalation_id,
+            unit_id=current.unit_id,
+            reason=current.reason,
+            resolved_at=now,
+            as_of=as_of,
+            why="the unit no longer meets the condition",
+        )
+        uow.emit(ASSESSMENT_ESCALATIONS, current.unit_id, resolved)
     return changes
+
+
+def raised_event(
+    escalation_id: str, finding: Finding, previous: Severity | None, as_of: date, now: datetime
+) -> EscalationRaised:
+    return EscalationRaised(
+        escalation_id=escalation_id,
+        unit_id=finding.unit_id,
+        level=UnitLevel(finding.level),
+        reason=finding.reason,
+        severity=finding.severity,
+        previous_severity=previous,
+        raised_at=now,
+        as_of=as_of,
+        figures=dict(finding.figures),
+        evidence=[dict(e) for e in finding.evidence],
+    )
 
 
 def attainment_event(unit_attainment: UnitAttainment, as_of: date) -> AttainmentUpdated:
@@ -147,26 +172,17 @@ def attainment_event(unit_attainment: UnitAttainment, as_of: date) -> Attainment
     )
 
 
-async def publish_changed_figures(unit: UnitOfWork[AsyncConnection], current: Attainment) -> None:
+async def publish_changed_figures(uow: UnitOfWork[Store], current: Attainment) -> None:
     """AttainmentUpdated for each unit whose figures differ from the last published."""
-    rows = await unit.store.execute(select(published_figures))
-    last = {row.unit_id: row.figures for row in rows}
-    changed = []
+    last = await uow.store.figures.last()
+    changed = {}
     for unit_attainment in (*current.counties, *current.institutions):
         event = attainment_event(unit_attainment, current.as_of)
         figures = event.model_dump(mode="json")
         if last.get(event.unit_id) != figures:
-            changed.append({"unit_id": event.unit_id, "figures": figures})
-            unit.emit(ASSESSMENT_ATTAINMENT, event.unit_id, event)
-    if changed:
-        statement = insert(published_figures)
-        await unit.store.execute(
-            statement.on_conflict_do_update(
-                index_elements=[published_figures.c.unit_id],
-                set_={"figures": statement.excluded.figures},
-            ),
-            changed,
-        )
+            changed[event.unit_id] = figures
+            uow.emit(ASSESSMENT_ATTAINMENT, event.unit_id, event)
+    await uow.store.figures.save(changed)
 
 
 def ranking(current: Attainment) -> dict[str, Any]:
@@ -198,41 +214,38 @@ def ranking(current: Attainment) -> dict[str, Any]:
 
 
 async def run_checkpoint(
-    unit: UnitOfWork[AsyncConnection], reference: ReferenceData, as_of: date, now: datetime
+    uow: UnitOfWork[Store], reference: ReferenceData, as_of: date, now: datetime
 ) -> list[Finding]:
     """Assess every unit as of `as_of`; a checkpoint runs once: running it again changes
     nothing and returns nothing."""
-    if await escalation_store.checkpoint_run(unit.store, as_of):
+    store = uow.store
+    if await store.escalations.checkpoint_run(as_of):
         return []
-    facts = await load_facts(unit.store)
+    facts = await store.facts.load()
     current = attainment(
         [evaluate(f, window(reference), as_of) for f in facts.values()], reference, as_of
     )
-    talked = await escalation_store.talked_before(unit.store, as_of)
-    with_fair = await ledgers_and_fairs.counties_with_fair(unit.store, reference.campaign.end)
+    talked = await store.escalations.talked_before(as_of)
+    with_fair = await store.ledgers_and_fairs.counties_with_fair(reference.campaign.end)
     findings = checkpoint_findings(current, reference, talked, with_fair)
     evaluated = {EscalationReason.UNDER_TARGET}
     if as_of >= reference.campaign.end:
         evaluated.add(EscalationReason.NO_MATCHMAKING_FAIR)
-    changes = await move_ladder(unit, findings, frozenset(evaluated), as_of, now)
+    changes = await move_ladder(uow, findings, frozenset(evaluated), as_of, now)
     under_target = [f.unit_id for f in findings if f.reason is EscalationReason.UNDER_TARGET]
-    await escalation_store.save_checkpoint(unit.store, as_of, under_target, ranking(current))
+    await store.escalations.save_checkpoint(as_of, under_target, ranking(current), now)
     return [*changes.raised, *(f for _, f in changes.upgraded)]
 
 
 async def keep_up_to_date(
-    unit: UnitOfWork[AsyncConnection],
-    reference: ReferenceData,
-    now: datetime,
-    run_checkpoints: bool,
+    uow: UnitOfWork[Store], reference: ReferenceData, now: datetime, run_checkpoints: bool
 ) -> None:
     """The daily tick: a new day moves expected progress and listing dates, so every
     enterprise is re-evaluated once a day; checkpoints whose date has come are run."""
-    await serialize(unit)
     today = now.date()
-    if await evaluated_on(unit.store) != today:
-        await reassess(unit, None, reference, now)
+    if await uow.store.outcomes.evaluated_on() != today:
+        await reassess(uow, None, reference, now)
     if run_checkpoints:
         for day in checkpoint_dates(reference):
             if day <= today:
-                await run_checkpoint(unit, reference, day, now)
+                await run_checkpoint(uow, reference, day, now)

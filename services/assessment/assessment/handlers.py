@@ -1,129 +1,156 @@
-"""What assessment does with each event it consumes: turn it into facts, store them, and
-re-evaluate only the enterprises they touch."""
+"""What assessment does with each command and each group of events it consumes: turn
+events into facts, store them, and re-evaluate only the enterprises they touch.
+
+Every handler takes the store's lock first: consumers, the tick and checkpoints move the
+same figures and ladder, one at a time.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from assessment.domain.facts import Assignment, ListingChange, Loan, Reversal
-from assessment.domain.history import Fact
-from assessment.evaluation import publish_live, reassess, serialize
-from assessment.storage import ledgers_and_fairs
-from assessment.storage.facts import save_facts, usccs_of_loans
+from assessment.commands import KeepUpToDate, RunCheckpoint
+from assessment.domain.data_quality import ConflictingDuplicate
+from assessment.domain.escalation import Finding
+from assessment.domain.facts import (
+    Assignment,
+    Fair,
+    ListingChange,
+    Loan,
+    OverdueLedger,
+    Reversal,
+    SubmittedLedger,
+)
+from assessment.evaluation import keep_up_to_date, publish_live, reassess, run_checkpoint
+from assessment.storage import Store
 from shared.consumer import Message
-from shared.contracts.bank import LoanIssued, LoanReversed
+from shared.contracts.bank import BankEventData, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
 from shared.contracts.matchmaking import FairScheduled
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseDelisted, EnterpriseListed
 from shared.reference import ReferenceData
 from shared.unit_of_work import UnitOfWork
 
-ROSTER_EVENTS_HANDLED = (EnterpriseListed, EnterpriseDelisted, EnterpriseAssigned)
-MATCHMAKING_EVENTS_HANDLED = (FairScheduled,)
-LEDGER_EVENTS_HANDLED = (LedgerOverdue, LedgerSubmitted)
-
 Now = Callable[[], datetime]
 References = Callable[[], ReferenceData]
+RosterEvent = EnterpriseListed | EnterpriseDelisted | EnterpriseAssigned
 
 
-def roster_fact(event: object) -> ListingChange | Assignment | None:
+def roster_fact(event: RosterEvent) -> ListingChange | Assignment:
     if isinstance(event, EnterpriseListed):
         return ListingChange(event.uscc, event.listed_on, True, event.county_code)
     if isinstance(event, EnterpriseDelisted):
         return ListingChange(event.uscc, event.on, False, event.county_code)
-    if isinstance(event, EnterpriseAssigned):
-        return Assignment(event.uscc, event.institution_id, event.assigned_on)
-    return None
+    return Assignment(event.uscc, event.institution_id, event.assigned_on)
 
 
-def bank_fact(event: object) -> Fact | None:
-    if isinstance(event, LoanIssued):
-        return Loan(
-            event.institution_id,
-            event.loan_id,
-            event.uscc,
-            event.issued_on,
-            event.first_loan_attested,
-            str(event.amount_wan),
-            event.applied_on,
-            event.guarantee.value,
-            event.annual_rate_pct,
-        )
-    if isinstance(event, LoanReversed):
-        return Reversal(event.institution_id, event.loan_id, event.reversed_on)
-    return None
+def loan_fact(event: LoanIssued) -> Loan:
+    return Loan(
+        event.institution_id,
+        event.loan_id,
+        event.uscc,
+        event.issued_on,
+        event.first_loan_attested,
+        str(event.amount_wan),
+        event.applied_on,
+        event.guarantee.value,
+        event.annual_rate_pct,
+    )
 
 
 class Handlers:
-    """The consumers' handlers, bound to the reference data and the clock."""
+    """The service's handlers, bound to the reference data and the platform clock."""
 
     def __init__(self, reference: References, now: Now) -> None:
         self.reference = reference
         self.now = now
 
     async def apply_roster_events(
-        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[RosterEvent]]
     ) -> None:
-        await serialize(unit)
-        facts = [f for f in (roster_fact(e.payload) for e in events) if f is not None]
-        await save_facts(unit.store, facts)
-        await reassess(unit, {f.uscc for f in facts}, self.reference(), self.now())
+        await uow.store.serialize()
+        facts = [roster_fact(m.payload) for m in messages]
+        await uow.store.facts.save(facts)
+        await reassess(uow, {f.uscc for f in facts}, self.reference(), self.now())
 
-    async def apply_bank_events(
-        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    async def apply_loans(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued | LoanReversed]]
     ) -> None:
-        facts = [f for f in (bank_fact(e.payload) for e in events) if f is not None]
-        await serialize(unit)
-        if not facts:
-            return  # credits and declines do not move any count
-        await save_facts(unit.store, facts)
-        touched = {f.uscc for f in facts if isinstance(f, Loan)}
-        touched |= await usccs_of_loans(
-            unit.store, [f.key for f in facts if isinstance(f, Reversal)]
-        )
-        await reassess(unit, touched, self.reference(), self.now())
+        """Loans and their reversals; a loan reported again with other content is a
+        data-quality finding, and the copy the rule prefers counts."""
+        await uow.store.serialize()
+        loans = [loan_fact(m.payload) for m in messages if isinstance(m.payload, LoanIssued)]
+        reversals = [
+            Reversal(m.payload.institution_id, m.payload.loan_id, m.payload.reversed_on)
+            for m in messages
+            if isinstance(m.payload, LoanReversed)
+        ]
+        # The enterprises of the copies stored before, too: a copy that now counts instead
+        # may name another enterprise, which then loses the loan.
+        keys = [loan.key for loan in loans] + [reversal.key for reversal in reversals]
+        touched = await uow.store.facts.usccs_of_loans(keys)
+        conflicting = await uow.store.facts.save([*loans, *reversals])
+        await uow.store.data_quality.record_conflicting_loans(conflicting)
+        touched |= {loan.uscc for loan in loans}
+        await reassess(uow, touched, self.reference(), self.now())
 
-    async def apply_matchmaking_events(
-        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+    async def record_conflicting_duplicates(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[BankEventData]]
     ) -> None:
-        await serialize(unit)
-        await ledgers_and_fairs.save_fairs(
-            unit.store,
+        """Records that reused another event's (source, id) with other content: already
+        dead-lettered, kept here as a finding against the institution."""
+        await uow.store.data_quality.record_conflicting_duplicates(
             [
-                {
-                    "fair_id": e.payload.fair_id,
-                    "county_code": e.payload.county_code,
-                    "held_on": e.payload.held_on,
-                }
-                for e in events
-                if isinstance(e.payload, FairScheduled)
-            ],
+                ConflictingDuplicate(
+                    institution_id=m.payload.institution_id,
+                    source=m.envelope.source,
+                    event_id=m.envelope.id,
+                    fingerprint=m.envelope.fingerprint,
+                    event_type=m.envelope.type,
+                    topic=None if m.record is None else m.record.topic,
+                    partition=None if m.record is None else m.record.partition,
+                    offset=None if m.record is None else m.record.offset,
+                )
+                for m in messages
+            ]
         )
-        await publish_live(unit, self.reference(), self.now())
+
+    async def apply_fairs(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[FairScheduled]]
+    ) -> None:
+        await uow.store.serialize()
+        await uow.store.ledgers_and_fairs.save_fairs(
+            [Fair(m.payload.fair_id, m.payload.county_code, m.payload.held_on) for m in messages]
+        )
+        await publish_live(uow, self.reference(), self.now())
 
     async def apply_ledger_events(
-        self, unit: UnitOfWork[AsyncConnection], events: Sequence[Message[Any]]
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LedgerOverdue | LedgerSubmitted]]
     ) -> None:
-        await serialize(unit)
-        payloads = [e.payload for e in events]
-        await ledgers_and_fairs.save_overdue(
-            unit.store,
+        await uow.store.serialize()
+        ledgers = uow.store.ledgers_and_fairs
+        await ledgers.save_overdue(
             [
-                {"unit_id": p.unit_id, "period": p.period, "due_at": p.due_at}
-                for p in payloads
-                if isinstance(p, LedgerOverdue)
-            ],
+                OverdueLedger(m.payload.unit_id, m.payload.period, m.payload.due_at)
+                for m in messages
+                if isinstance(m.payload, LedgerOverdue)
+            ]
         )
-        await ledgers_and_fairs.save_submitted(
-            unit.store,
+        await ledgers.save_submitted(
             [
-                {"unit_id": p.unit_id, "period": p.period}
-                for p in payloads
-                if isinstance(p, LedgerSubmitted)
-            ],
+                SubmittedLedger(m.payload.unit_id, m.payload.period)
+                for m in messages
+                if isinstance(m.payload, LedgerSubmitted)
+            ]
         )
-        await publish_live(unit, self.reference(), self.now())
+        await publish_live(uow, self.reference(), self.now())
+
+    async def run_checkpoint(self, uow: UnitOfWork[Store], command: RunCheckpoint) -> list[Finding]:
+        """The escalations the checkpoint raised or upgraded (none when it had run)."""
+        await uow.store.serialize()
+        return await run_checkpoint(uow, self.reference(), command.as_of, self.now())
+
+    async def keep_up_to_date(self, uow: UnitOfWork[Store], command: KeepUpToDate) -> None:
+        await uow.store.serialize()
+        await keep_up_to_date(uow, self.reference(), self.now(), command.run_checkpoints)

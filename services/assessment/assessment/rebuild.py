@@ -12,11 +12,14 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date
 
+from fastapi import FastAPI
+
 from assessment.app import build
+from assessment.commands import KeepUpToDate
 from assessment.domain.attainment import Attainment, attainment
-from assessment.evaluation import keep_up_to_date
+from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
-from assessment.storage.outcomes import load_outcomes
+from assessment.storage import SqlStore
 from shared.migrations import upgrade
 from shared.provision import ROOT, drop_database
 from shared.replay import Progress, fresh_database, replay, unconsumed
@@ -38,8 +41,15 @@ class Rebuilt:
 
 async def figures(runtime: Runtime, day: date) -> Attainment:
     async with runtime.engine.connect() as connection:
-        outcomes = await load_outcomes(connection)
+        outcomes = await SqlStore(connection).outcomes.load()
     return attainment(outcomes, runtime.reference(), day)
+
+
+async def bring_up_to_date(app: FastAPI) -> None:
+    runtime: Runtime = app.state.runtime
+    handlers: Handlers = app.state.handlers
+    async with runtime.transaction() as uow:
+        await handlers.keep_up_to_date(uow, KeepUpToDate(run_checkpoints=False))
 
 
 async def rebuild(settings: AssessmentSettings, progress: Progress = lambda *_: None) -> Rebuilt:
@@ -56,9 +66,8 @@ async def rebuild(settings: AssessmentSettings, progress: Progress = lambda *_: 
             upgrade, ROOT / "services" / "assessment", scratch_settings.database_url()
         )
         records = await replay(scratch, progress)
-        for runtime in (scratch, live):
-            async with runtime.transaction() as unit:
-                await keep_up_to_date(unit, runtime.reference(), now, run_checkpoints=False)
+        for app in (scratch_app, live_app):
+            await bring_up_to_date(app)
         return Rebuilt(
             records,
             await figures(scratch, now.date()),

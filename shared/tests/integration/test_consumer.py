@@ -199,9 +199,11 @@ async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
         event_id="dup-1",
     )
     heard: list[str] = []
+    where: list[tuple[str, int]] = []
 
     async def hear(uow: UnitOfWork[AsyncConnection], messages: Sequence[Message[Any]]) -> None:
         heard.extend(m.payload.uscc for m in messages)
+        where.extend((m.record.topic, m.record.offset) for m in messages if m.record)
 
     def with_hearing() -> Runtime:
         runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
@@ -231,6 +233,7 @@ async def test_a_reused_event_id_with_other_content_is_a_conflicting_duplicate(
     assert [dict(r.headers)["dlq_reason"] for r in dead] == [b"conflicting_duplicate"]
     assert B.encode() in dead[0].value
     assert heard == [B]
+    assert where == [(topic, int(dict(dead[0].headers)["dlq_offset"]))]
 
 
 async def _rewind(settings: ServiceSettings, *, to_end: bool = False) -> None:

@@ -10,16 +10,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from assessment.api import ranking_of
+from assessment.api import ranking_of, read_store
 from assessment.dashboard import queries
 from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
 from assessment.dashboard.series import first_loan_series, series_days
 from assessment.documents import XLSX, ranking_xlsx
+from assessment.domain.data_quality import DataQuality
+from assessment.schemas import DataQualityOut, data_quality_out
 from assessment.settings import AssessmentSettings
-from assessment.storage.facts import load_facts
+from assessment.storage import SqlStore, Store
 from shared.service import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -47,6 +49,7 @@ def settings(request: Request) -> AssessmentSettings:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 TodayDep = Annotated[date, Depends(today)]
 SettingsDep = Annotated[AssessmentSettings, Depends(settings)]
+StoreDep = Annotated[Store, Depends(read_store)]
 
 
 @router.get("/", include_in_schema=False)
@@ -127,10 +130,9 @@ class SeriesOut(BaseModel):
     tags=["dashboard"],
     summary="City-wide first-loan households week by week, with the expected line",
 )
-async def get_series(rt: RuntimeDep, day: TodayDep) -> SeriesOut:
+async def get_series(rt: RuntimeDep, store: StoreDep, day: TodayDep) -> SeriesOut:
     reference = rt.reference()
-    async with rt.engine.connect() as connection:
-        facts = await load_facts(connection)
+    facts = await store.facts.load()
     # Pure counting over every enterprise for each week: off the event loop.
     points = await asyncio.to_thread(
         first_loan_series, facts, reference, series_days(reference, day), day
@@ -185,6 +187,9 @@ class UnitDetailOut(BaseModel):
     enterprises: list[EnterpriseOut]
     anomalies: list[AnomalyOut]
     escalations: list[EscalationOut]
+    data_quality: DataQualityOut | None = Field(
+        description="An institution's contradictory reports; none for a county."
+    )
 
 
 def unit_name(rt: Runtime, unit_id: str) -> tuple[str, Level, str | None]:
@@ -243,11 +248,14 @@ def anomalies_of(rows: list[Any], institution_id: str | None) -> list[AnomalyOut
 )
 async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
     name, level, category = unit_name(rt, unit_id)
+    quality: DataQualityOut | None = None
     async with rt.engine.connect() as connection:
         if level == "county":
             rows = await queries.county_outcomes(connection, unit_id)
         else:
             rows = await queries.institution_outcomes(connection, unit_id)
+            found = await SqlStore(connection).data_quality.by_institution()
+            quality = data_quality_out(found.get(unit_id, DataQuality()))
         escalated = await queries.unit_escalations(connection, unit_id)
     return UnitDetailOut(
         unit_id=unit_id,
@@ -257,6 +265,7 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
         enterprises=[enterprise_out(r) for r in rows],
         anomalies=anomalies_of(rows, unit_id if level == "institution" else None),
         escalations=[EscalationOut.model_validate(dict(e._mapping)) for e in escalated],
+        data_quality=quality,
     )
 
 
@@ -291,10 +300,10 @@ async def get_checkpoints(rt: RuntimeDep) -> list[CheckpointOut]:
     tags=["escalations"],
     summary="The checkpoint's ranking as xlsx, for a plain download link",
 )
-async def get_ranking_xlsx(as_of: date, rt: RuntimeDep) -> Response:
+async def get_ranking_xlsx(as_of: date, store: StoreDep) -> Response:
     disposition = f'attachment; filename="ranking-{as_of}.xlsx"'
     return Response(
-        ranking_xlsx(await ranking_of(rt, as_of)),
+        ranking_xlsx(await ranking_of(store, as_of)),
         media_type=XLSX,
         headers={"content-disposition": disposition},
     )

@@ -3,8 +3,10 @@ happened; results depend on those dates, never on the order in which facts arriv
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 
 LoanKey = tuple[str, str]
 """(institution_id, loan_id): loan ids are unique within an institution."""
@@ -29,19 +31,54 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Loan:
+    """A loan as its bank reported it. The amount is kept to 2 decimals and the rate to 3,
+    the precision storage keeps, so that a loan read back equals the loan reported."""
+
     institution_id: str
     loan_id: str
     uscc: str
     issued_on: date
     first_loan_attested: bool
-    amount_wan: str = "0"
+    amount_wan: str = "0.00"
     applied_on: date | None = None
     guarantee: str | None = None
     annual_rate_pct: float | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amount_wan", str(_to_places(self.amount_wan, 2)))
+        if self.annual_rate_pct is not None:
+            object.__setattr__(self, "annual_rate_pct", float(_to_places(self.annual_rate_pct, 3)))
+
     @property
     def key(self) -> LoanKey:
         return (self.institution_id, self.loan_id)
+
+
+def _to_places(value: str | float | Decimal, places: int) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+
+
+def loan_precedence(
+    loan: Loan,
+) -> tuple[date, str, bool, Decimal, date, str, float]:
+    """The order in which copies of one loan (same institution and loan id) with different
+    content are preferred: the earliest issued first, ties broken by the rest of the content
+    (absent values first). Storage keeps the same copy (`storage/facts.py`)."""
+    return (
+        loan.issued_on,
+        loan.uscc,
+        loan.first_loan_attested,
+        Decimal(loan.amount_wan),
+        loan.applied_on or date.min,
+        loan.guarantee or "",
+        -1.0 if loan.annual_rate_pct is None else loan.annual_rate_pct,
+    )
+
+
+def counted_copy(copies: Iterable[Loan]) -> Loan:
+    """Of the copies of one loan, the one that counts; the others are a data-quality finding
+    against the institution, never a second loan."""
+    return min(copies, key=loan_precedence)
 
 
 @dataclass(frozen=True)
@@ -64,3 +101,25 @@ class EnterpriseFacts:
     loans: frozenset[Loan] = frozenset()
     reversals: frozenset[Reversal] = frozenset()
     assignments: frozenset[Assignment] = frozenset()
+
+
+@dataclass(frozen=True)
+class Fair:
+    """A matchmaking fair held (scheduled) in a county: escalations ask which counties had one."""
+
+    fair_id: str
+    county_code: str
+    held_on: date
+
+
+@dataclass(frozen=True)
+class OverdueLedger:
+    unit_id: str
+    period: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class SubmittedLedger:
+    unit_id: str
+    period: str

@@ -1,5 +1,129 @@
-"""Assessment's storage: the facts it counts from, the outcomes it derived, its escalations."""
+"""Assessment's storage: the facts it counts from, the outcomes it derived, its escalations,
+what it published, and the data-quality findings about each institution.
 
+`Store` is what handlers see (the repositories, each a Protocol); `SqlStore` is that over one
+transaction's connection, and the tests' `InMemoryStore` is that in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from assessment.domain.data_quality import ConflictingDuplicate, DataQuality
+from assessment.domain.escalation import Finding, OpenEscalation
+from assessment.domain.facts import (
+    EnterpriseFacts,
+    Fair,
+    LoanKey,
+    OverdueLedger,
+    SubmittedLedger,
+)
+from assessment.domain.first_loan import EnterpriseOutcome
+from assessment.domain.history import Fact
+from assessment.storage.data_quality import DataQualityRepository
+from assessment.storage.escalations import EscalationRepository
+from assessment.storage.facts import FactRepository
+from assessment.storage.figures import PublishedFigureRepository
+from assessment.storage.ledgers_and_fairs import LedgersAndFairsRepository
+from assessment.storage.outcomes import OutcomeRepository
 from assessment.storage.tables import metadata
 
-__all__ = ["metadata"]
+__all__ = ["SqlStore", "Store", "metadata"]
+
+
+class Facts(Protocol):
+    async def save(self, facts: Sequence[Fact]) -> set[LoanKey]: ...
+    async def usccs_of_loans(self, keys: Collection[LoanKey]) -> set[str]: ...
+    async def load(self, usccs: Collection[str] | None = None) -> dict[str, EnterpriseFacts]: ...
+
+
+class Outcomes(Protocol):
+    async def save(self, outcomes: Sequence[EnterpriseOutcome], day: date) -> None: ...
+    async def load(self) -> list[EnterpriseOutcome]: ...
+    async def evaluated_on(self) -> date | None: ...
+    async def set_evaluated_on(self, day: date) -> None: ...
+
+
+class PublishedFigures(Protocol):
+    async def last(self) -> dict[str, dict[str, Any]]: ...
+    async def save(self, figures: Mapping[str, Mapping[str, Any]]) -> None: ...
+
+
+class Escalations(Protocol):
+    async def open(self) -> list[OpenEscalation]: ...
+    async def raise_escalation(
+        self, escalation_id: str, finding: Finding, as_of: date, now: datetime
+    ) -> None: ...
+    async def upgrade(
+        self, escalation_id: str, finding: Finding, as_of: date, now: datetime
+    ) -> None: ...
+    async def resolve(self, escalation_id: str, now: datetime) -> None: ...
+    async def listed(self, only_open: bool) -> list[dict[str, Any]]: ...
+    async def checkpoint_run(self, as_of: date) -> bool: ...
+    async def talked_before(self, as_of: date) -> frozenset[str]: ...
+    async def save_checkpoint(
+        self,
+        as_of: date,
+        under_target: Sequence[str],
+        ranking: Mapping[str, Any],
+        run_at: datetime,
+    ) -> None: ...
+    async def checkpoint_ranking(self, as_of: date) -> dict[str, Any] | None: ...
+
+
+class LedgersAndFairs(Protocol):
+    async def save_fairs(self, held: Sequence[Fair]) -> None: ...
+    async def save_overdue(self, overdue: Sequence[OverdueLedger]) -> None: ...
+    async def save_submitted(self, submitted: Sequence[SubmittedLedger]) -> None: ...
+    async def counties_with_fair(self, until: date) -> frozenset[str]: ...
+    async def overdue_months(self) -> tuple[dict[str, list[str]], dict[str, int]]: ...
+
+
+class DataQualityFindings(Protocol):
+    async def record_conflicting_duplicates(
+        self, found: Sequence[ConflictingDuplicate]
+    ) -> None: ...
+    async def record_conflicting_loans(self, keys: Collection[LoanKey]) -> None: ...
+    async def by_institution(self) -> dict[str, DataQuality]: ...
+
+
+class Store(Protocol):
+    @property
+    def facts(self) -> Facts: ...
+    @property
+    def outcomes(self) -> Outcomes: ...
+    @property
+    def figures(self) -> PublishedFigures: ...
+    @property
+    def escalations(self) -> Escalations: ...
+    @property
+    def ledgers_and_fairs(self) -> LedgersAndFairs: ...
+    @property
+    def data_quality(self) -> DataQualityFindings: ...
+
+    async def serialize(self) -> None:
+        """Wait for, then hold until the transaction ends, assessment's one lock."""
+
+
+# Consumers, the daily tick and checkpoints all move the same ladder and figures: one
+# transaction-scoped lock makes them take turns.
+_LOCK = 810_400
+
+
+class SqlStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.facts = FactRepository(connection)
+        self.outcomes = OutcomeRepository(connection)
+        self.figures = PublishedFigureRepository(connection)
+        self.escalations = EscalationRepository(connection)
+        self.ledgers_and_fairs = LedgersAndFairsRepository(connection)
+        self.data_quality = DataQualityRepository(connection)
+
+    async def serialize(self) -> None:
+        await self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})

@@ -1,131 +1,172 @@
-"""Storing facts from events and loading them back per enterprise, in bulk."""
+"""Storing facts from events and loading them back per enterprise, in bulk.
+
+Facts are sets, and where two reports of one thing differ the stored copy follows a rule, so
+that what is stored depends on the set of reports, never on their order:
+
+- a reversal: the earliest `reversed_on` of the loan's reversals (the domain's rule);
+- a loan reported twice with different content: the copy `counted_copy` prefers (the
+  earliest issued, ties broken by the content); the loan is returned as conflicting.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
-from assessment.domain.facts import Assignment, EnterpriseFacts, ListingChange, Loan, Reversal
+from assessment.domain.facts import (
+    Assignment,
+    EnterpriseFacts,
+    ListingChange,
+    Loan,
+    LoanKey,
+    Reversal,
+    counted_copy,
+)
 from assessment.domain.history import Fact, facts_by_enterprise
+from assessment.storage.loan_codec import loan_from, loan_row
 from assessment.storage.tables import assignments, listing_changes, loans, reversals
 
+_LOAN_CONTENT = [c.name for c in loans.columns if not c.primary_key]
 
-async def save_facts(connection: AsyncConnection, facts: Sequence[Fact]) -> None:
-    await _insert(
-        connection,
-        listing_changes,
-        [
-            {"uscc": f.uscc, "on": f.on, "listed": f.listed, "county_code": f.county_code}
-            for f in facts
-            if isinstance(f, ListingChange)
-        ],
-    )
-    await _insert(
-        connection,
-        assignments,
-        [
-            {"uscc": f.uscc, "institution_id": f.institution_id, "assigned_on": f.assigned_on}
-            for f in facts
-            if isinstance(f, Assignment)
-        ],
-    )
-    await _insert(
-        connection,
-        loans,
-        [
-            {
-                "institution_id": f.institution_id,
-                "loan_id": f.loan_id,
-                "uscc": f.uscc,
-                "issued_on": f.issued_on,
-                "first_loan_attested": f.first_loan_attested,
-                "amount_wan": f.amount_wan,
-                "applied_on": f.applied_on,
-                "guarantee": f.guarantee,
-                "annual_rate_pct": f.annual_rate_pct,
-            }
-            for f in facts
-            if isinstance(f, Loan)
-        ],
-    )
-    await _insert(
-        connection,
-        reversals,
-        [
-            {
-                "institution_id": f.institution_id,
-                "loan_id": f.loan_id,
-                "reversed_on": f.reversed_on,
-                "reason": "",
-            }
-            for f in facts
-            if isinstance(f, Reversal)
-        ],
+
+def _precedence(columns: Any) -> ColumnElement[Any]:
+    """`loan_precedence` in SQL: text compared by code point, as Python does."""
+    return tuple_(
+        columns.issued_on,
+        columns.uscc.collate("C"),
+        columns.first_loan_attested,
+        columns.amount_wan,
+        func.coalesce(columns.applied_on, literal(date.min)),
+        func.coalesce(columns.guarantee, "").collate("C"),
+        func.coalesce(columns.annual_rate_pct, -1),
     )
 
 
-async def _insert(connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
-    # The first version of a fact stands: a bank resending a loan id is not a new loan.
-    if rows:
-        await connection.execute(insert(table).on_conflict_do_nothing(), rows)
+class FactRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
-
-async def usccs_of_loans(
-    connection: AsyncConnection, keys: Collection[tuple[str, str]]
-) -> set[str]:
-    if not keys:
-        return set()
-    result = await connection.execute(
-        select(loans.c.uscc).where(tuple_(loans.c.institution_id, loans.c.loan_id).in_(keys))
-    )
-    return set(result.scalars())
-
-
-async def load_facts(
-    connection: AsyncConnection, usccs: Collection[str] | None = None
-) -> dict[str, EnterpriseFacts]:
-    """The facts of the given enterprises (of all, when None), in four queries."""
-
-    def only(table: Table) -> Any:
-        query = select(table)
-        return query if usccs is None else query.where(table.c.uscc.in_(list(usccs)))
-
-    history: list[Fact] = [
-        ListingChange(r.uscc, r.on, r.listed, r.county_code)
-        for r in await connection.execute(only(listing_changes))
-    ]
-    history += [
-        Assignment(r.uscc, r.institution_id, r.assigned_on)
-        for r in await connection.execute(only(assignments))
-    ]
-    loan_rows = [
-        Loan(
-            r.institution_id,
-            r.loan_id,
-            r.uscc,
-            r.issued_on,
-            r.first_loan_attested,
-            str(r.amount_wan),
-            r.applied_on,
-            r.guarantee,
-            None if r.annual_rate_pct is None else float(r.annual_rate_pct),
+    async def save(self, facts: Sequence[Fact]) -> set[LoanKey]:
+        """Store the facts; return the loans now known in more than one version."""
+        await self._insert(
+            listing_changes,
+            [
+                {"uscc": f.uscc, "on": f.on, "listed": f.listed, "county_code": f.county_code}
+                for f in facts
+                if isinstance(f, ListingChange)
+            ],
         )
-        for r in await connection.execute(only(loans))
-    ]
-    history += loan_rows
-    keys = [loan.key for loan in loan_rows]
-    if keys:
-        reversal_query = select(reversals)
-        if usccs is not None:
-            reversal_query = reversal_query.where(
-                tuple_(reversals.c.institution_id, reversals.c.loan_id).in_(keys)
-            )
-        history += [
-            Reversal(r.institution_id, r.loan_id, r.reversed_on)
-            for r in await connection.execute(reversal_query)
+        await self._insert(
+            assignments,
+            [
+                {"uscc": f.uscc, "institution_id": f.institution_id, "assigned_on": f.assigned_on}
+                for f in facts
+                if isinstance(f, Assignment)
+            ],
+        )
+        await self._save_reversals([f for f in facts if isinstance(f, Reversal)])
+        return await self._save_loans([f for f in facts if isinstance(f, Loan)])
+
+    async def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        # Every column is in the key: a copy that conflicts is the same fact.
+        if rows:
+            await self.connection.execute(insert(table).on_conflict_do_nothing(), rows)
+
+    async def _save_reversals(self, batch: list[Reversal]) -> None:
+        earliest: dict[LoanKey, Reversal] = {}
+        for reversal in batch:
+            if (
+                reversal.key not in earliest
+                or reversal.reversed_on < earliest[reversal.key].reversed_on
+            ):
+                earliest[reversal.key] = reversal
+        if not earliest:
+            return
+        statement = insert(reversals)
+        await self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[reversals.c.institution_id, reversals.c.loan_id],
+                set_={
+                    "reversed_on": func.least(
+                        reversals.c.reversed_on, statement.excluded.reversed_on
+                    )
+                },
+            ),
+            [
+                {
+                    "institution_id": r.institution_id,
+                    "loan_id": r.loan_id,
+                    "reversed_on": r.reversed_on,
+                    "reason": "",
+                }
+                for r in earliest.values()
+            ],
+        )
+
+    async def _save_loans(self, batch: list[Loan]) -> set[LoanKey]:
+        if not batch:
+            return set()
+        versions: dict[LoanKey, set[Loan]] = defaultdict(set)
+        for loan in batch:
+            versions[loan.key].add(loan)
+        stored = await self.connection.execute(
+            select(loans).where(tuple_(loans.c.institution_id, loans.c.loan_id).in_(versions))
+        )
+        for row in stored:
+            known = loan_from(row._mapping)
+            versions[known.key].add(known)
+        statement = insert(loans)
+        await self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[loans.c.institution_id, loans.c.loan_id],
+                set_={c: statement.excluded[c] for c in _LOAN_CONTENT},
+                where=_precedence(statement.excluded) < _precedence(loans.c),
+            ),
+            [loan_row(counted_copy(copies)) for copies in versions.values()],
+        )
+        return {key for key, copies in versions.items() if len(copies) > 1}
+
+    async def usccs_of_loans(self, keys: Collection[LoanKey]) -> set[str]:
+        if not keys:
+            return set()
+        result = await self.connection.execute(
+            select(loans.c.uscc).where(tuple_(loans.c.institution_id, loans.c.loan_id).in_(keys))
+        )
+        return set(result.scalars())
+
+    async def load(self, usccs: Collection[str] | None = None) -> dict[str, EnterpriseFacts]:
+        """The facts of the given enterprises (of all, when None), in four queries."""
+
+        def only(table: Table) -> Any:
+            query = select(table)
+            return query if usccs is None else query.where(table.c.uscc.in_(list(usccs)))
+
+        history: list[Fact] = [
+            ListingChange(r.uscc, r.on, r.listed, r.county_code)
+            for r in await self.connection.execute(only(listing_changes))
         ]
-    return facts_by_enterprise(history)
+        history += [
+            Assignment(r.uscc, r.institution_id, r.assigned_on)
+            for r in await self.connection.execute(only(assignments))
+        ]
+        loan_rows = [loan_from(r._mapping) for r in await self.connection.execute(only(loans))]
+        history += loan_rows
+        keys = [loan.key for loan in loan_rows]
+        if keys:
+            reversal_query = select(reversals)
+            if usccs is not None:
+                reversal_query = reversal_query.where(
+                    tuple_(reversals.c.institution_id, reversals.c.loan_id).in_(keys)
+                )
+            history += [
+                Reversal(r.institution_id, r.loan_id, r.reversed_on)
+                for r in await self.connection.execute(reversal_query)
+            ]
+        return facts_by_enterprise(history)

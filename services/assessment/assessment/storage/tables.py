@@ -1,8 +1,11 @@
-"""Assessment's tables. Facts are sets: a fact stored twice is stored once."""
+"""Assessment's tables. Facts are sets: a fact stored twice is stored once; a loan or a
+reversal reported twice with different content is stored once, by the rule of
+`storage/facts.py`, whatever the order of arrival."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -149,4 +152,29 @@ evaluation_days = Table(
     metadata,
     Column("singleton", Integer, primary_key=True),
     Column("evaluated_on", Date, nullable=False),
+)
+
+# Data quality: a bank's records that reused the (source, id) of another of its events with
+# other content (dead-lettered as conflicting_duplicate); one row per distinct content, with
+# the earliest log position it was read from.
+conflicting_duplicates = Table(
+    "conflicting_duplicates",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("event_id", Text, primary_key=True),
+    Column("fingerprint", Text, primary_key=True),
+    Column("institution_id", Text, nullable=False, index=True),
+    Column("event_type", Text, nullable=False),
+    Column("topic", Text),
+    Column("partition", Integer),
+    Column("offset", BigInteger),
+)
+
+# Data quality: loans reported in more than one version (different LoanIssued for one
+# institution and loan id); `loans` keeps the one that counts.
+conflicting_loans = Table(
+    "conflicting_loans",
+    metadata,
+    Column("institution_id", Text, primary_key=True),
+    Column("loan_id", Text, primary_key=True),
 )

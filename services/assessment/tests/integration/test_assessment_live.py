@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 
@@ -24,7 +24,12 @@ from shared.contracts.types import Guarantee
 from shared.envelope import parse_record
 from shared.service import Runtime
 from shared.testing import caught_up, eventually, publish_event, read_topic, sample_uscc
-from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
+from shared.topics import (
+    ASSESSMENT_ATTAINMENT,
+    ASSESSMENT_ESCALATIONS,
+    DEAD_LETTER,
+    ROSTER_EVENTS,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -260,3 +265,135 @@ async def test_rebuild_from_the_topics_equals_the_live_figures(
     assert seen
     assert result.rebuilt.first_loans >= 1
     assert result.equal, (result.rebuilt, result.live)
+
+
+async def listed_and_lent(
+    producer: AIOKafkaProducer, runtime: Runtime, who: str, issued: LoanIssued, **publish: str
+) -> None:
+    topic = runtime.settings.topic
+    await publish_event(
+        producer,
+        topic(ROSTER_EVENTS),
+        EnterpriseListed(uscc=who, name="示例企业", county_code=XINFU, listed_on=date(2020, 9, 5)),
+        source="urn:firstloan:roster",
+        key=who,
+    )
+    bank = issued.institution_id
+    await publish_event(
+        producer,
+        topic(f"bank.{bank}.events"),
+        issued,
+        source=f"urn:firstloan:institution:{bank}",
+        key=who,
+        **publish,
+    )
+
+
+async def test_service_figures_and_anomalies_keep_the_loans_details(
+    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+) -> None:
+    """Application date, guarantee and rate travel from the bank's event through the stored
+    outcomes to the service figures and the anomalies' evidence."""
+    app, runtime = assessment
+    who, cheat = sample_uscc(71, tag="HW"), sample_uscc(72, tag="HW")
+    detailed = loan("ccb", "SV-1", who, date(2020, 10, 12)).model_copy(
+        update={
+            "applied_on": date(2020, 9, 28),
+            "guarantee": Guarantee.COLLATERAL,
+            "annual_rate_pct": 4.35,
+        }
+    )
+    await listed_and_lent(kafka_producer, runtime, who, detailed)
+    earlier = detailed.model_copy(update={"loan_id": "SV-0", "uscc": cheat})
+    claim = earlier.model_copy(update={"loan_id": "SV-2", "issued_on": date(2020, 10, 20)})
+    await listed_and_lent(
+        kafka_producer,
+        runtime,
+        cheat,
+        earlier.model_copy(update={"issued_on": date(2019, 3, 1), "first_loan_attested": False}),
+    )
+    await listed_and_lent(kafka_producer, runtime, cheat, claim)
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+    ) as http:
+
+        async def claim_seen() -> bool:
+            anomalies = (await http.get("/anomalies")).json()
+            return any(a["claim"]["loan_id"] == "SV-2" for a in anomalies)
+
+        await eventually(claim_seen, what="the contradicted claim")
+        service = (await http.get("/institutions/service")).json()
+        ccb = next(f for f in service if f["institution_id"] == "ccb")
+        assert ccb["first_loans"] == 1
+        assert ccb["with_application_date"] == 1
+        assert ccb["within_goal"] == 1
+        assert ccb["average_rate_pct"] == 4.35
+        assert ccb["guarantee_mix"] == {"collateral": 1}
+        anomaly = next(
+            a for a in (await http.get("/anomalies")).json() if a["claim"]["loan_id"] == "SV-2"
+        )
+        assert anomaly["claim"]["applied_on"] == "2020-09-28"
+        assert anomaly["claim"]["guarantee"] == "collateral"
+        assert anomaly["claim"]["annual_rate_pct"] == 4.35
+        assert anomaly["evidence"][0]["issued_on"] == "2019-03-01"
+        assert anomaly["evidence"][0]["guarantee"] == "collateral"
+
+
+async def test_a_reused_event_id_with_other_content_is_a_data_quality_finding(
+    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+) -> None:
+    """A bank reuses an event id for another loan (keyed to another enterprise): the copy
+    recorded first counts, the other is dead-lettered and counted against the bank."""
+    app, runtime = assessment
+    settings = runtime.settings
+    dead_before = len(await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))
+    first, second = sample_uscc(81, tag="DQ"), sample_uscc(82, tag="DQ")
+    await listed_and_lent(
+        kafka_producer,
+        runtime,
+        first,
+        loan("abc", "DQ-1", first, date(2020, 10, 9)),
+        event_id="abc-reused-1",
+    )
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+    ) as http:
+
+        async def abc_first_loans() -> int:
+            body = (await http.get("/attainment", params={"level": "institution"})).json()
+            return int(next(u for u in body["units"] if u["unit_id"] == "abc")["first_loans"])
+
+        await eventually(lambda: _equals(abc_first_loans, 1), what="the first copy counted")
+        await listed_and_lent(
+            kafka_producer,
+            runtime,
+            second,
+            loan("abc", "DQ-2", second, date(2020, 10, 10)),
+            event_id="abc-reused-1",
+        )
+
+        async def abc_quality() -> dict[str, int]:
+            found = (await http.get("/institutions/data-quality")).json()
+            quality: dict[str, int] = next(
+                q["data_quality"] for q in found if q["institution_id"] == "abc"
+            )
+            return quality
+
+        await eventually(
+            lambda: _equals(abc_quality, {"conflicting_duplicates": 1, "conflicting_loans": 0}),
+            what="the conflicting duplicate counted",
+        )
+        dead = (await read_topic(settings.kafka_bootstrap, settings.topic(DEAD_LETTER)))[
+            dead_before:
+        ]
+        reasons = [dict(r.headers)["dlq_reason"] for r in dead if second.encode() in r.value]
+        assert reasons == [b"conflicting_duplicate"]
+        assert await abc_first_loans() == 1
+        detail = (await http.get("/dashboard/units/abc")).json()
+        assert detail["data_quality"] == {"conflicting_duplicates": 1, "conflicting_loans": 0}
+
+
+async def _equals(read: Callable[[], Awaitable[object]], expected: object) -> bool:
+    return await read() == expected

@@ -61,6 +61,17 @@ function renderAnomalies(anomalies) {
       el("td", { class: "text" }, a.evidence.map(loan).join("；"))))));
 }
 
+function renderDataQuality(quality) {
+  if (!quality) return;
+  $("data-quality-card").hidden = false;
+  const row = (zh, en, count) => el("tr", {},
+    el("td", { class: "text" }, `${zh} `, el("span", { class: "en" }, en)),
+    el("td", {}, count ? el("span", { class: "count-badge" }, count) : el("span", { class: "zero" }, "0")));
+  $("data-quality-table").replaceChildren(el("tbody", {},
+    row("重复事件编号、内容不同", "Event id reused with other content (dead-lettered; first copy counted)", quality.conflicting_duplicates),
+    row("同一贷款多个版本", "Loan reported in several versions (earliest issued copy counted)", quality.conflicting_loans)));
+}
+
 function renderEnterprises(enterprises, filter = "") {
   const rows = enterprises.filter((e) => e.uscc.includes(filter.trim().toUpperCase()));
   renderTable($("enterprise-table"), {
@@ -92,6 +103,7 @@ async function main() {
   if (unit) renderFigures(unit, campaign);
   renderEscalations(detail.escalations);
   renderAnomalies(detail.anomalies);
+  renderDataQuality(detail.data_quality);
   renderEnterprises(detail.enterprises);
   $("enterprise-filter").addEventListener("input", (event) => renderEnterprises(detail.enterprises, event.target.value));
   const ledgers = await getJSON("/dashboard/ledger-status").catch((error) => ({ available: false, message: error.message }));

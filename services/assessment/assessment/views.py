@@ -1,0 +1,73 @@
+"""What assessment's GET endpoints read: queries over the store, deciding nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from assessment.domain.attainment import Attainment, attainment
+from assessment.domain.data_quality import DataQuality
+from assessment.domain.first_loan import evaluate
+from assessment.domain.service_figures import service_figures
+from assessment.evaluation import window
+from assessment.schemas import InstitutionDataQualityOut, data_quality_out
+from assessment.storage import Store
+from assessment.storage.outcomes import anomaly_json
+from shared.reference import ReferenceData
+from shared.workdays import workdays_between
+
+
+async def attainment_on(
+    store: Store, reference: ReferenceData, day: date, live_day: date
+) -> Attainment:
+    """Today's figures come from the stored outcomes; any other day is counted afresh
+    from the facts, with the same rules."""
+    if day == live_day and await store.outcomes.evaluated_on() == live_day:
+        return attainment(await store.outcomes.load(), reference, day)
+    facts = await store.facts.load()
+    return attainment([evaluate(f, window(reference), day) for f in facts.values()], reference, day)
+
+
+async def anomalies(store: Store) -> list[dict[str, Any]]:
+    outcomes = await store.outcomes.load()
+    return [{"uscc": o.uscc, **anomaly_json(a)} for o in outcomes for a in o.anomalies]
+
+
+async def institution_service(store: Store, reference: ReferenceData) -> list[dict[str, Any]]:
+    goal = reference.campaign.credit_process_goal_workdays
+    return [
+        asdict(f) | {"goal_working_days": goal}
+        for f in service_figures(await store.outcomes.load(), workdays_between, goal)
+    ]
+
+
+async def data_quality(store: Store, reference: ReferenceData) -> list[InstitutionDataQualityOut]:
+    """Every institution of the reference data (most with nothing found), and any other
+    institution something was found against."""
+    found = await store.data_quality.by_institution()
+    names = {i.id: i.name for i in reference.institutions}
+    return [
+        InstitutionDataQualityOut(
+            institution_id=institution,
+            name=names.get(institution, institution),
+            data_quality=data_quality_out(found.get(institution, DataQuality())),
+        )
+        for institution in [*names, *sorted(found.keys() - names.keys())]
+    ]
+
+
+async def circular_entries(
+    store: Store, reference: ReferenceData, as_of: date
+) -> list[dict[str, Any]]:
+    """The units talked to or given a circular at the checkpoint, circulars first."""
+    escalated = [
+        e
+        for e in await store.escalations.listed(only_open=False)
+        if e["as_of"] == as_of and e["severity"] in ("talk", "circular")
+    ]
+    names = {c.code: c.name for c in reference.counties}
+    names |= {i.id: i.name for i in reference.institutions}
+    entries = [{**e, "name": names.get(e["unit_id"], e["unit_id"])} for e in escalated]
+    entries.sort(key=lambda e: (e["severity"] != "circular", e["unit_id"]))
+    return entries
