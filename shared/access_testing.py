@@ -316,6 +316,11 @@ class TestKeys:
         return TokenIssuer(load_signing_key(self.signing))
 
 
+def supervisor_headers() -> dict[str, str]:
+    """A supervisor's (central) Authorization header, signed with this machine's key."""
+    return bearer_headers(ServiceSettings(service="test"))
+
+
 def bearer_headers(settings: ServiceSettings, *scopes: str) -> dict[str, str]:
     """An Authorization header for tests that call a service through HTTP (central unless
     `scopes` say otherwise), signed with the key the settings name."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from assessment import api, consumers, dashboard, storage
+from assessment.access import ACCESS
 from assessment.clock import clock
 from assessment.commands import KeepUpToDate
 from assessment.handlers import Handlers
@@ -31,6 +32,7 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
         [api.router],
         title="Firstloan assessment",
         description="Live attainment per county and institution, checkpoints, escalations.",
+        access=ACCESS,
     )
     app.state.now = now
     app.state.handlers = handlers

@@ -35,11 +35,12 @@ def unavailable(why: str) -> LedgerStatusOut:
     return LedgerStatusOut(available=False, message=message)
 
 
-async def fetch_ledger_status(ledger_url: str) -> LedgerStatusOut:
+async def fetch_ledger_status(ledger_url: str, authorization: str | None) -> LedgerStatusOut:
     url = f"{ledger_url.rstrip('/')}/ledgers/status"
+    headers = {"authorization": authorization} if authorization else {}
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
-            response = await client.get(url)
+            response = await client.get(url, headers=headers)
     except httpx.HTTPError as error:
         return unavailable(type(error).__name__)
     if response.status_code != 200:

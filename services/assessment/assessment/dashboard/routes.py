@@ -314,5 +314,6 @@ async def get_ranking_xlsx(as_of: date, store: StoreDep) -> Response:
     tags=["dashboard"],
     summary="The ledger service's status grid (unit x month), or why it is missing",
 )
-async def get_ledger_status(config: SettingsDep) -> LedgerStatusOut:
-    return await fetch_ledger_status(config.ledger_url)
+async def get_ledger_status(config: SettingsDep, request: Request) -> LedgerStatusOut:
+    # The supervisor's own token: the ledger service decides what this caller may see.
+    return await fetch_ledger_status(config.ledger_url, request.headers.get("authorization"))

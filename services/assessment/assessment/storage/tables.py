@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from shared.audit import audit_table
 from shared.db import new_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
@@ -27,6 +28,7 @@ from shared.outbox import outbox_table
 metadata = new_metadata()
 outbox_table(metadata)
 inbox_table(metadata)
+audit_table(metadata)
 
 listing_changes = Table(
     "listing_changes",

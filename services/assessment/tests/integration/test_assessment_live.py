@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from assessment.app import build
 from assessment.documents import XLSX
 from assessment.settings import AssessmentSettings
+from shared.access_testing import supervisor_headers
 from shared.contracts.assessment import AttainmentUpdated, EscalationRaised
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
@@ -136,7 +137,9 @@ async def test_facts_in_attainment_and_escalations_out(
     await eventually(lambda: consumed(runtime), what="assessment to take every event")
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+        headers=supervisor_headers(),
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://assessment",
     ) as http:
         body = (await http.get("/attainment", params={"level": "county"})).json()
         assert body["as_of"] == "2020-11-15"
@@ -315,7 +318,9 @@ async def test_service_figures_and_anomalies_keep_the_loans_details(
     await listed_and_lent(kafka_producer, runtime, cheat, claim)
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+        headers=supervisor_headers(),
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://assessment",
     ) as http:
 
         async def claim_seen() -> bool:
@@ -358,7 +363,9 @@ async def test_a_reused_event_id_with_other_content_is_a_data_quality_finding(
     )
 
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+        headers=supervisor_headers(),
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://assessment",
     ) as http:
 
         async def abc_first_loans() -> int:

@@ -12,6 +12,7 @@ from docx import Document
 
 from assessment.app import build
 from assessment.settings import AssessmentSettings
+from shared.access_testing import supervisor_headers
 from shared.service import Runtime
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,9 @@ async def test_the_circular_and_the_live_day_follow_the_platform_clock(
     async with (
         runtime.running(),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://assessment"
+            headers=supervisor_headers(),
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://assessment",
         ) as http,
     ):
         assert (await http.get("/attainment")).json()["as_of"] == "2021-03-15"

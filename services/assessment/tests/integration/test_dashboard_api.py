@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from assessment.app import build
 from assessment.settings import AssessmentSettings
+from shared.access_testing import supervisor_headers
 from shared.contracts.bank import LoanIssued
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
 from shared.contracts.types import Guarantee
@@ -53,7 +54,9 @@ async def assessment(namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
 @pytest.fixture
 async def http(assessment: tuple[FastAPI, Runtime]) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=assessment[0])
-    async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as client:
+    async with httpx.AsyncClient(
+        headers=supervisor_headers(), transport=transport, base_url="http://assessment"
+    ) as client:
         yield client
 
 

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from assessment.app import build
 from assessment.dashboard.feed import Broadcaster
 from assessment.settings import AssessmentSettings
+from shared.access_testing import supervisor_headers
 from shared.contracts.assessment import EscalationReason, EscalationResolved
 from shared.contracts.bank import LoanIssued
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseListed
@@ -160,7 +161,9 @@ class EventReader:
 
     async def _read(self) -> None:
         async with (
-            httpx.AsyncClient(base_url=self.url, timeout=None) as client,
+            httpx.AsyncClient(
+                headers=supervisor_headers(), base_url=self.url, timeout=None
+            ) as client,
             client.stream("GET", "/events/stream") as response,
         ):
             assert response.headers["content-type"].startswith("text/event-stream")
@@ -335,7 +338,9 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
     shenchi, bank = "140927", "jincheng"
     newcomer = uscc(shenchi, 900)
     await list_and_assign(kafka_producer, runtime, newcomer, shenchi, bank)
-    async with httpx.AsyncClient(base_url=served.url, timeout=30) as http:
+    async with httpx.AsyncClient(
+        headers=supervisor_headers(), base_url=served.url, timeout=30
+    ) as http:
         await http.post("/assessments", json={"as_of": "2020-09-30"})
 
         async def listed() -> bool:
@@ -350,6 +355,11 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
         async with async_playwright() as playwright:
             context = await playwright.chromium.launch_persistent_context(
                 **chromium_args(tmp_path / "profile")
+            )
+            # A supervisor signed in: the page sends the tab's token with every request.
+            token = supervisor_headers()["Authorization"].removeprefix("Bearer ")
+            await context.add_init_script(
+                f"sessionStorage.setItem('firstloan.token', {json.dumps(token)})"
             )
             try:
                 page = await context.new_page()

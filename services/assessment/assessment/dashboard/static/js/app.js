@@ -1,6 +1,6 @@
 // The dashboard page: headline, charts, tables, live feed, ledgers and checkpoints.
 
-import { getJSON, openEscalationsByUnit } from "./api.js";
+import { getJSON, signIn, openEscalationsByUnit } from "./api.js";
 import { attainmentBars, trendChart } from "./charts.js";
 import { addFeedItem, connectFeed } from "./feed.js";
 import { STATUS_COLOUR, el, int, pct, statusTag, time } from "./format.js";
@@ -156,6 +156,7 @@ function patchUnit(event) {
 }
 
 async function main() {
+  await signIn();
   state.campaign = await getJSON("/dashboard/campaign").catch(() => null);
   await Promise.all([
     panel("county-table", loadFigures),

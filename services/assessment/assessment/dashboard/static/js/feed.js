@@ -1,11 +1,13 @@
 // The live feed: server-sent events from /events/stream. EventSource reconnects by itself.
 
+import { token } from "./api.js";
 import { REASON, SEVERITY, el, int, pct, severityTag, time, zh } from "./format.js";
 
 const MAX_ITEMS = 80;
 
 export function connectFeed({ onEscalation, onAttainment, onState }) {
-  const source = new EventSource("/events/stream");
+  // EventSource sends no headers: the token rides in the query, accepted on this route only.
+  const source = new EventSource(`/events/stream?access_token=${encodeURIComponent(token() ?? "")}`);
   source.addEventListener("open", () => onState(true));
   source.addEventListener("error", () => onState(false));
   source.addEventListener("escalation", (message) => onEscalation(JSON.parse(message.data)));

@@ -1,6 +1,6 @@
 // One unit's page: its figures, escalations history, anomalies, ledgers and enterprises.
 
-import { getJSON } from "./api.js";
+import { getJSON, signIn } from "./api.js";
 import { REASON, el, int, label, pct, severityTag, statusTag, time } from "./format.js";
 import { figuresText } from "./feed.js";
 import { ledgerGrid } from "./ledgers.js";
@@ -90,6 +90,7 @@ function renderEnterprises(enterprises, filter = "") {
 }
 
 async function main() {
+  await signIn();
   const [detail, campaign] = await Promise.all([
     getJSON(`/dashboard/units/${encodeURIComponent(unitId)}`),
     getJSON("/dashboard/campaign").catch(() => null),

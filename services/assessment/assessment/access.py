@@ -1,0 +1,30 @@
+"""Who may call assessment: supervisors see and run everything; a county sub-branch or a bank
+sees its own unit's detail. The dashboard's page and assets are public (they hold no data:
+the page asks for a token and sends it with every request)."""
+
+from __future__ import annotations
+
+from shared.access import CENTRAL, PUBLIC, AccessTable, Rule
+
+OWN_UNIT = Rule(county="path:unit_id", institution="path:unit_id")
+
+ACCESS: AccessTable = {
+    ("GET", "/attainment"): CENTRAL,
+    ("POST", "/assessments"): CENTRAL,
+    ("GET", "/escalations"): CENTRAL,
+    ("GET", "/anomalies"): CENTRAL,
+    ("GET", "/checkpoints"): CENTRAL,
+    ("GET", "/checkpoints/{as_of}/ranking"): CENTRAL,
+    ("GET", "/checkpoints/{as_of}/ranking.xlsx"): CENTRAL,
+    ("GET", "/checkpoints/{as_of}/circular.docx"): CENTRAL,
+    ("GET", "/institutions/service"): CENTRAL,
+    ("GET", "/institutions/data-quality"): CENTRAL,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/units/{unit_id}"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    ("GET", "/events/stream"): Rule(query_token=True),
+    ("GET", "/dashboard/campaign"): CENTRAL,
+    ("GET", "/dashboard/series"): CENTRAL,
+    ("GET", "/dashboard/units/{unit_id}"): OWN_UNIT,
+    ("GET", "/dashboard/ledger-status"): CENTRAL,
+}

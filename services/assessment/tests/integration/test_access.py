@@ -1,0 +1,84 @@
+"""Who may call assessment: cases generated from its access table (every role on every
+endpoint, allowed and denied, 401 without a token, never a 500) and the table covering
+every route. Refusals are answered before any route runs (an app never started); the cases
+that reach a route use a running one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+import assessment.app
+from assessment import api
+from assessment.access import ACCESS
+from assessment.dashboard import routes as dashboard_routes
+from assessment.settings import AssessmentSettings
+from shared.access_testing import AccessCase, Samples, access_params, check_access, check_coverage
+from shared.auth import TokenIssuer
+from shared.service import Runtime
+
+SAMPLES = Samples.of(as_of="2020-09-30")
+ROUTES = [*api.router.routes, *dashboard_routes.router.routes]
+CASES = access_params(ROUTES, ACCESS, samples=SAMPLES)
+REFUSED = [case for case in CASES if case.values[0].expect in ("unauthenticated", "denied")]
+# The live feed never ends by itself: its admission is tested by the dashboard's own tests.
+ADMITTED = [
+    case
+    for case in CASES
+    if case.values[0].expect in ("public", "allowed")
+    and case.values[0].template != "/events/stream"
+]
+
+
+@pytest.fixture(scope="module")
+def idle_app() -> FastAPI:
+    return assessment.app.build(AssessmentSettings(namespace="accessidle", run_checkpoints=False))
+
+
+@pytest.fixture(scope="module")
+async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
+    app = assessment.app.build(
+        AssessmentSettings(namespace=private_namespace, run_checkpoints=False)
+    )
+    runtime: Runtime = app.state.runtime
+    async with runtime.running():
+        yield app
+
+
+@pytest.mark.parametrize("case", REFUSED)
+async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
+    await check(idle_app, case)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("case", ADMITTED)
+async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
+    await check(running_app, case)
+
+
+async def check(app: FastAPI, case: AccessCase) -> None:
+    runtime: Runtime = app.state.runtime
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
+        await check_access(http, case, TokenIssuer.from_settings(runtime.settings))
+
+
+def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:
+    check_coverage(idle_app)
+
+
+def test_a_unit_sees_its_own_detail_and_only_supervisors_see_the_rest() -> None:
+    found = {(c.values[0].path, c.values[0].persona): c.values[0].expect for c in CASES}
+    county, other_county = SAMPLES.county, SAMPLES.other_county
+    detail = f"/dashboard/units/{SAMPLES.values['unit_id']}"
+    assert SAMPLES.values["unit_id"] == county
+    assert found[(detail, f"county:{county}")] == "allowed"
+    assert found[(detail, f"county:{other_county}")] == "denied"
+    assert found[(detail, f"institution:{SAMPLES.institution}")] == "denied"
+    assert found[("/attainment", f"county:{county}")] == "denied"
+    assert found[("/institutions/data-quality", f"institution:{SAMPLES.institution}")] == "denied"
+    assert found[("/escalations", "anonymous")] == "unauthenticated"
+    assert found[("/", "anonymous")] == "public"
