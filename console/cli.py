@@ -22,7 +22,7 @@ from console.demo.play import Endpoints, Player
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
 from console.onboarding import OnboardingError, add_bank, client_settings
-from shared.auth import InvalidScopeError, parse_duration, parse_scopes, public_key_file
+from shared.auth import InvalidScopeError, Scope, parse_duration, parse_scopes, public_key_file
 from shared.consumer import Message
 from shared.envelope import describe_errors
 from shared.kafka_security import bank_principal
@@ -48,6 +48,7 @@ app.add_typer(whitelist_app, name="whitelist")
 app.add_typer(token_app, name="token")
 
 DEFAULT_BOOTSTRAP = ServiceSettings(service="cli").kafka_bootstrap
+DEMO_VIEWING = timedelta(hours=12)
 
 
 @bank.command("add")
@@ -254,6 +255,10 @@ def demo(
     for refusal in tally.refused:
         console.print(f"[yellow]{refusal}[/yellow]")
     console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
+    if settings.http_auth != "none":
+        viewer = access.issue(settings, "supervisor:demo", [Scope.parse("central")], DEMO_VIEWING)
+        console.print(f"its sign-in token (a supervisor's, for {DEMO_VIEWING}):")
+        print(viewer.token)
 
 
 @assessment_app.command("rebuild")
