@@ -257,7 +257,8 @@ def demo(
     console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
     if settings.http_auth != "none":
         viewer = access.issue(settings, "supervisor:demo", [Scope.parse("central")], DEMO_VIEWING)
-        console.print(f"its sign-in token (a supervisor's, for {DEMO_VIEWING}):")
+        hours = int(DEMO_VIEWING.total_seconds() // 3600)
+        console.print(f"its sign-in token (a supervisor's, valid {hours} hours):")
         print(viewer.token)
 
 
