@@ -35,7 +35,9 @@ ADMITTED = [
 
 @pytest.fixture(scope="module")
 def idle_app() -> FastAPI:
-    return assessment.app.build(AssessmentSettings(namespace="accessidle", run_checkpoints=False))
+    # Never started: it needs no broker, so no broker credentials either (`make unit`).
+    settings = AssessmentSettings(namespace="accessidle", run_checkpoints=False)
+    return assessment.app.build(settings.model_copy(update={"kafka_security": "none"}))
 
 
 @pytest.fixture(scope="module")

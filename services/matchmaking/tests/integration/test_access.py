@@ -49,7 +49,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "notes": "了解经营和融资需求",
     },
 }
-IDLE = matchmaking.app.build(MatchmakingSettings())
+# Never started: no broker, so no broker credentials either (`make unit`).
+IDLE = matchmaking.app.build(MatchmakingSettings(kafka_security="none"))
 CASES = access_params(
     IDLE,
     IDLE.state.access_table,
