@@ -129,6 +129,13 @@ class MatchOutcomeRecorded(EventData):
         description="`working_days` within `goal_working_days`; None when not computable.",
     )
     amount_wan: Decimal | None = Field(default=None, description="Credit or loan amount, 万元.")
+    outcome_ref: str | None = Field(
+        default=None,
+        description="The outcome's own reference (the credit's or loan's id; for a decline, "
+        "its event id). A later MatchOutcomeRecorded with the same institution, outcome and "
+        "reference moves it to another pairing: a pairing dated later, still on or before "
+        "the outcome, became known.",
+    )
 
 
 class MatchOutcomeReversed(EventData):

@@ -314,10 +314,11 @@ class Handlers:
     async def _attribute_waiting(
         self, uow: UnitOfWork[Store], pairs: Iterable[tuple[str, str]]
     ) -> None:
-        """Credit each of the pairs' uncredited outcomes to its pairing, once, and announce
-        it, unless it is a loan already reversed (it never counted)."""
+        """Credit each of the pairs' outcomes to its pairing, decided from every pairing
+        known, whatever the order they became known in; announce each new or moved credit,
+        unless it is a loan already reversed (it never counted)."""
         wanted = set(pairs)
-        waiting = await uow.store.outcomes.unattributed(wanted)
+        waiting = await uow.store.outcomes.of_pairs(wanted)
         known = await uow.store.matches.of_pairs(wanted)
         attributions: dict[tuple[str, str, str], Attribution] = {}
         paired: dict[tuple[str, str, str], Match] = {}
@@ -347,6 +348,7 @@ class Handlers:
                 goal_working_days=goal,
                 within_goal=took.within_goal,
                 amount_wan=outcome.amount_wan,
+                outcome_ref=outcome.ref,
             )
             uow.emit(MATCHMAKING_EVENTS, outcome.uscc, event, subject=outcome.uscc)
 

@@ -27,12 +27,13 @@ class BankOutcomes(Protocol):
         """Store these copies, replacing the stored copies of the same outcomes."""
         ...
 
-    async def unattributed(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
-        """The outcomes of these (uscc, institution_id) pairs no pairing is credited with."""
+    async def of_pairs(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
+        """Every outcome of these (uscc, institution_id) pairs, credited or not."""
         ...
 
     async def attribute(self, attributions: Sequence[Attribution]) -> set[OutcomeKey]:
-        """Credit outcomes to pairings, once each; return the keys newly credited."""
+        """Credit outcomes to these pairings; return the keys newly credited or moved to
+        another pairing (an outcome credited as given is left alone)."""
         ...
 
     async def attributed(
@@ -96,13 +97,12 @@ class SqlBankOutcomes:
             ],
         )
 
-    async def unattributed(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
+    async def of_pairs(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
         wanted = sorted(set(pairs))
         if not wanted:
             return []
-        credited = select(match_outcomes.c.ref).where(_same_outcome())
         pair = tuple_(bank_outcomes.c.uscc, bank_outcomes.c.institution_id)
-        query = select(bank_outcomes).where(pair.in_(wanted), ~credited.exists())
+        query = select(bank_outcomes).where(pair.in_(wanted))
         return [_bank_outcome(row) for row in await self._connection.execute(query)]
 
     async def attribute(self, attributions: Sequence[Attribution]) -> set[OutcomeKey]:
@@ -121,8 +121,13 @@ class SqlBankOutcomes:
                     for a in attributions
                 ]
             )
-            # The first pairing credited keeps the outcome (see the table).
-            .on_conflict_do_nothing()
+            # The caller decides the pairing from every pairing known (domain.pairing_of):
+            # a later-dated one that became known takes the outcome over.
+            .on_conflict_do_update(
+                index_elements=["institution_id", "outcome", "ref"],
+                set_={"match_id": insert(match_outcomes).excluded.match_id},
+                where=match_outcomes.c.match_id != insert(match_outcomes).excluded.match_id,
+            )
             .returning(
                 match_outcomes.c.institution_id, match_outcomes.c.outcome, match_outcomes.c.ref
             )

@@ -138,7 +138,8 @@ bank_outcomes = Table(
     Column("amount_wan", Numeric(14, 2)),
     Index("ix_bank_outcomes_pair", "uscc", "institution_id"),
 )
-# Each bank outcome is attributed once, to the pairing it was first correlated with. Its
+# Each bank outcome is credited to one pairing: the pair's latest pairing on or before its
+# date, among every pairing known (a later-dated one that becomes known takes it over). Its
 # timing is computed when read, from the copy of the outcome kept in `bank_outcomes`.
 match_outcomes = Table(
     "match_outcomes",

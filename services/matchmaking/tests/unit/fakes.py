@@ -136,21 +136,17 @@ class InMemoryBankOutcomes:
         for outcome in outcomes:
             self.outcomes[outcome.key] = outcome
 
-    async def unattributed(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
+    async def of_pairs(self, pairs: Iterable[tuple[str, str]]) -> list[BankOutcome]:
         wanted = set(pairs)
-        return [
-            o
-            for key, o in self.outcomes.items()
-            if (o.uscc, o.institution_id) in wanted and key not in self.credited
-        ]
+        return [o for o in self.outcomes.values() if (o.uscc, o.institution_id) in wanted]
 
     async def attribute(self, attributions: Sequence[Attribution]) -> set[OutcomeKey]:
-        fresh = set()
+        changed = set()
         for a in attributions:
-            if a.outcome.key not in self.credited:
+            if self.credited.get(a.outcome.key) != a.match_id:
                 self.credited[a.outcome.key] = a.match_id
-                fresh.add(a.outcome.key)
-        return fresh
+                changed.add(a.outcome.key)
+        return changed
 
     async def attributed(
         self,

@@ -234,3 +234,37 @@ def test_what_is_announced_nets_out_the_same_in_any_order(order: list[int]) -> N
         assert ("loan_issued", "2020-10-20") not in recorded_refs or withdrawn == ["L-1"]
 
     run(replay)
+
+
+LATER_PAIRING = RecordMatch(USCC, BANK, Channel.ONLINE, matched_on=date(2020, 10, 14))
+TWO_PAIRINGS: list[Any] = [
+    PAIRING,  # 2020-10-09
+    LATER_PAIRING,  # 2020-10-14
+    loan("L-2", issued_on=date(2020, 10, 22), amount="30"),
+    credit(date(2020, 10, 15), amount="80"),
+    credit(date(2020, 10, 13), amount="90"),  # the same credit sent again, earlier
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(range(len(TWO_PAIRINGS))))
+def test_each_outcome_goes_to_its_latest_pairing_before_it_in_any_order(order: list[int]) -> None:
+    """Whatever became known first, an outcome is credited to the pair's latest pairing on
+    or before its date, and the last announcement of each outcome names that pairing."""
+
+    async def replay() -> None:
+        uow, work = new_uow(), handlers()
+        for index in order:
+            await deliver(work, uow, TWO_PAIRINGS[index])
+        credited: dict[str, date] = {}
+        for match in await uow.store.matches.find(uscc=USCC):
+            shown = await views.pairing(uow.store, match, GOAL)
+            credited |= {o.ref: match.matched_on for o in shown.outcomes}
+        assert credited == {"C-1": date(2020, 10, 9), "L-2": date(2020, 10, 14)}
+        matched_on = {m.match_id: m.matched_on for m in await uow.store.matches.find(uscc=USCC)}
+        last: dict[str, date] = {}
+        for event in recorded(uow).events("MatchOutcomeRecorded"):
+            last[event.data["outcome_ref"]] = matched_on[event.data["match_id"]]
+        assert last == credited
+
+    run(replay)
