@@ -284,6 +284,13 @@ async def check_access(client: httpx.AsyncClient, case: AccessCase, issuer: Toke
         assert response.status_code < 500, said
 
 
+async def check_access_on(app: FastAPI, case: AccessCase) -> None:
+    """`check_access` against a service's app, with tokens signed by the key it trusts."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        await check_access(client, case, TokenIssuer.from_settings(app.state.runtime.settings))
+
+
 def check_coverage(app: FastAPI) -> None:
     """Every route of the app has a rule, and every rule a route."""
     table: AccessTable = app.state.access_table

@@ -13,6 +13,7 @@ the tests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -49,11 +50,11 @@ class Envelope(BaseModel):
     def dedup_key(self) -> tuple[str, str]:
         return (self.source, self.id)
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
         """A digest of what the event says (type, subject, data), not of how it was sent:
         the same event in structured and binary mode, or sent again later with another
-        `time`, has one fingerprint."""
+        `time`, has one fingerprint. Computed once: a consumer compares it several times."""
         content = {"type": self.type, "subject": self.subject, "data": self.data}
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()

@@ -93,10 +93,14 @@ async def test_writes_refusals_and_bank_events_are_audited(
         key=USCC,
     )
 
-    async def bank_event_audited() -> bool:
-        return any(e["action"] == "cn.firstloan.LoanIssued" for e in await trail(running))
+    bank_topic = runtime.settings.topic("bank.boc.events")
+    await kafka_producer.send_and_wait(bank_topic, b"{not json", key=USCC.encode())
 
-    await eventually(bank_event_audited, what="the bank event in the audit trail")
+    async def bank_event_audited() -> bool:
+        actions = {e["action"] for e in await trail(running)}
+        return {"cn.firstloan.LoanIssued", "record"} <= actions
+
+    await eventually(bank_event_audited, what="both bank records in the audit trail")
     entries = await trail(running, since=since)
     by_action = {(e["action"], e["outcome"]): e for e in entries}
     written = by_action[("POST /nominations", "committed")]
@@ -110,6 +114,9 @@ async def test_writes_refusals_and_bank_events_are_audited(
     bank = by_action[("cn.firstloan.LoanIssued", "applied")]
     assert bank["actor"] == "urn:firstloan:institution:boc"
     assert bank["origin"].startswith(runtime.settings.topic("bank.boc.events"))
+    broken = by_action[("record", "dead-lettered: invalid_json")]
+    assert (broken["actor"], broken["target"]) == (f"topic:{bank_topic}", broken["origin"])
+    assert broken["origin"].startswith(f"{bank_topic}:")
     assert all(datetime.fromisoformat(e["at"]) >= datetime.fromisoformat(since) for e in entries)
     assert await trail(running, actor="nobody") == []
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -16,8 +15,13 @@ from assessment import api
 from assessment.access import ACCESS
 from assessment.dashboard import routes as dashboard_routes
 from assessment.settings import AssessmentSettings
-from shared.access_testing import AccessCase, Samples, access_params, check_access, check_coverage
-from shared.auth import TokenIssuer
+from shared.access_testing import (
+    AccessCase,
+    Samples,
+    access_params,
+    check_access_on,
+    check_coverage,
+)
 from shared.service import Runtime
 
 SAMPLES = Samples.of(as_of="2020-09-30")
@@ -52,20 +56,13 @@ async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
 
 @pytest.mark.parametrize("case", REFUSED)
 async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
-    await check(idle_app, case)
+    await check_access_on(idle_app, case)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", ADMITTED)
 async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
-    await check(running_app, case)
-
-
-async def check(app: FastAPI, case: AccessCase) -> None:
-    runtime: Runtime = app.state.runtime
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://assessment") as http:
-        await check_access(http, case, TokenIssuer.from_settings(runtime.settings))
+    await check_access_on(running_app, case)
 
 
 def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:

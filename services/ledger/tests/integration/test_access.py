@@ -22,10 +22,9 @@ from shared.access_testing import (
     Samples,
     access_cases,
     access_params,
-    check_access,
+    check_access_on,
     check_coverage,
 )
-from shared.auth import TokenIssuer
 from shared.service import Runtime
 
 from .ledger_fixtures import MovableClock, client_of, settings_for, shanghai
@@ -73,20 +72,13 @@ async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
 
 @pytest.mark.parametrize("case", REFUSED)
 async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
-    await check(idle_app, case)
+    await check_access_on(idle_app, case)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", ADMITTED)
 async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
-    await check(running_app, case)
-
-
-async def check(app: FastAPI, case: AccessCase) -> None:
-    runtime: Runtime = app.state.runtime
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as http:
-        await check_access(http, case, TokenIssuer.from_settings(runtime.settings))
+    await check_access_on(running_app, case)
 
 
 def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:

@@ -22,10 +22,9 @@ from shared.access_testing import (
     Samples,
     access_params,
     bearer_headers,
-    check_access,
+    check_access_on,
     check_coverage,
 )
-from shared.auth import TokenIssuer
 from shared.testing import sample_uscc
 
 SAMPLES = Samples.of()
@@ -68,19 +67,14 @@ def client_of(app: FastAPI, *scopes: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers)
 
 
-async def checked(app: FastAPI, case: AccessCase) -> None:
-    async with client_of(app) as client:
-        await check_access(client, case, TokenIssuer.from_settings(app.state.runtime.settings))
-
-
 @pytest.mark.parametrize("case", REACHING)
 async def test_access_reaching_the_route(case: AccessCase, started: FastAPI) -> None:
-    await checked(started, case)
+    await check_access_on(started, case)
 
 
 @pytest.mark.parametrize("case", REFUSED)
 async def test_access_refused(case: AccessCase) -> None:
-    await checked(IDLE, case)
+    await check_access_on(IDLE, case)
 
 
 def test_every_route_has_a_rule_and_every_rule_a_route() -> None:
