@@ -1,9 +1,15 @@
 """Bringing assessment up to date after facts change: re-evaluate the enterprises touched,
 publish the units whose figures changed, and move the escalation ladder.
 
-Everything here runs inside one unit of work, through its store: the outcomes, the
-published figures, the escalations and the events about them commit together. The caller
-holds the store's lock (`Store.serialize`).
+Everything here runs inside one unit of work, through its store: the outcomes, the counts,
+the published figures, the escalations and the events about them commit together.
+
+The work is in proportion to what changed: a batch re-evaluates the enterprises it touched,
+moves the counts by their change, and moves the ladder only for the reasons whose inputs it
+changed (bank events cannot change a ledger or fair finding). Locks are as narrow as the data:
+the touched enterprises' outcomes, then the counts' rows, then the ladder, in that order; a
+whole re-evaluation or a checkpoint holds the store's lock alone (`Store.serialize`), and
+every other transaction shares it (`Store.share`).
 """
 
 from __future__ import annotations
@@ -13,16 +19,19 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from assessment.domain.attainment import Attainment, UnitAttainment, attainment
+from assessment.domain.attainment import Attainment, UnitAttainment, attainment, attainment_from
+from assessment.domain.counts import Measure, change, counted
 from assessment.domain.escalation import (
     Changes,
     Finding,
     checkpoint_dates,
     checkpoint_findings,
+    falsification_findings,
     ledger_findings,
-    live_findings,
     reconcile,
+    under_target_warnings,
 )
+from assessment.domain.facts import EnterpriseFacts
 from assessment.domain.first_loan import CampaignWindow, EnterpriseOutcome, evaluate
 from assessment.storage import Store
 from assessment.storage.outcomes import anomaly_json
@@ -52,31 +61,71 @@ async def reassess(
     now: datetime,
 ) -> None:
     """Re-evaluate the given enterprises (all when None) as of today, then publish."""
-    today = now.date()
-    facts = await uow.store.facts.load(usccs)
-    outcomes = [evaluate(f, window(reference), today) for f in facts.values()]
-    await uow.store.outcomes.save(outcomes, today)
     if usccs is None:
-        await uow.store.outcomes.set_evaluated_on(today)
-    await publish_live(uow, reference, now)
+        await reassess_all(uow, reference, now)
+        return
+    store, today = uow.store, now.date()
+    before = await store.outcomes.lock(usccs, today)
+    facts = await store.facts.load(before)
+    # An enterprise can be left with no fact: its loan's counted copy now names another.
+    after = [
+        evaluate(facts.get(uscc) or EnterpriseFacts(uscc), window(reference), today)
+        for uscc in before
+    ]
+    await store.outcomes.save(after, today)
+    moved = change(before.values(), after)
+    await store.counts.add(moved)
+    if not moved:
+        return
+    changed = {EscalationReason.UNDER_TARGET}
+    if any(measure is Measure.ANOMALIES for measure, _, _ in moved):
+        changed.add(EscalationReason.DATA_FALSIFICATION)
+    await publish_live(uow, reference, now, frozenset(changed))
 
 
-async def publish_live(uow: UnitOfWork[Store], reference: ReferenceData, now: datetime) -> None:
-    outcomes = await uow.store.outcomes.load()
-    current = attainment(outcomes, reference, now.date())
+async def reassess_all(uow: UnitOfWork[Store], reference: ReferenceData, now: datetime) -> None:
+    """Every enterprise, counted from scratch: a new day moves listing dates and loans'
+    liveness for all of them. The caller holds the store's lock alone."""
+    store, today = uow.store, now.date()
+    facts = await store.facts.load()
+    outcomes = [evaluate(f, window(reference), today) for f in facts.values()]
+    await store.outcomes.save(outcomes, today)
+    await store.counts.replace(counted(outcomes))
+    await store.outcomes.set_evaluated_on(today)
+    await publish_live(uow, reference, now, frozenset(EscalationReason))
+
+
+async def publish_live(
+    uow: UnitOfWork[Store],
+    reference: ReferenceData,
+    now: datetime,
+    changed: frozenset[EscalationReason],
+) -> None:
+    """Publish the units whose figures moved, and move the ladder for the reasons whose
+    inputs `changed` (the others are neither raised nor resolved here)."""
+    store = uow.store
+    await store.lock_ladder()
+    current = attainment_from(await store.counts.load(), reference, now.date())
     await publish_changed_figures(uow, current)
-    evidence = anomaly_evidence(outcomes)
-    findings = live_findings(current, reference, evidence)
-    evaluated = {EscalationReason.DATA_FALSIFICATION}
-    if reference.campaign.day_number(current.as_of) >= (
-        reference.thresholds.warning_from_campaign_day
+    findings: list[Finding] = []
+    evaluated: set[EscalationReason] = set()
+    campaign_day = reference.campaign.day_number(current.as_of)
+    if EscalationReason.UNDER_TARGET in changed and (
+        campaign_day >= reference.thresholds.warning_from_campaign_day
     ):
+        findings += under_target_warnings(current, reference)
         evaluated.add(EscalationReason.UNDER_TARGET)
-    pending, ever = await uow.store.ledgers_and_fairs.overdue_months()
-    findings += ledger_findings(pending, ever)
-    evaluated.add(EscalationReason.LEDGER_OVERDUE)
-    if current.as_of >= reference.campaign.end:
-        with_fair = await uow.store.ledgers_and_fairs.counties_with_fair(reference.campaign.end)
+    if EscalationReason.DATA_FALSIFICATION in changed:
+        findings += falsification_findings(
+            reference, await _anomaly_evidence(store, current, reference)
+        )
+        evaluated.add(EscalationReason.DATA_FALSIFICATION)
+    if EscalationReason.LEDGER_OVERDUE in changed:
+        pending, ever = await store.ledgers_and_fairs.overdue_months()
+        findings += ledger_findings(pending, ever)
+        evaluated.add(EscalationReason.LEDGER_OVERDUE)
+    if EscalationReason.NO_MATCHMAKING_FAIR in changed and current.as_of >= reference.campaign.end:
+        with_fair = await store.ledgers_and_fairs.counties_with_fair(reference.campaign.end)
         findings += [
             f
             for f in checkpoint_findings(current, reference, frozenset(), with_fair)
@@ -84,6 +133,16 @@ async def publish_live(uow: UnitOfWork[Store], reference: ReferenceData, now: da
         ]
         evaluated.add(EscalationReason.NO_MATCHMAKING_FAIR)
     await move_ladder(uow, findings, frozenset(evaluated), current.as_of, now)
+
+
+async def _anomaly_evidence(
+    store: Store, current: Attainment, reference: ReferenceData
+) -> dict[str, list[dict[str, Any]]]:
+    """The evidence is read only when an institution has enough anomalies to be found."""
+    threshold = reference.thresholds.falsification_anomalies
+    if all(n < threshold for n in current.anomalies_by_institution.values()):
+        return {}
+    return anomaly_evidence(await store.outcomes.with_anomalies())
 
 
 def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[dict[str, Any]]]:

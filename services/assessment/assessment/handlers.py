@@ -1,8 +1,9 @@
 """What assessment does with each command and each group of events it consumes: turn
 events into facts, store them, and re-evaluate only the enterprises they touch.
 
-Every handler takes the store's lock first: consumers, the tick and checkpoints move the
-same figures and ladder, one at a time.
+Consumers share the store's lock, so that they go on side by side, each holding only the
+enterprises it touches; the daily tick and checkpoints, which read every enterprise, hold it
+alone (see `evaluation`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from assessment.domain.facts import (
 from assessment.evaluation import keep_up_to_date, publish_live, reassess, run_checkpoint
 from assessment.storage import Store
 from shared.consumer import Message
+from shared.contracts.assessment import EscalationReason
 from shared.contracts.bank import BankEventData, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
 from shared.contracts.matchmaking import FairScheduled
@@ -69,7 +71,7 @@ class Handlers:
     async def apply_roster_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[RosterEvent]]
     ) -> None:
-        await uow.store.serialize()
+        await uow.store.share()
         facts = [roster_fact(m.payload) for m in messages]
         await uow.store.facts.save(facts)
         await reassess(uow, {f.uscc for f in facts}, self.reference(), self.now())
@@ -79,7 +81,7 @@ class Handlers:
     ) -> None:
         """Loans and their reversals; a loan reported again with other content is a
         data-quality finding, and the copy the rule prefers counts."""
-        await uow.store.serialize()
+        await uow.store.share()
         loans = [loan_fact(m.payload) for m in messages if isinstance(m.payload, LoanIssued)]
         reversals = [
             Reversal(m.payload.institution_id, m.payload.loan_id, m.payload.reversed_on)
@@ -119,16 +121,18 @@ class Handlers:
     async def apply_fairs(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[FairScheduled]]
     ) -> None:
-        await uow.store.serialize()
+        await uow.store.share()
         await uow.store.ledgers_and_fairs.save_fairs(
             [Fair(m.payload.fair_id, m.payload.county_code, m.payload.held_on) for m in messages]
         )
-        await publish_live(uow, self.reference(), self.now())
+        await publish_live(
+            uow, self.reference(), self.now(), frozenset({EscalationReason.NO_MATCHMAKING_FAIR})
+        )
 
     async def apply_ledger_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LedgerOverdue | LedgerSubmitted]]
     ) -> None:
-        await uow.store.serialize()
+        await uow.store.share()
         ledgers = uow.store.ledgers_and_fairs
         await ledgers.save_overdue(
             [
@@ -144,7 +148,9 @@ class Handlers:
                 if isinstance(m.payload, LedgerSubmitted)
             ]
         )
-        await publish_live(uow, self.reference(), self.now())
+        await publish_live(
+            uow, self.reference(), self.now(), frozenset({EscalationReason.LEDGER_OVERDUE})
+        )
 
     async def run_checkpoint(self, uow: UnitOfWork[Store], command: RunCheckpoint) -> list[Finding]:
         """The escalations the checkpoint raised or upgraded (none when it had run)."""

@@ -3,12 +3,12 @@ county and per institution (contract §5 rules 2, 4, 5, 6)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from assessment.domain.counts import REGION, Counts, Measure, count_of, counted
 from assessment.domain.first_loan import EnterpriseOutcome
 from shared.reference import ReferenceData, Targets
 
@@ -20,37 +20,6 @@ class Status(StrEnum):
     BEHIND = "behind"
     WARNING = "warning"
     CRITICAL = "critical"
-
-
-@dataclass
-class Tally:
-    """Distinct enterprises per unit: the sets, so that nothing is counted twice."""
-
-    county_cultivated: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    county_first_loans: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    institution_cultivated: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    institution_first_loans: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    listed: set[str] = field(default_factory=set)
-    first_loans: set[str] = field(default_factory=set)
-    anomalies: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-def tally(outcomes: Iterable[EnterpriseOutcome]) -> Tally:
-    result = Tally()
-    for outcome in outcomes:
-        if outcome.county_code is not None:
-            result.listed.add(outcome.uscc)
-            result.county_cultivated[outcome.county_code].add(outcome.uscc)
-            for institution in outcome.institutions:
-                result.institution_cultivated[institution].add(outcome.uscc)
-        if outcome.first_loan is not None:
-            result.first_loans.add(outcome.uscc)
-            result.county_first_loans[outcome.first_loan.county_code].add(outcome.uscc)
-            issuer = outcome.first_loan.loan.institution_id
-            result.institution_first_loans[issuer].add(outcome.uscc)
-        for anomaly in outcome.anomalies:
-            result.anomalies[anomaly.claim.institution_id] += 1
-    return result
 
 
 @dataclass(frozen=True)
@@ -158,16 +127,25 @@ def unit_attainment(
 def attainment(
     outcomes: Iterable[EnterpriseOutcome], reference: ReferenceData, day: date
 ) -> Attainment:
-    counted = tally(outcomes)
+    """The attainment of every unit counted from every enterprise's outcome."""
+    return attainment_from(counted(outcomes), reference, day)
+
+
+def attainment_from(counts: Counts, reference: ReferenceData, day: date) -> Attainment:
+    """The attainment of every unit from its counts (kept up to date, or just counted)."""
     share = elapsed_share(reference, day)
+
+    def of(measure: Measure, level: str, unit_id: str) -> int:
+        return count_of(counts, measure, level, unit_id)
+
     counties = tuple(
         unit_attainment(
             county.code,
             county.name,
             "county",
             None,
-            len(counted.county_cultivated.get(county.code, ())),
-            len(counted.county_first_loans.get(county.code, ())),
+            of(Measure.CULTIVATED, "county", county.code),
+            of(Measure.FIRST_LOANS, "county", county.code),
             county.targets,
             share,
             reference,
@@ -180,20 +158,26 @@ def attainment(
             institution.name,
             "institution",
             institution.category,
-            len(counted.institution_cultivated.get(institution.id, ())),
-            len(counted.institution_first_loans.get(institution.id, ())),
+            of(Measure.CULTIVATED, "institution", institution.id),
+            of(Measure.FIRST_LOANS, "institution", institution.id),
             reference.targets_for_institution(institution.id),
             share,
             reference,
         )
         for institution in reference.institutions
     )
+    cultivated = of(Measure.CULTIVATED, REGION, "")
+    first_loans = of(Measure.FIRST_LOANS, REGION, "")
     return Attainment(
         as_of=day,
-        cultivated=len(counted.listed),
-        first_loans=len(counted.first_loans),
-        first_loan_rate=rate(len(counted.first_loans), len(counted.listed)),
+        cultivated=cultivated,
+        first_loans=first_loans,
+        first_loan_rate=rate(first_loans, cultivated),
         counties=counties,
         institutions=institutions,
-        anomalies_by_institution=dict(counted.anomalies),
+        anomalies_by_institution={
+            unit_id: n
+            for (measure, _, unit_id), n in sorted(counts.items())
+            if measure == Measure.ANOMALIES and n
+        },
     )

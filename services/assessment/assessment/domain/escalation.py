@@ -63,35 +63,35 @@ def units_with_target(attainment: Attainment) -> Iterable[UnitAttainment]:
     return (u for u in (*attainment.counties, *attainment.institutions) if u.targets)
 
 
-def live_findings(
-    attainment: Attainment,
-    reference: ReferenceData,
-    anomaly_evidence: Mapping[str, Sequence[Mapping[str, Any]]],
-) -> list[Finding]:
-    """Warnings from the campaign's warning day; falsification at once."""
+def under_target_warnings(attainment: Attainment, reference: ReferenceData) -> list[Finding]:
+    """Warnings, from the campaign's warning day on (before it: none, and nothing is
+    evaluated)."""
     thresholds = reference.thresholds
-    findings: list[Finding] = []
-    if reference.campaign.day_number(attainment.as_of) >= thresholds.warning_from_campaign_day:
-        findings += [
-            Finding(
-                u.unit_id, u.level, EscalationReason.UNDER_TARGET, Severity.WARNING, figures_of(u)
-            )
-            for u in units_with_target(attainment)
-            if u.attainment_ratio is not None and u.attainment_ratio < thresholds.warning_ratio
-        ]
-    for institution, evidence in anomaly_evidence.items():
-        if len(evidence) >= thresholds.falsification_anomalies:
-            findings.append(
-                Finding(
-                    institution,
-                    "institution",
-                    EscalationReason.DATA_FALSIFICATION,
-                    Severity.CIRCULAR,
-                    {"anomalies": len(evidence)},
-                    tuple(evidence),
-                )
-            )
-    return findings
+    if reference.campaign.day_number(attainment.as_of) < thresholds.warning_from_campaign_day:
+        return []
+    return [
+        Finding(u.unit_id, u.level, EscalationReason.UNDER_TARGET, Severity.WARNING, figures_of(u))
+        for u in units_with_target(attainment)
+        if u.attainment_ratio is not None and u.attainment_ratio < thresholds.warning_ratio
+    ]
+
+
+def falsification_findings(
+    reference: ReferenceData, anomaly_evidence: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[Finding]:
+    """A circular at once for an institution with enough contradicted first-loan claims."""
+    return [
+        Finding(
+            institution,
+            "institution",
+            EscalationReason.DATA_FALSIFICATION,
+            Severity.CIRCULAR,
+            {"anomalies": len(evidence)},
+            tuple(evidence),
+        )
+        for institution, evidence in anomaly_evidence.items()
+        if len(evidence) >= reference.thresholds.falsification_anomalies
+    ]
 
 
 def checkpoint_findings(

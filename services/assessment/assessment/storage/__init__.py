@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.counts import CountKey, Counts
 from assessment.domain.data_quality import ConflictingDuplicate, DataQuality
 from assessment.domain.escalation import Finding, OpenEscalation
 from assessment.domain.facts import (
@@ -25,6 +26,7 @@ from assessment.domain.facts import (
 )
 from assessment.domain.first_loan import EnterpriseOutcome
 from assessment.domain.history import Fact
+from assessment.storage.counts import CountRepository
 from assessment.storage.data_quality import DataQualityRepository
 from assessment.storage.escalations import EscalationRepository
 from assessment.storage.facts import FactRepository
@@ -43,10 +45,18 @@ class Facts(Protocol):
 
 
 class Outcomes(Protocol):
+    async def lock(self, usccs: Collection[str], day: date) -> dict[str, EnterpriseOutcome]: ...
     async def save(self, outcomes: Sequence[EnterpriseOutcome], day: date) -> None: ...
     async def load(self) -> list[EnterpriseOutcome]: ...
+    async def with_anomalies(self) -> list[EnterpriseOutcome]: ...
     async def evaluated_on(self) -> date | None: ...
     async def set_evaluated_on(self, day: date) -> None: ...
+
+
+class UnitCounts(Protocol):
+    async def add(self, changes: Mapping[CountKey, int]) -> None: ...
+    async def replace(self, counts: Mapping[CountKey, int]) -> None: ...
+    async def load(self) -> Counts: ...
 
 
 class PublishedFigures(Protocol):
@@ -98,6 +108,8 @@ class Store(Protocol):
     @property
     def outcomes(self) -> Outcomes: ...
     @property
+    def counts(self) -> UnitCounts: ...
+    @property
     def figures(self) -> PublishedFigures: ...
     @property
     def escalations(self) -> Escalations: ...
@@ -107,12 +119,20 @@ class Store(Protocol):
     def data_quality(self) -> DataQualityFindings: ...
 
     async def serialize(self) -> None:
-        """Wait for, then hold until the transaction ends, assessment's one lock."""
+        """Hold the store's lock alone until the transaction ends: for work that reads
+        every enterprise (the daily re-evaluation, checkpoints)."""
+
+    async def share(self) -> None:
+        """Hold the store's lock alongside other sharers until the transaction ends."""
+
+    async def lock_ladder(self) -> None:
+        """Hold the published figures and escalations until the transaction ends."""
 
 
-# Consumers, the daily tick and checkpoints all move the same ladder and figures: one
-# transaction-scoped lock makes them take turns.
-_LOCK = 810_400
+# Transaction-scoped advisory locks; the order in which a transaction may take them is the
+# store's lock, enterprises' outcomes (row locks), counts (row locks), the ladder.
+_STORE_LOCK = 810_400
+_LADDER_LOCK = 810_401
 
 
 class SqlStore:
@@ -120,10 +140,20 @@ class SqlStore:
         self.connection = connection
         self.facts = FactRepository(connection)
         self.outcomes = OutcomeRepository(connection)
+        self.counts = CountRepository(connection)
         self.figures = PublishedFigureRepository(connection)
         self.escalations = EscalationRepository(connection)
         self.ledgers_and_fairs = LedgersAndFairsRepository(connection)
         self.data_quality = DataQualityRepository(connection)
 
     async def serialize(self) -> None:
-        await self.connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+        await self._lock("pg_advisory_xact_lock", _STORE_LOCK)
+
+    async def share(self) -> None:
+        await self._lock("pg_advisory_xact_lock_shared", _STORE_LOCK)
+
+    async def lock_ladder(self) -> None:
+        await self._lock("pg_advisory_xact_lock", _LADDER_LOCK)
+
+    async def _lock(self, function: str, key: int) -> None:
+        await self.connection.execute(text(f"SELECT {function}(:key)"), {"key": key})

@@ -3,11 +3,11 @@ day they were last all brought up to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +33,25 @@ def _first_loan(data: Mapping[str, Any] | None) -> FirstLoan | None:
     return (
         None if data is None else FirstLoan(loan=loan_from(data), county_code=data["county_code"])
     )
+
+
+def _outcome(row: Row[Any]) -> EnterpriseOutcome:
+    return EnterpriseOutcome(
+        uscc=row.uscc,
+        county_code=row.county_code,
+        first_loan=_first_loan(row.first_loan),
+        anomalies=tuple(_anomaly(a) for a in row.anomalies),
+        institutions=frozenset(row.institutions),
+    )
+
+
+# An enterprise not evaluated yet gets a row that adds to no count, so that there is a row to
+# lock; inserted in key order, as the rows are then locked.
+_ROWS_TO_LOCK = text(
+    "INSERT INTO enterprise_outcomes (uscc, evaluated_on, institutions, anomalies) "
+    "SELECT u, :day, '{}', '[]' FROM unnest(CAST(:usccs AS text[])) AS u ORDER BY u "
+    "ON CONFLICT (uscc) DO NOTHING"
+)
 
 
 class OutcomeRepository:
@@ -75,18 +94,31 @@ class OutcomeRepository:
             ],
         )
 
+    async def lock(self, usccs: Collection[str], day: date) -> dict[str, EnterpriseOutcome]:
+        """The enterprises' outcomes as stored, held until the transaction ends: two
+        transactions that touch one enterprise take turns, others go on side by side."""
+        ordered = sorted(set(usccs))
+        if not ordered:
+            return {}
+        await self.connection.execute(_ROWS_TO_LOCK, {"usccs": ordered, "day": day})
+        rows = await self.connection.execute(
+            select(enterprise_outcomes)
+            .where(enterprise_outcomes.c.uscc.in_(ordered))
+            .order_by(enterprise_outcomes.c.uscc)
+            .with_for_update()
+        )
+        return {row.uscc: _outcome(row) for row in rows}
+
     async def load(self) -> list[EnterpriseOutcome]:
-        rows = await self.connection.execute(select(enterprise_outcomes))
-        return [
-            EnterpriseOutcome(
-                uscc=row.uscc,
-                county_code=row.county_code,
-                first_loan=_first_loan(row.first_loan),
-                anomalies=tuple(_anomaly(a) for a in row.anomalies),
-                institutions=frozenset(row.institutions),
+        return [_outcome(row) for row in await self.connection.execute(select(enterprise_outcomes))]
+
+    async def with_anomalies(self) -> list[EnterpriseOutcome]:
+        rows = await self.connection.execute(
+            select(enterprise_outcomes).where(
+                enterprise_outcomes.c.anomalies != text("'[]'::jsonb")
             )
-            for row in rows
-        ]
+        )
+        return [_outcome(row) for row in rows]
 
     async def evaluated_on(self) -> date | None:
         return await self.connection.scalar(select(evaluation_days.c.evaluated_on))

@@ -104,6 +104,23 @@ enterprise_outcomes = Table(
     Column("institutions", ARRAY(Text), nullable=False),
     Column("first_loan", JSONB),
     Column("anomalies", JSONB, nullable=False),
+    # Few enterprises have anomalies; the live findings read only theirs.
+    Index(
+        "ix_enterprise_outcomes_with_anomalies",
+        "uscc",
+        postgresql_where=text("anomalies <> '[]'::jsonb"),
+    ),
+)
+
+# Each unit's counts, the sum of what every enterprise's stored outcome adds to them
+# (`domain/counts.py`): kept up to date by the changes of the enterprises each batch touched.
+unit_counts = Table(
+    "unit_counts",
+    metadata,
+    Column("measure", Text, primary_key=True),
+    Column("level", Text, primary_key=True),
+    Column("unit_id", Text, primary_key=True),
+    Column("total", BigInteger, nullable=False),
 )
 
 # What was last published on assessment.attainment per unit, to publish only changes.

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assessment.domain.attainment import attainment
+from assessment.domain.attainment import attainment, attainment_from
+from assessment.domain.counts import Counts
 from assessment.domain.facts import Assignment, ListingChange, Loan, Reversal
 from assessment.domain.first_loan import EnterpriseOutcome, evaluate
 from assessment.domain.history import Fact, conflicting_loans, facts_by_enterprise
@@ -116,7 +117,7 @@ def known(outcomes: Sequence[EnterpriseOutcome]) -> dict[str, EnterpriseOutcome]
 
 async def stored_after(
     engine: AsyncEngine, batches: list[list[Fact]]
-) -> tuple[list[EnterpriseOutcome], dict[str, int]]:
+) -> tuple[list[EnterpriseOutcome], Counts, dict[str, int]]:
     async with engine.connect() as connection:
         transaction = await connection.begin()
         try:
@@ -129,9 +130,11 @@ async def stored_after(
                 if bank:
                     await HANDLERS.apply_loans(unit_of_work_over(store), bank)
             found = await store.data_quality.by_institution()
-            return await store.outcomes.load(), {
-                i: q.conflicting_loans for i, q in found.items() if q.conflicting_loans
-            }
+            return (
+                await store.outcomes.load(),
+                await store.counts.load(),
+                {i: q.conflicting_loans for i, q in found.items() if q.conflicting_loans},
+            )
         finally:
             await transaction.rollback()
 
@@ -151,12 +154,14 @@ def test_any_order_duplication_and_batching_stores_what_the_domain_counts(
     cuts = sorted(data.draw(st.lists(st.integers(0, len(arrival)), max_size=4)))
     batches = [arrival[a:b] for a, b in zip([0, *cuts], [*cuts, len(arrival)], strict=True)]
     loop, engine = database
-    stored, conflicts = loop.run_until_complete(stored_after(engine, batches))
+    stored, counts, conflicts = loop.run_until_complete(stored_after(engine, batches))
 
     day = TODAY.date()
     counted = [evaluate(f, window(REFERENCE), day) for f in facts_by_enterprise(facts).values()]
     assert known(stored) == known(counted)
     assert attainment(stored, REFERENCE, day) == attainment(counted, REFERENCE, day)
+    # The counts kept batch by batch are those of every enterprise counted from scratch.
+    assert attainment_from(counts, REFERENCE, day) == attainment(counted, REFERENCE, day)
     assert conflicts == dict(Counter(i for i, _ in conflicting_loans(facts)))
 
 
@@ -169,7 +174,9 @@ def test_a_preferred_copy_naming_another_enterprise_takes_the_loan_from_the_firs
     later = Loan("icbc", "L1", first, date(2020, 10, 9), True, "50", None, "credit")
     earlier = replace(later, uscc=other, issued_on=date(2020, 10, 8))
     loop, engine = database
-    stored, conflicts = loop.run_until_complete(stored_after(engine, [[*listed, later], [earlier]]))
+    stored, _, conflicts = loop.run_until_complete(
+        stored_after(engine, [[*listed, later], [earlier]])
+    )
     by_uscc = known(stored)
     assert by_uscc[first].first_loan is None
     first_loan = by_uscc[other].first_loan

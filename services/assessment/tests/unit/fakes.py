@@ -6,12 +6,13 @@ the earliest reversal), as `SqlStore` does in SQL.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from assessment.domain.counts import CountKey, Counts
 from assessment.domain.data_quality import ConflictingDuplicate, DataQuality
 from assessment.domain.escalation import Finding, OpenEscalation
 from assessment.domain.facts import (
@@ -53,17 +54,39 @@ class InMemoryOutcomes:
         self.by_uscc: dict[str, EnterpriseOutcome] = {}
         self.day: date | None = None
 
+    async def lock(self, usccs: Collection[str], day: date) -> dict[str, EnterpriseOutcome]:
+        return {
+            u: self.by_uscc.get(u, EnterpriseOutcome(u, None, None, (), frozenset())) for u in usccs
+        }
+
     async def save(self, outcomes: Sequence[EnterpriseOutcome], day: date) -> None:
         self.by_uscc |= {o.uscc: o for o in outcomes}
 
     async def load(self) -> list[EnterpriseOutcome]:
         return list(self.by_uscc.values())
 
+    async def with_anomalies(self) -> list[EnterpriseOutcome]:
+        return [o for o in self.by_uscc.values() if o.anomalies]
+
     async def evaluated_on(self) -> date | None:
         return self.day
 
     async def set_evaluated_on(self, day: date) -> None:
         self.day = day
+
+
+class InMemoryCounts:
+    def __init__(self) -> None:
+        self.by_key: Counter[CountKey] = Counter()
+
+    async def add(self, changes: Mapping[CountKey, int]) -> None:
+        self.by_key.update(changes)
+
+    async def replace(self, counts: Mapping[CountKey, int]) -> None:
+        self.by_key = Counter(counts)
+
+    async def load(self) -> Counts:
+        return {key: n for key, n in self.by_key.items() if n}
 
 
 class InMemoryFigures:
@@ -188,11 +211,20 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.facts = InMemoryFacts()
         self.outcomes = InMemoryOutcomes()
+        self.counts = InMemoryCounts()
         self.figures = InMemoryFigures()
         self.escalations = InMemoryEscalations()
         self.ledgers_and_fairs = InMemoryLedgersAndFairs()
         self.data_quality = InMemoryDataQuality()
         self.serialized = 0
+        self.shared = 0
+        self.ladder_locked = 0
 
     async def serialize(self) -> None:
         self.serialized += 1
+
+    async def share(self) -> None:
+        self.shared += 1
+
+    async def lock_ladder(self) -> None:
+        self.ladder_locked += 1

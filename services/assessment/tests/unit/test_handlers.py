@@ -74,7 +74,8 @@ async def test_a_loan_to_a_listed_enterprise_publishes_the_countys_first_loan() 
     outcome = store.outcomes.by_uscc[WHO]
     assert outcome.first_loan is not None
     assert outcome.first_loan.loan.applied_on == date(2020, 9, 28)
-    assert store.serialized == 2
+    # Consumers share the store's lock and take the ladder's: neither holds it alone.
+    assert (store.serialized, store.shared, store.ladder_locked) == (0, 2, 2)
 
 
 async def test_a_reversal_re_evaluates_the_loans_enterprise() -> None:
