@@ -18,7 +18,7 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
     settings = settings or AssessmentSettings()
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
     now = clock(settings, runtime.reference)
-    handlers = Handlers(runtime.reference, now)
+    handlers = Handlers(runtime.reference, now, settings.evaluate_each_batch)
     consumers.subscribe(runtime, handlers)
     tick = KeepUpToDate(run_checkpoints=settings.run_checkpoints)
 

@@ -62,11 +62,15 @@ def loan_fact(event: LoanIssued) -> Loan:
 
 
 class Handlers:
-    """The service's handlers, bound to the reference data and the platform clock."""
+    """The service's handlers, bound to the reference data and the platform clock.
 
-    def __init__(self, reference: References, now: Now) -> None:
+    Without `evaluate_each_batch` (a rebuild), consumers store facts alone; the next daily
+    re-evaluation counts every enterprise at once, as it would have been counted live."""
+
+    def __init__(self, reference: References, now: Now, evaluate_each_batch: bool = True) -> None:
         self.reference = reference
         self.now = now
+        self.evaluate_each_batch = evaluate_each_batch
 
     async def apply_roster_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[RosterEvent]]
@@ -74,7 +78,8 @@ class Handlers:
         await uow.store.share()
         facts = [roster_fact(m.payload) for m in messages]
         await uow.store.facts.save(facts)
-        await reassess(uow, {f.uscc for f in facts}, self.reference(), self.now())
+        if self.evaluate_each_batch:
+            await reassess(uow, {f.uscc for f in facts}, self.reference(), self.now())
 
     async def apply_loans(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued | LoanReversed]]
@@ -91,11 +96,12 @@ class Handlers:
         # The enterprises of the copies stored before, too: a copy that now counts instead
         # may name another enterprise, which then loses the loan.
         keys = [loan.key for loan in loans] + [reversal.key for reversal in reversals]
-        touched = await uow.store.facts.usccs_of_loans(keys)
+        touched = await uow.store.facts.usccs_of_loans(keys) if self.evaluate_each_batch else set()
         conflicting = await uow.store.facts.save([*loans, *reversals])
         await uow.store.data_quality.record_conflicting_loans(conflicting)
         touched |= {loan.uscc for loan in loans}
-        await reassess(uow, touched, self.reference(), self.now())
+        if self.evaluate_each_batch:
+            await reassess(uow, touched, self.reference(), self.now())
 
     async def record_conflicting_duplicates(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[BankEventData]]
@@ -125,9 +131,10 @@ class Handlers:
         await uow.store.ledgers_and_fairs.save_fairs(
             [Fair(m.payload.fair_id, m.payload.county_code, m.payload.held_on) for m in messages]
         )
-        await publish_live(
-            uow, self.reference(), self.now(), frozenset({EscalationReason.NO_MATCHMAKING_FAIR})
-        )
+        if self.evaluate_each_batch:
+            await publish_live(
+                uow, self.reference(), self.now(), frozenset({EscalationReason.NO_MATCHMAKING_FAIR})
+            )
 
     async def apply_ledger_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LedgerOverdue | LedgerSubmitted]]
@@ -148,9 +155,10 @@ class Handlers:
                 if isinstance(m.payload, LedgerSubmitted)
             ]
         )
-        await publish_live(
-            uow, self.reference(), self.now(), frozenset({EscalationReason.LEDGER_OVERDUE})
-        )
+        if self.evaluate_each_batch:
+            await publish_live(
+                uow, self.reference(), self.now(), frozenset({EscalationReason.LEDGER_OVERDUE})
+            )
 
     async def run_checkpoint(self, uow: UnitOfWork[Store], command: RunCheckpoint) -> list[Finding]:
         """The escalations the checkpoint raised or upgraded (none when it had run)."""

@@ -18,3 +18,10 @@ class AssessmentSettings(ServiceSettings):
         default=15.0, gt=0, description="How often the live feed tells browsers it is alive."
     )
     tick_seconds: float = Field(default=60.0, gt=0, description="How often the day is checked.")
+    evaluate_each_batch: bool = Field(
+        default=True,
+        description=(
+            "Re-evaluate the enterprises each batch touched and publish at once. A rebuild "
+            "turns it off: it stores the facts alone, then evaluates every enterprise once."
+        ),
+    )

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from assessment.domain.attainment import Attainment, attainment
+from assessment.domain.attainment import Attainment, attainment, attainment_from
 from assessment.domain.data_quality import DataQuality
 from assessment.domain.first_loan import evaluate
 from assessment.domain.service_figures import service_figures
@@ -21,16 +21,16 @@ from shared.workdays import workdays_between
 async def attainment_on(
     store: Store, reference: ReferenceData, day: date, live_day: date
 ) -> Attainment:
-    """Today's figures come from the stored outcomes; any other day is counted afresh
-    from the facts, with the same rules."""
+    """Today's figures come from the counts kept up to date; any other day is counted
+    afresh from the facts, with the same rules."""
     if day == live_day and await store.outcomes.evaluated_on() == live_day:
-        return attainment(await store.outcomes.load(), reference, day)
+        return attainment_from(await store.counts.load(), reference, day)
     facts = await store.facts.load()
     return attainment([evaluate(f, window(reference), day) for f in facts.values()], reference, day)
 
 
 async def anomalies(store: Store) -> list[dict[str, Any]]:
-    outcomes = await store.outcomes.load()
+    outcomes = await store.outcomes.with_anomalies()
     return [{"uscc": o.uscc, **anomaly_json(a)} for o in outcomes for a in o.anomalies]
 
 
