@@ -1,190 +1,146 @@
-"""`make bench`: how fast the counting rules, the consumers and the outbox go, on this machine.
+"""`make bench`: the platform's speed and footprint on this machine, against the targets.
 
-Each benchmark prints what it measured; none of them is a pass/fail test. The ones that need
-Kafka and PostgreSQL run in a namespace of their own and drop it afterwards.
+Numbers, not verdicts: nothing here passes or fails. Every section runs in namespaces of its
+own on the running Kafka and PostgreSQL and drops them afterwards. `--scale 0.1` runs every
+section at a tenth of its size (a quick look; the JSON says which scale it ran at).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
-import random
-import secrets
+import math
 import time
-from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
-from decimal import Decimal
+from typing import Any
 
-from assessment.app import build as build_assessment
-from assessment.domain.attainment import attainment
-from assessment.domain.facts import ListingChange, Loan
-from assessment.domain.first_loan import CampaignWindow, evaluate
-from assessment.domain.history import Fact, facts_by_enterprise
-from assessment.settings import AssessmentSettings
-from shared.bus import operator_options
-from shared.contracts.bank import LoanIssued
-from shared.contracts.roster import EnterpriseListed
-from shared.contracts.types import Guarantee
-from shared.envelope import new_event, to_structured
-from shared.outbox import Outbox, OutgoingRecord
-from shared.provision import deprovision, provision
+from bench import micro, pipeline
+from bench.ceiling import read_everything
+from bench.pipeline import assessment_settings, bench_namespace
+from bench.report import machine, table, write
+from bench.workload import Workload
 from shared.reference import load_reference
-from shared.service import Runtime
-from shared.testing import caught_up, sample_uscc
-from shared.topics import ROSTER_EVENTS
 
 
-def report(name: str, count: int, seconds: float, unit: str) -> None:
-    print(f"{name:<58} {count:>8} {unit:<10} {seconds:8.2f} s {count / seconds:>10.0f} {unit}/s")
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
-def bench_counting_rules(enterprises: int) -> None:
-    reference = load_reference()
-    counties = [c.code for c in reference.counties]
-    banks = [i.id for i in reference.institutions]
-    rng = random.Random(1)
-    history: list[Fact] = []
-    for n in range(enterprises):
-        who = sample_uscc(n)
-        history.append(ListingChange(who, date(2020, 9, 1 + n % 10), True, rng.choice(counties)))
-        history.append(
-            Loan(rng.choice(banks), f"L{n}", who, date(2020, 9, 15) + timedelta(days=n % 90), True)
+async def main_pipeline(enterprises: int, events: int, results: dict[str, Any]) -> None:
+    """Sections 1, 2 and 5: the ceiling, the pipeline and the rebuild over the same records."""
+    async with bench_namespace() as namespace:
+        settings = assessment_settings(namespace)
+        workload = Workload(settings, load_reference(), enterprises)
+        seeded = await pipeline.seed(settings, workload, say)
+        say(f"listed {enterprises:,} enterprises in {seeded.seconds:.1f} s")
+        run = await pipeline.bank_run(settings, workload, workload.loans(events), say)
+        results["pipeline_events_per_s"] = run.per_second
+        say(f"pipeline: {run.records:,} bank events at {run.per_second:,.0f}/s")
+        for parse, key in ((False, "raw_records_per_s"), (True, "raw_parsed_records_per_s")):
+            read, seconds = await read_everything(
+                settings.kafka_bootstrap, workload.bank_topics, parse
+            )
+            results[key] = read / seconds
+        results["pipeline_ratio"] = run.per_second / results["raw_records_per_s"]
+        say(
+            f"raw getmany {results['raw_records_per_s']:,.0f}/s, "
+            f"parsed {results['raw_parsed_records_per_s']:,.0f}/s"
         )
-        if n % 7 == 0:
-            history.append(Loan(rng.choice(banks), f"P{n}", who, date(2018, 5, 1), False))
-    window = CampaignWindow(reference.campaign.start, reference.campaign.end, 5)
+        seconds, equal, records = await pipeline.timed_rebuild(settings)
+        results["rebuild_s"], results["rebuild_equal"], results["rebuild_records"] = (
+            seconds,
+            equal,
+            records,
+        )
+        # The issue's key: a rebuild of 1,000,000 events, scaled from the records replayed.
+        results["rebuild_1m_s"] = seconds * 1_000_000 / max(records, 1)
+        say(f"rebuild: {records:,} records in {seconds:.1f} s (equal to live: {equal})")
+
+
+async def growth(sizes: list[int], events: int, results: dict[str, Any]) -> None:
+    """Section 3: the same number of bank events over more and more listed enterprises."""
+    results["growth"] = {}
+    for enterprises in sizes:
+        async with bench_namespace() as namespace:
+            settings = assessment_settings(namespace)
+            workload = Workload(settings, load_reference(), enterprises)
+            seeded = await pipeline.seed(settings, workload, say)
+            run = await pipeline.bank_run(settings, workload, workload.loans(events), say)
+            results["growth"][str(enterprises)] = run.per_second
+            say(
+                f"growth: {enterprises:,} enterprises (listed in {seeded.seconds:.0f} s): "
+                f"{run.per_second:,.0f} bank events/s"
+            )
+
+
+async def run(scale: float) -> dict[str, Any]:
+    def scaled(n: int) -> int:
+        return max(1000, int(n * scale))
+
+    results: dict[str, Any] = {"machine": machine(), "scale": scale}
     started = time.perf_counter()
-    grouped = facts_by_enterprise(history)
-    outcomes = [evaluate(f, window, date(2020, 12, 31)) for f in grouped.values()]
-    result = attainment(outcomes, reference, date(2020, 12, 31))
-    elapsed = time.perf_counter() - started
-    assert result.cultivated == enterprises
-    report(
-        "counting rules: evaluate + attainment (pure, one core)", enterprises, elapsed, "enterprise"
-    )
+    results["counting_rules_enterprises_per_s"] = micro.counting_rules(scaled(50_000))
+    written, relayed = await micro.outbox(scaled(20_000))
+    results["outbox_rows_written_per_s"], results["outbox_relayed_per_s"] = written, relayed
+    await main_pipeline(scaled(100_000), scaled(1_000_000), results)
+    await growth([scaled(10_000), scaled(100_000), scaled(1_000_000)], scaled(100_000), results)
+    measured = await pipeline.latency(scaled(20_000), 500, 20 * min(scale, 1.0) or 2, say)
+    results["latency_samples"] = measured.samples
+    results["latency_p50_ms"], results["latency_p99_ms"] = measured.p50_ms, measured.p99_ms
+    say(f"latency at 500/s: p50 {measured.p50_ms:.0f} ms, p99 {measured.p99_ms:.0f} ms")
+    results["bench_s"] = time.perf_counter() - started
+    return results
 
 
-async def bench_assessment_consumers(events: int) -> None:
-    namespace = f"b{secrets.token_hex(4)}"
-    await provision(namespace)
-    try:
-        settings = AssessmentSettings(
-            namespace=namespace, run_checkpoints=False, clock_date=date(2020, 12, 31)
-        )
-        app = build_assessment(settings)
-        runtime: Runtime = app.state.runtime
-        from aiokafka import AIOKafkaProducer
-
-        producer = AIOKafkaProducer(
-            **operator_options(settings.kafka_bootstrap),
-            acks="all",
-            enable_idempotence=True,
-            linger_ms=20,
-        )
-        await producer.start()
-        half = events // 2
-        sends = []
-        for n in range(half):
-            who = sample_uscc(n)
-            listed = new_event(
-                "EnterpriseListed",
-                "urn:firstloan:roster",
-                EnterpriseListed(
-                    uscc=who,
-                    name="企业",
-                    county_code="140902",
-                    listed_on=date(2020, 9, 2),
-                ).model_dump(mode="json"),
-            )
-            loan = new_event(
-                "LoanIssued",
-                "urn:firstloan:institution:icbc",
-                LoanIssued(
-                    loan_id=f"L{n}",
-                    institution_id="icbc",
-                    uscc=who,
-                    enterprise_name="企业",
-                    amount_wan=Decimal("10"),
-                    issued_on=date(2020, 10, 1),
-                    first_loan_attested=True,
-                    guarantee=Guarantee.CREDIT,
-                ).model_dump(mode="json"),
-            )
-            for topic, event in (
-                (settings.topic(ROSTER_EVENTS), listed),
-                (settings.topic("bank.icbc.events"), loan),
-            ):
-                value, headers = to_structured(event)
-                sends.append(await producer.send(topic, value, key=who.encode(), headers=headers))
-        await asyncio.gather(*sends)
-        await producer.stop()
-        started = time.perf_counter()
-        async with runtime.running():
-            await _until(lambda: _assessed(settings))
-        elapsed = time.perf_counter() - started
-        report(
-            "assessment: roster + bank events consumed (Kafka+PostgreSQL)",
-            half * 2,
-            elapsed,
-            "event",
-        )
-    finally:
-        await deprovision(namespace)
-
-
-async def _assessed(settings: AssessmentSettings) -> bool:
-    roster = await caught_up(
-        settings.kafka_bootstrap,
-        settings.topic("assessment.roster"),
-        [settings.topic(ROSTER_EVENTS)],
-    )
-    bank = await caught_up(
-        settings.kafka_bootstrap,
-        settings.topic("assessment.bank"),
-        [settings.topic("bank.icbc.events")],
-    )
-    return roster and bank
-
-
-async def _until(check: Callable[[], Awaitable[bool]]) -> None:
-    async with asyncio.timeout(600):
-        while not await check():  # noqa: ASYNC110 - polls progress made in Kafka
-            await asyncio.sleep(0.2)
-
-
-async def bench_outbox(records: int) -> None:
-    namespace = f"b{secrets.token_hex(4)}"
-    await provision(namespace)
-    try:
-        settings = AssessmentSettings(namespace=namespace)
-        runtime: Runtime = build_assessment(settings).state.runtime
-        outbox = Outbox(runtime.outbox.table)
-        rows = [
-            OutgoingRecord(settings.topic("assessment.escalations"), b"k", b"x" * 500)
-            for _ in range(records)
-        ]
-        started = time.perf_counter()
-        async with runtime.engine.begin() as connection:
-            await outbox.add(connection, rows)
-        written = time.perf_counter() - started
-        report("outbox: rows written in one transaction", records, written, "row")
-        started = time.perf_counter()
-        while await runtime.relay.relay_once():
-            pass
-        elapsed = time.perf_counter() - started
-        report("outbox relay: published in order, acks=all, idempotent", records, elapsed, "record")
-        await runtime.engine.dispose()
-    finally:
-        await deprovision(namespace)
+def summary(results: dict[str, Any]) -> str:
+    growth = results["growth"]
+    flat = max(growth.values()) / min(growth.values()) if growth else math.nan
+    rows = [
+        ("", "measured", "target"),
+        ("raw getmany, records/s", f"{results['raw_records_per_s']:,.0f}", ""),
+        ("raw getmany + json.loads, records/s", f"{results['raw_parsed_records_per_s']:,.0f}", ""),
+        ("pipeline, bank events/s", f"{results['pipeline_events_per_s']:,.0f}", ""),
+        ("pipeline_ratio", f"{results['pipeline_ratio']:.3f}", ">= 0.1"),
+        *(
+            (f"growth: events/s at {int(n):,} enterprises", f"{v:,.0f}", "")
+            for n, v in growth.items()
+        ),
+        ("growth: fastest / slowest", f"{flat:.2f}", "<= 1.5"),
+        ("latency p50 at 500/s, ms", f"{results['latency_p50_ms']:.0f}", ""),
+        ("latency p99 at 500/s, ms", f"{results['latency_p99_ms']:.0f}", "<= 200"),
+        ("rebuild_1m_s", f"{results['rebuild_1m_s']:.1f}", "<= 60"),
+        ("rebuild equal to live", str(results["rebuild_equal"]), "True"),
+        *(
+            (f"peak RSS {k.removeprefix('rss_mb_')}, MB", f"{v:.0f}", "<= 300")
+            for k, v in results.items()
+            if k.startswith("rss_mb_")
+        ),
+        *(
+            (k, f"{v:.1f}", "")
+            for k, v in results.items()
+            if k.endswith("_s") and k.startswith(("roster_", "ledger_"))
+        ),
+        (
+            "counting rules (pure), enterprises/s",
+            f"{results['counting_rules_enterprises_per_s']:,.0f}",
+            "",
+        ),
+        ("outbox relay, records/s", f"{results['outbox_relayed_per_s']:,.0f}", ""),
+        ("whole bench, s", f"{results['bench_s']:.0f}", "< 1200"),
+    ]
+    return table(rows)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="size of every section")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("faststream").setLevel(logging.ERROR)
-    print("Benchmarks on this machine (2 cores); numbers, not verdicts.")
-    bench_counting_rules(50_000)
-    asyncio.run(bench_outbox(20_000))
-    asyncio.run(bench_assessment_consumers(20_000))
+    results = asyncio.run(run(args.scale))
+    print(summary(results))
+    data, chart = write(results)
+    print(f"results: {data}\nchart:   {chart}")
 
 
 if __name__ == "__main__":

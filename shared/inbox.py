@@ -9,10 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.db import insert_unnested
+
 DedupKey = tuple[str, str]
+_CLAIMED = ("source", "event_id", "event_type", "fingerprint")
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -62,22 +64,20 @@ class Inbox:
         if not rows:
             return Claim(set(), {})
         statement = (
-            insert(self.table)
-            .values(
-                [
-                    {
-                        "source": source,
-                        "event_id": event_id,
-                        "event_type": entry.event_type,
-                        "fingerprint": entry.fingerprint,
-                    }
-                    for (source, event_id), entry in rows.items()
-                ]
-            )
+            insert_unnested(self.table, _CLAIMED)
             .on_conflict_do_nothing()
             .returning(self.table.c.source, self.table.c.event_id)
         )
-        result = await connection.execute(statement)
+        keys, recorded = list(rows), list(rows.values())
+        result = await connection.execute(
+            statement,
+            {
+                "source": [source for source, _ in keys],
+                "event_id": [event_id for _, event_id in keys],
+                "event_type": [entry.event_type for entry in recorded],
+                "fingerprint": [entry.fingerprint for entry in recorded],
+            },
+        )
         fresh = {(row.source, row.event_id) for row in result}
         taken = [key for key in rows if key not in fresh]
         return Claim(fresh, await self._fingerprints(connection, taken) if taken else {})

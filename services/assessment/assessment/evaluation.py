@@ -117,7 +117,9 @@ async def publish_live(
         evaluated.add(EscalationReason.UNDER_TARGET)
     if EscalationReason.DATA_FALSIFICATION in changed:
         findings += falsification_findings(
-            reference, await _anomaly_evidence(store, current, reference)
+            reference,
+            current.anomalies_by_institution,
+            await _anomaly_evidence(store, current, reference),
         )
         evaluated.add(EscalationReason.DATA_FALSIFICATION)
     if EscalationReason.LEDGER_OVERDUE in changed:
@@ -138,11 +140,23 @@ async def publish_live(
 async def _anomaly_evidence(
     store: Store, current: Attainment, reference: ReferenceData
 ) -> dict[str, list[dict[str, Any]]]:
-    """The evidence is read only when an institution has enough anomalies to be found."""
+    """Evidence is read only for an escalation about to be raised: an institution with
+    enough anomalies and no open falsification escalation."""
     threshold = reference.thresholds.falsification_anomalies
-    if all(n < threshold for n in current.anomalies_by_institution.values()):
+    escalated = {
+        e.unit_id
+        for e in await store.escalations.open()
+        if e.reason is EscalationReason.DATA_FALSIFICATION
+    }
+    wanted = {
+        institution
+        for institution, n in current.anomalies_by_institution.items()
+        if n >= threshold and institution not in escalated
+    }
+    if not wanted:
         return {}
-    return anomaly_evidence(await store.outcomes.with_anomalies())
+    evidence = anomaly_evidence(await store.outcomes.with_anomalies())
+    return {institution: evidence[institution] for institution in wanted if institution in evidence}
 
 
 def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[dict[str, Any]]]:
@@ -150,6 +164,8 @@ def anomaly_evidence(outcomes: Iterable[EnterpriseOutcome]) -> dict[str, list[di
     for outcome in outcomes:
         for anomaly in outcome.anomalies:
             evidence.setdefault(anomaly.claim.institution_id, []).append(anomaly_json(anomaly))
+    for claims in evidence.values():
+        claims.sort(key=lambda a: (a["claim"]["issued_on"], a["claim"]["loan_id"]))
     return evidence
 
 

@@ -76,21 +76,29 @@ def under_target_warnings(attainment: Attainment, reference: ReferenceData) -> l
     ]
 
 
+EVIDENCE_SHOWN = 20
+"""Contradicted claims an escalation shows (the earliest); its figures give how many there
+are. A bank that claims falsely in bulk must not make one event larger than a record may be."""
+
+
 def falsification_findings(
-    reference: ReferenceData, anomaly_evidence: Mapping[str, Sequence[Mapping[str, Any]]]
+    reference: ReferenceData,
+    anomalies: Mapping[str, int],
+    evidence: Mapping[str, Sequence[Mapping[str, Any]]],
 ) -> list[Finding]:
-    """A circular at once for an institution with enough contradicted first-loan claims."""
+    """A circular at once for an institution with enough contradicted first-loan claims;
+    `evidence` may leave out the institutions whose escalation is open already."""
     return [
         Finding(
             institution,
             "institution",
             EscalationReason.DATA_FALSIFICATION,
             Severity.CIRCULAR,
-            {"anomalies": len(evidence)},
-            tuple(evidence),
+            {"anomalies": count},
+            tuple(evidence.get(institution, ())[:EVIDENCE_SHOWN]),
         )
-        for institution, evidence in anomaly_evidence.items()
-        if len(evidence) >= reference.thresholds.falsification_anomalies
+        for institution, count in sorted(anomalies.items())
+        if count >= reference.thresholds.falsification_anomalies
     ]
 
 
