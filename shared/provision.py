@@ -20,7 +20,7 @@ from shared.settings import ServiceSettings
 from shared.topics import platform_topics
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("roster", "matchmaking", "ledger", "assessment")
+SERVICES = ("roster", "matchmaking", "ledger", "assessment", "fineract")
 
 
 def settings_for(service: str, namespace: str | None) -> ServiceSettings:
