@@ -248,7 +248,7 @@ SCRAM_SHA_512 = 2
 SCRAM_ITERATIONS = 4096
 
 
-class _AlterUserScramCredentialsResponse(Response):
+class _AlterUserScramCredentialsResponse(Response):  # type: ignore[misc]
     API_KEY = 51
     API_VERSION = 0
     SCHEMA = Schema(
@@ -266,7 +266,7 @@ class _AlterUserScramCredentialsResponse(Response):
     )
 
 
-class _AlterUserScramCredentialsStruct(RequestStruct):
+class _AlterUserScramCredentialsStruct(RequestStruct):  # type: ignore[misc]
     FLEXIBLE_VERSION = True
     API_KEY = 51
     API_VERSION = 0
@@ -293,7 +293,7 @@ class _AlterUserScramCredentialsStruct(RequestStruct):
     )
 
 
-class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsStruct]):
+class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsStruct]):  # type: ignore[misc]
     API_KEY = 51
 
     def __init__(self, name: str, password: str) -> None:
@@ -305,7 +305,14 @@ class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsStruct]):
     ) -> _AlterUserScramCredentialsStruct:
         salt = secrets.token_bytes(32)
         salted = hashlib.pbkdf2_hmac("sha512", self._password.encode(), salt, SCRAM_ITERATIONS)
-        upsertion = (self._name, SCRAM_SHA_512, SCRAM_ITERATIONS, salt, salted, {})
+        upsertion: tuple[object, ...] = (
+            self._name,
+            SCRAM_SHA_512,
+            SCRAM_ITERATIONS,
+            salt,
+            salted,
+            {},
+        )
         return request_struct_class([], [upsertion], {})
 
 
