@@ -11,7 +11,13 @@ import httpx
 from shared.lag import KafkaLag
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {"roster": 8101, "matchmaking": 8102, "ledger": 8103, "assessment": 8104}
+SERVICES = {
+    "roster": 8101,
+    "matchmaking": 8102,
+    "ledger": 8103,
+    "assessment": 8104,
+    "fineract": 8105,
+}
 
 
 def stack(command: str) -> int:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The four services, each one process on its contract port.
+# The services, each one process on its port (the Fineract adapter idles without a mapping).
 # Usage: deploy/services.sh start|stop|status
 source "$(dirname "$0")/lib.sh"
 
-declare -A PORTS=([roster]=8101 [matchmaking]=8102 [ledger]=8103 [assessment]=8104)
-SERVICES=(roster matchmaking ledger assessment)
+declare -A PORTS=([roster]=8101 [matchmaking]=8102 [ledger]=8103 [assessment]=8104 [fineract]=8105)
+SERVICES=(roster matchmaking ledger assessment fineract)
 
 healthy() { curl -fsS -m 3 "http://127.0.0.1:${PORTS[$1]}/health" >/dev/null 2>&1; }
 

@@ -11,13 +11,14 @@ infra() {
   "$D/kafka.sh" start
   log "provisioning databases, migrations, topics and ACLs"
   "$PY" -m shared.provision
+  "$PY" -m fineract.provisioning  # a configured Fineract mapping's topics and rights
   "$VENV/bin/firstloan" token keys  # the HTTP tokens' key pair, made once
 }
 
 up() {
   infra
   "$D/services.sh" start
-  log "platform up: roster :8101, matchmaking :8102, ledger :8103, assessment :8104"
+  log "platform up: roster :8101, matchmaking :8102, ledger :8103, assessment :8104, fineract :8105"
 }
 
 down() {

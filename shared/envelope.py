@@ -75,6 +75,11 @@ class RejectionReason(StrEnum):
     PROCESSING_FAILED = "processing_failed"
     # The record reuses the (source, id) of an event already recorded, with other content.
     CONFLICTING_DUPLICATE = "conflicting_duplicate"
+    # Records in another format than CloudEvents (a bank core's own events, read by an
+    # adapter through its own `accept`): the bytes cannot be decoded, or what they say cannot
+    # be turned into a platform event.
+    UNDECODABLE = "undecodable"
+    UNMAPPABLE = "unmappable"
 
 
 class Rejection(BaseModel):

@@ -7,7 +7,10 @@ StandardAuthorizer denies whatever no ACL allows (`allow.everyone.if.no.acl.foun
 - each service reads its input topics, commits offsets in its own consumer groups
   (`<service>.<consumer>`), and writes only its own output topics and the dead-letter topic;
 - each bank (`bank-<institution id>`) may write only topics named `bank.<its id>.…` and read
-  nothing: the platform, not the bank, decides what its events count for.
+  nothing: the platform, not the bank, decides what its events count for;
+- the Fineract adapter (`fineract`) reads the Fineract topics its mapping names and writes the
+  dead-letter topic and, for each mapped instance, that one bank's `bank.<id>.events`; the
+  bank's own principal may write its Fineract topic (`fineract_grants`).
 
 Passwords are generated on first use into `<secrets_dir>/kafka/<principal>.password` (mode
 0600) and never leave the machine. `python -m shared.kafka_security scram-arguments` prints
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import secrets
 import sys
@@ -28,6 +32,17 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.protocol.admin import CreateAclsRequest
+from aiokafka.protocol.api import Request, RequestStruct, Response
+from aiokafka.protocol.types import (
+    CompactArray,
+    CompactBytes,
+    CompactString,
+    Int8,
+    Int16,
+    Int32,
+    Schema,
+    TaggedFields,
+)
 
 from shared.reference import ReferenceData, load_reference
 from shared.settings import ServiceSettings
@@ -77,7 +92,10 @@ SERVICE_RIGHTS: dict[str, Rights] = {
         ),
         writes=(ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS, DEAD_LETTER),
     ),
+    # Its Fineract topics and bank topics are granted per mapped instance (fineract_grants).
+    "fineract": Rights(reads=(), writes=(DEAD_LETTER,), reads_bank_topics=False),
 }
+FINERACT_ADAPTER = "fineract"
 
 
 def principals(reference: ReferenceData) -> list[str]:
@@ -172,6 +190,19 @@ def bank_grants(institution_id: str, prefix: str) -> list[Grant]:
     return _topic(principal, name, Pattern.PREFIXED, Operation.WRITE, Operation.DESCRIBE)
 
 
+def fineract_grants(institution_id: str, fineract_topic: str, prefix: str) -> list[Grant]:
+    """One Fineract instance of a bank: the bank's Fineract writes `fineract_topic` under the
+    bank's principal, the adapter reads it and writes that bank's topic, and no other."""
+    read, write, describe = Operation.READ, Operation.WRITE, Operation.DESCRIBE
+    source = prefix + fineract_topic
+    bank_topic = f"{prefix}{BANK_TOPICS}{institution_id}.events"
+    return [
+        *_topic(bank_principal(institution_id), source, Pattern.LITERAL, write, describe),
+        *_topic(FINERACT_ADAPTER, source, Pattern.LITERAL, read, describe),
+        *_topic(FINERACT_ADAPTER, bank_topic, Pattern.LITERAL, write, describe),
+    ]
+
+
 def platform_grants(reference: ReferenceData, namespace: str = "") -> list[Grant]:
     prefix = f"{namespace}." if namespace else ""
     grants = [g for s, r in SERVICE_RIGHTS.items() for g in service_grants(s, r, prefix)]
@@ -209,6 +240,105 @@ async def _create(admin: AIOKafkaAdminClient, grant: Grant) -> None:
     for error_code, message in response.creation_responses:
         if error_code:
             raise RuntimeError(f"ACL {grant} refused: {error_code} {message}")
+
+
+# --- principals added to a running broker -------------------------------------------------
+
+SCRAM_SHA_512 = 2
+SCRAM_ITERATIONS = 4096
+
+
+class _AlterUserScramCredentialsResponse(Response):  # type: ignore[misc]
+    API_KEY = 51
+    API_VERSION = 0
+    SCHEMA = Schema(
+        ("throttle_time_ms", Int32),
+        (
+            "results",
+            CompactArray(
+                ("user", CompactString("utf-8")),
+                ("error_code", Int16),
+                ("error_message", CompactString("utf-8")),
+                ("tags", TaggedFields),
+            ),
+        ),
+        ("tags", TaggedFields),
+    )
+
+
+class _AlterUserScramCredentialsStruct(RequestStruct):  # type: ignore[misc]
+    FLEXIBLE_VERSION = True
+    API_KEY = 51
+    API_VERSION = 0
+    RESPONSE_TYPE = _AlterUserScramCredentialsResponse
+    SCHEMA = Schema(
+        (
+            "deletions",
+            CompactArray(
+                ("name", CompactString("utf-8")), ("mechanism", Int8), ("tags", TaggedFields)
+            ),
+        ),
+        (
+            "upsertions",
+            CompactArray(
+                ("name", CompactString("utf-8")),
+                ("mechanism", Int8),
+                ("iterations", Int32),
+                ("salt", CompactBytes),
+                ("salted_password", CompactBytes),
+                ("tags", TaggedFields),
+            ),
+        ),
+        ("tags", TaggedFields),
+    )
+
+
+class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsStruct]):  # type: ignore[misc]
+    API_KEY = 51
+
+    def __init__(self, name: str, password: str) -> None:
+        self._name = name
+        self._password = password
+
+    def build(
+        self, request_struct_class: type[_AlterUserScramCredentialsStruct]
+    ) -> _AlterUserScramCredentialsStruct:
+        salt = secrets.token_bytes(32)
+        salted = hashlib.pbkdf2_hmac("sha512", self._password.encode(), salt, SCRAM_ITERATIONS)
+        upsertion: tuple[object, ...] = (
+            self._name,
+            SCRAM_SHA_512,
+            SCRAM_ITERATIONS,
+            salt,
+            salted,
+            {},
+        )
+        return request_struct_class([], [upsertion], {})
+
+
+async def ensure_principals(settings: ServiceSettings, names: Iterable[str]) -> list[str]:
+    """Give each principal that has no password yet one, and its SCRAM credentials on the
+    running broker (as admin): a service added after the broker was formatted (which knew
+    only the principals of its day) can then authenticate. A principal with a password is
+    left alone, so a running client's credentials never change under it. Returns the names
+    added."""
+    missing = [n for n in names if not password_file(settings.secrets_dir, n).exists()]
+    if settings.kafka_security == "none" or not missing:
+        return []
+    from shared.bus import admin_client
+
+    admin = admin_client(settings)
+    await admin.start()
+    try:
+        for name in missing:
+            request = _AlterUserScramCredentials(name, ensure_password(settings.secrets_dir, name))
+            response = await admin._send_request(request)
+            for user, error_code, message, _ in response.results:
+                if error_code:
+                    raise RuntimeError(f"SCRAM credentials of {user} refused: {message}")
+    finally:
+        await admin.close()
+    return missing
 
 
 # --- command line (deploy/kafka.sh) -------------------------------------------------------

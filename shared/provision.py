@@ -13,14 +13,14 @@ from pathlib import Path
 import asyncpg
 
 from shared.bus import create_topics, delete_topics
-from shared.kafka_security import apply_grants, platform_grants
+from shared.kafka_security import SERVICE_RIGHTS, apply_grants, ensure_principals, platform_grants
 from shared.migrations import upgrade
 from shared.reference import load_reference
 from shared.settings import ServiceSettings
 from shared.topics import platform_topics
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("roster", "matchmaking", "ledger", "assessment")
+SERVICES = ("roster", "matchmaking", "ledger", "assessment", "fineract")
 
 
 def settings_for(service: str, namespace: str | None) -> ServiceSettings:
@@ -66,6 +66,7 @@ async def provision(namespace: str | None = None) -> None:
     settings = settings_for("provision", namespace)
     reference = load_reference(settings.reference_file)
     await create_topics(settings, platform_topics(reference))
+    await ensure_principals(settings, SERVICE_RIGHTS)
     await apply_grants(settings, platform_grants(reference, settings.namespace))
 
 

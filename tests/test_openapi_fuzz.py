@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Err
 
 import assessment.app
+import fineract.app
 import ledger.app
 import matchmaking.app
 import roster.app
 from assessment.settings import AssessmentSettings
+from fineract.settings import FineractSettings
 from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
@@ -35,6 +37,7 @@ BUILDERS: dict[str, Callable[[str], FastAPI]] = {
     "assessment": lambda ns: assessment.app.build(
         AssessmentSettings(namespace=ns, run_checkpoints=False)
     ),
+    "fineract": lambda ns: fineract.app.build(FineractSettings(namespace=ns)),
 }
 
 

@@ -1,0 +1,133 @@
+"""Fineract messages for the adapter's tests, encoded with the writer schemas of the Fineract
+version beside the repository (`../shared/fineract-avro/`, read at test time, never copied),
+and the mapping of one sample instance."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fineract.domain.avro import SchemaSet, WriterSchema
+from fineract.domain.mapping import LOAN_SCHEMA, Instance
+from fineract.domain.messages import BULK_PAYLOAD_SCHEMA, MESSAGE_SCHEMA, reading_both_id_widths
+
+ROOT = Path(__file__).resolve().parents[3]  # the repository
+SCHEMA_DIR = ROOT.parent / "shared" / "fineract-avro" / "schemas" / "avro"
+MESSAGE_ITEM_SCHEMA = "org.apache.fineract.avro.BulkMessageItemV1"
+ATTESTED_PURPOSE = "首贷-征信已查"
+NOT_ATTESTED_PURPOSE = "续贷"
+
+
+@cache
+def schemas() -> SchemaSet:
+    return reading_both_id_widths(SchemaSet.from_directory(SCHEMA_DIR))
+
+
+@cache
+def long_id_message_schema() -> WriterSchema:
+    """MessageV1 as newer Fineract writes it: `id` a long."""
+    document = schemas().document(MESSAGE_SCHEMA)
+    return schemas().add_variant(
+        {
+            **document,
+            "fields": [
+                {**f, "type": "long"} if f["name"] == "id" else f for f in document["fields"]
+            ],
+        }
+    )
+
+
+def instance(institution_id: str = "xzrcu", **changes: Any) -> Instance:
+    settings: dict[str, Any] = {
+        "institution_id": institution_id,
+        "first_loan_attested": {
+            "field": "loanPurposeName",
+            "true_values": [ATTESTED_PURPOSE],
+            "false_values": [NOT_ATTESTED_PURPOSE],
+        },
+        "guarantee_by_product": {"1": "credit", "2": "government_guarantee"},
+        "guarantor_by_product": {"2": "忻州市中小企业信用担保中心"},
+    }
+    return Instance.model_validate(settings | changes)
+
+
+def loan(
+    loan_id: int,
+    uscc: str | None,
+    *,
+    principal: str = "500000",
+    product: int = 1,
+    purpose: str | None = ATTESTED_PURPOSE,
+    **timeline: str,
+) -> dict[str, Any]:
+    return {
+        "id": loan_id,
+        "accountNo": f"{loan_id:09d}",
+        "clientId": loan_id + 1000,
+        "clientName": "忻州示例商贸有限公司",
+        "clientExternalId": uscc,
+        "loanProductId": product,
+        "loanProductName": "小微首贷" if product == 1 else "政府担保贷",
+        "loanPurposeName": purpose,
+        "principal": Decimal(principal),
+        "approvedPrincipal": Decimal(principal),
+        "annualInterestRate": Decimal("4.35"),
+        "timeline": {"submittedOnDate": "2020-09-20", **timeline},
+    }
+
+
+def single_object(schema: str, record: Mapping[str, Any]) -> bytes:
+    return schemas().encode(schemas().named(schema), record)
+
+
+def message(
+    event_type: str,
+    data: Mapping[str, Any] | bytes,
+    *,
+    message_id: int = 1,
+    key: str | None = None,
+    tenant: str = "default",
+    dataschema: str = LOAN_SCHEMA,
+    business_date: str = "2020-10-15",
+    long_id: bool = False,
+) -> bytes:
+    payload = data if isinstance(data, bytes) else single_object(dataschema, data)
+    envelope = {
+        "id": message_id,
+        "source": "fineract-xzrcu-1",
+        "type": event_type,
+        "category": "LOAN",
+        "createdAt": f"{business_date}T08:00:00",
+        "businessDate": business_date,
+        "tenantId": tenant,
+        "idempotencyKey": key or str(uuid.uuid4()),
+        "dataschema": dataschema,
+        "data": payload,
+    }
+    writer = long_id_message_schema() if long_id else schemas().named(MESSAGE_SCHEMA)
+    return schemas().encode(writer, envelope)
+
+
+def bulk(items: Sequence[tuple[str, Mapping[str, Any]]], **options: Any) -> bytes:
+    payload = {
+        "datas": [
+            {
+                "id": number,
+                "type": event_type,
+                "category": "LOAN",
+                "dataschema": LOAN_SCHEMA,
+                "data": single_object(LOAN_SCHEMA, data),
+            }
+            for number, (event_type, data) in enumerate(items, start=1)
+        ]
+    }
+    return message(
+        "BulkBusinessEvent",
+        single_object(BULK_PAYLOAD_SCHEMA, payload),
+        dataschema=BULK_PAYLOAD_SCHEMA,
+        **options,
+    )
