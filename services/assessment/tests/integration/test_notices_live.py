@@ -1,14 +1,11 @@
 """Notices of escalations over the real broker and database, to a real HTTP receiver (a
-group robot on loopback, served by uvicorn) and a real SMTP server (aiosmtpd): subscribed,
+group robot on loopback, console.demo.receiver) and a real SMTP server (aiosmtpd): subscribed,
 escalated through the API, delivered once; a receiver that was down gets it once it is up;
 muted notices are recorded, never sent; two replicas never send one notice twice."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
@@ -17,17 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
 
 from assessment.app import build
 from assessment.commands import DeliverNotices
 from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
+from console.demo.receiver import GroupRobot, free_port
 from shared.access_testing import bearer_headers
 from shared.contracts.ledger import LedgerOverdue
 from shared.service import Runtime
@@ -38,62 +34,6 @@ pytestmark = pytest.mark.integration
 
 XINFU, DINGXIANG = "140902", "140921"
 CHECKPOINT = "2020-09-30"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class GroupRobot:
-    """A webhook receiver that answers as a WeCom group robot does ({"errcode": 0}) and keeps
-    each body with the path it was posted to; `delay` holds every answer that long."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.port = free_port()
-        self.delay = delay
-        self.bodies: list[tuple[str, dict[str, Any]]] = []
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def posted_to(self, path: str) -> list[dict[str, Any]]:
-        return [body for where, body in self.bodies if where == path]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        assert scope["type"] == "http"
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        self.bodies.append((scope["path"], json.loads(b"".join(chunks))))
-        await asyncio.sleep(self.delay)
-        answer = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
-        headers = [(b"content-type", b"application/json")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": answer})
-
-    @contextlib.asynccontextmanager
-    async def up(self) -> AsyncIterator[None]:
-        config = uvicorn.Config(
-            self, host="127.0.0.1", port=self.port, lifespan="off", log_config=None
-        )
-        server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
-
-        async def started() -> bool:
-            return server.started
-
-        await eventually(started, within=10, what="the receiver to listen")
-        try:
-            yield
-        finally:
-            server.should_exit = True
-            await serving
 
 
 class Mailbox:
