@@ -25,12 +25,20 @@ def free_port() -> int:
 
 
 class GroupRobot:
-    """`delay` holds every answer that long (a slow receiver)."""
+    """`delay` holds every answer that long (a slow receiver); `errcode` other than 0 refuses
+    every message as a robot does (45009: too many messages this minute)."""
 
-    def __init__(self, port: int | None = None, delay: float = 0.0, log: Path | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        delay: float = 0.0,
+        log: Path | None = None,
+        errcode: int = 0,
+    ) -> None:
         self.port = port or free_port()
         self.delay = delay
         self.log = log
+        self.errcode = errcode
         self.bodies: list[tuple[str, dict[str, Any]]] = []
 
     def url(self, path: str) -> str:
@@ -59,7 +67,8 @@ class GroupRobot:
                 lines.write(json.dumps({"path": scope["path"], "body": body}, ensure_ascii=False))
                 lines.write("\n")
         await asyncio.sleep(self.delay)
-        await _answer(send, 200, {"errcode": 0, "errmsg": "ok"})
+        errmsg = "ok" if self.errcode == 0 else "refused"
+        await _answer(send, 200, {"errcode": self.errcode, "errmsg": errmsg})
 
     @contextlib.asynccontextmanager
     async def up(self) -> AsyncIterator[None]:

@@ -212,6 +212,46 @@ async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
         assert (await http.delete(f"/subscriptions/{muted}")).status_code == 404
 
 
+async def test_a_robot_that_answers_an_error_code_has_not_taken_the_notice(
+    assessment: FastAPI, kafka_producer: AIOKafkaProducer
+) -> None:
+    robot = GroupRobot(errcode=45009)
+    async with client(assessment) as http, robot.up():
+        refused = await subscribe(http, channel="webhook", target=robot.url("/busy"), unit_id="ccb")
+        await overdue_ledger(assessment, kafka_producer, "ccb")
+
+        async def retried() -> bool:
+            found = await deliveries_of(http, refused)
+            return bool(found) and found[0]["attempts"] >= 2
+
+        await eventually(retried, what="a refused notice tried again")
+        [delivery] = await deliveries_of(http, refused)
+        assert delivery["status"] == "pending"
+        assert delivery["last_error"] == "NotDeliveredError: errcode 45009: refused"
+        assert len(robot.posted_to("/busy")) >= 2
+
+
+async def overdue_ledger(app: FastAPI, producer: AIOKafkaProducer, unit_id: str) -> None:
+    """A ledger overdue: a live escalation (a warning) of `unit_id`, consumed."""
+    settings = app.state.runtime.settings
+    await publish_event(
+        producer,
+        settings.topic(LEDGER_EVENTS),
+        LedgerOverdue(
+            unit_id=unit_id, period="2020-09", due_at=datetime(2020, 10, 10, 16, tzinfo=UTC)
+        ),
+        source="urn:firstloan:ledger",
+        key=unit_id,
+    )
+    async with client(app) as http:
+
+        async def escalated() -> bool:
+            found = (await http.get("/escalations")).json()
+            return any(e["reason"] == "ledger_overdue" and e["unit_id"] == unit_id for e in found)
+
+        await eventually(escalated, what=f"the ledger escalation of {unit_id}")
+
+
 async def round_on(app: FastAPI) -> int:
     runtime: Runtime = app.state.runtime
     handlers: Handlers = app.state.handlers
@@ -234,22 +274,7 @@ async def test_two_replicas_never_send_one_notice_twice(
                 unit_id="icbc",
                 reason="ledger_overdue",
             )
-        settings = assessment.state.runtime.settings
-        await publish_event(
-            kafka_producer,
-            settings.topic(LEDGER_EVENTS),
-            LedgerOverdue(
-                unit_id="icbc", period="2020-09", due_at=datetime(2020, 10, 10, 16, tzinfo=UTC)
-            ),
-            source="urn:firstloan:ledger",
-            key="icbc",
-        )
-
-        async def escalated() -> bool:
-            found = (await http.get("/escalations")).json()
-            return any(e["reason"] == "ledger_overdue" for e in found)
-
-        await eventually(escalated, what="the ledger escalation")
+        await overdue_ledger(assessment, kafka_producer, "icbc")
         # Both replicas' loops run, and two more rounds at once on top of them.
         await asyncio.gather(round_on(assessment), round_on(replica))
 
