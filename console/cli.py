@@ -17,8 +17,10 @@ from assessment.settings import AssessmentSettings
 from console import access, platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.demo.notices import ROBOT_PATH, with_group_robot
 from console.demo.plan import plan_campaign
 from console.demo.play import Endpoints, Player
+from console.demo.receiver import GroupRobot
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
 from console.onboarding import OnboardingError, add_bank, client_settings
@@ -49,6 +51,8 @@ app.add_typer(token_app, name="token")
 
 DEFAULT_BOOTSTRAP = ServiceSettings(service="cli").kafka_bootstrap
 DEMO_VIEWING = timedelta(hours=12)
+# The demo's group robot (console.demo.receiver) listens here while the campaign plays.
+DEMO_ROBOT_PORT = 8110
 
 
 @bank.command("add")
@@ -246,7 +250,15 @@ def demo(
         def advance(day: date) -> None:
             progress.update(task, advance=1, description=f"campaign day {day}")
 
-        tally = asyncio.run(player.play(campaign.start, end, advance))
+        robot = GroupRobot(DEMO_ROBOT_PORT, log=files.notices)
+        tally, told = asyncio.run(
+            with_group_robot(
+                robot,
+                Endpoints().assessment,
+                headers,
+                lambda: player.play(campaign.start, end, advance),
+            )
+        )
     console.print(
         f"nominated {tally.nominated} (listed {tally.listed}, rejected {tally.rejected}), "
         f"{tally.fairs} fairs, {tally.matches} pairings, {tally.bank_events} bank events, "
@@ -254,6 +266,11 @@ def demo(
     )
     for refusal in tally.refused:
         console.print(f"[yellow]{refusal}[/yellow]")
+    console.print(
+        f"{told.notices} notices of talks and circulars reached the demo's group robot "
+        f"({robot.url(ROBOT_PATH)}, kept in {files.notices}); their deliveries: "
+        f"GET /deliveries?subscription_id={told.subscription_id}"
+    )
     console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
     if settings.http_auth != "none":
         viewer = access.issue(settings, "supervisor:demo", [Scope.parse("central")], DEMO_VIEWING)

@@ -28,6 +28,11 @@ class DemoFiles:
     def env(self) -> Path:
         return self.folder / "env"
 
+    @property
+    def notices(self) -> Path:
+        """What the demo's group robot was told, one JSON line per notice."""
+        return self.folder / "notices.jsonl"
+
 
 def prepare(state_dir: Path, start: date) -> DemoFiles:
     """Write the demo's reference data (with its fictional village banks), set the clock to
@@ -37,12 +42,14 @@ def prepare(state_dir: Path, start: date) -> DemoFiles:
     files.folder.mkdir(parents=True, exist_ok=True)
     files.reference.write_text(demo_reference_toml(PACKAGED_REFERENCE_FILE.read_text()))
     files.clock.write_text(start.isoformat())
+    files.notices.unlink(missing_ok=True)
     settings = {
         "FIRSTLOAN_REFERENCE_FILE": str(files.reference),
         "FIRSTLOAN_CLOCK_FILE": str(files.clock),
         "FIRSTLOAN_TICK_SECONDS": "1",
         "FIRSTLOAN_DEADLINE_CHECK_SECONDS": "1",
         "FIRSTLOAN_REFERENCE_RELOAD_SECONDS": "2",
+        "FIRSTLOAN_NOTICE_POLL_SECONDS": "1",
     }
     files.env.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in settings.items()))
     return files

@@ -1,12 +1,17 @@
 """Who may call assessment: supervisors see and run everything; a county sub-branch or a bank
-sees its own unit's detail. The dashboard's page and assets are public (they hold no data:
-the page asks for a token and sends it with every request)."""
+sees its own unit's detail, and a county sub-branch subscribes to (and mutes) its own
+county's escalations. The dashboard's page and assets are public (they hold no data: the
+page asks for a token and sends it with every request)."""
 
 from __future__ import annotations
 
 from shared.access import CENTRAL, PUBLIC, AccessTable, Rule
 
 OWN_UNIT = Rule(county="path:unit_id", institution="path:unit_id")
+# Notices: a county sub-branch subscribes to and mutes its own county only, and sees only
+# its own county's subscriptions, silences and deliveries.
+OWN_COUNTY_NAMED = Rule(county="body:unit_id")
+OWN_COUNTY_ASKED = Rule(county="query:county_code")
 
 ACCESS: AccessTable = {
     ("GET", "/attainment"): CENTRAL,
@@ -27,4 +32,10 @@ ACCESS: AccessTable = {
     ("GET", "/dashboard/series"): CENTRAL,
     ("GET", "/dashboard/units/{unit_id}"): OWN_UNIT,
     ("GET", "/dashboard/ledger-status"): CENTRAL,
+    ("POST", "/subscriptions"): OWN_COUNTY_NAMED,
+    ("GET", "/subscriptions"): OWN_COUNTY_ASKED,
+    ("DELETE", "/subscriptions/{subscription_id}"): OWN_COUNTY_ASKED,
+    ("POST", "/silences"): OWN_COUNTY_NAMED,
+    ("GET", "/silences"): OWN_COUNTY_ASKED,
+    ("GET", "/deliveries"): OWN_COUNTY_ASKED,
 }

@@ -10,19 +10,28 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from assessment import views
-from assessment.commands import RunCheckpoint
+from assessment.commands import EndSubscription, Mute, RunCheckpoint, Subscribe
 from assessment.documents import DOCX, XLSX, circular_docx, ranking_xlsx
+from assessment.domain.notices import DeliveryStatus
 from assessment.handlers import Handlers
 from assessment.schemas import (
     AttainmentOut,
     CheckpointIn,
     CheckpointRunOut,
     Citywide,
+    DeliveryOut,
     InstitutionDataQualityOut,
+    SilenceIn,
+    SilenceOut,
+    SubscriptionIn,
+    SubscriptionOut,
     escalation_found_out,
+    silence_out,
+    subscription_out,
     unit_out,
 )
 from assessment.storage import SqlStore, Store
+from shared.access import Access, AccessDep
 from shared.reference import ReferenceData
 from shared.service import Runtime
 
@@ -178,3 +187,137 @@ async def get_service_figures(store: StoreDep, known: ReferenceDep) -> list[dict
 )
 async def get_data_quality(store: StoreDep, known: ReferenceDep) -> list[InstitutionDataQualityOut]:
     return await views.data_quality(store, known)
+
+
+# --- notices of escalations ---------------------------------------------------------------
+
+
+def acting_county(access: Access, known: ReferenceData, unit_id: str | None) -> str | None:
+    """The county sub-branch a subscription or silence naming `unit_id` is for (None: a
+    supervisor's); 403 unless a county names its own county, 422 for an unknown unit."""
+    access.require(county=unit_id)
+    if unit_id is not None and unit_id not in known.county_codes | known.institution_ids:
+        message = f"no county or institution {unit_id!r}"
+        raise HTTPException(422, detail=[{"field": "unit_id", "message": message}])
+    return None if access.unbound else unit_id
+
+
+@router.post(
+    "/subscriptions",
+    status_code=201,
+    tags=["notices"],
+    summary="Subscribe to escalations by unit, level, reason and minimum severity, delivered "
+    "to a webhook or by e-mail",
+)
+async def post_subscription(
+    body: SubscriptionIn,
+    rt: RuntimeDep,
+    handle: HandlersDep,
+    known: ReferenceDep,
+    access: AccessDep,
+) -> SubscriptionOut:
+    county = acting_county(access, known, body.unit_id)
+    command = Subscribe(
+        subscriber=access.caller.actor,
+        county=county,
+        channel=body.channel,
+        target=body.target,
+        min_severity=body.min_severity,
+        unit_id=body.unit_id,
+        level=body.level,
+        reason=body.reason,
+        webhook_format=body.webhook_format,
+    )
+    async with rt.transaction() as uow:
+        subscription = await handle.subscribe(uow, command)
+    return subscription_out(subscription)
+
+
+CountyQuery = Annotated[
+    str | None,
+    Query(
+        description="A county sub-branch's own county (required of it); supervisors may "
+        "filter by it."
+    ),
+]
+
+
+@router.get("/subscriptions", tags=["notices"], summary="Subscriptions, ended ones too")
+async def get_subscriptions(
+    store: StoreDep, county_code: CountyQuery = None
+) -> list[SubscriptionOut]:
+    return [SubscriptionOut(**row) for row in await store.subscriptions.listed(county_code)]
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    status_code=204,
+    tags=["notices"],
+    summary="End a subscription; its notices still pending are not sent",
+)
+async def delete_subscription(
+    subscription_id: str,
+    rt: RuntimeDep,
+    handle: HandlersDep,
+    access: AccessDep,
+    county_code: CountyQuery = None,
+) -> Response:
+    command = EndSubscription(subscription_id, county_code, access.caller.actor)
+    async with rt.transaction() as uow:
+        ended = await handle.end_subscription(uow, command)
+    if not ended:
+        message = f"no active subscription {subscription_id!r}"
+        raise HTTPException(404, detail=[{"field": "subscription_id", "message": message}])
+    return Response(status_code=204)
+
+
+@router.post(
+    "/silences",
+    status_code=201,
+    tags=["notices"],
+    summary="Mute a unit or a reason for a period: its notices are recorded, not sent",
+)
+async def post_silence(
+    body: SilenceIn,
+    rt: RuntimeDep,
+    handle: HandlersDep,
+    known: ReferenceDep,
+    access: AccessDep,
+) -> SilenceOut:
+    county = acting_county(access, known, body.unit_id)
+    command = Mute(
+        created_by=access.caller.actor,
+        county=county,
+        ends_at=body.ends_at,
+        why=body.why,
+        starts_at=body.starts_at,
+        unit_id=body.unit_id,
+        reason=body.reason,
+    )
+    try:
+        async with rt.transaction() as uow:
+            silence = await handle.mute(uow, command)
+    except ValueError as error:
+        raise HTTPException(422, detail=[{"field": "ends_at", "message": str(error)}]) from error
+    return silence_out(silence)
+
+
+@router.get("/silences", tags=["notices"], summary="Silences, past and present")
+async def get_silences(store: StoreDep, county_code: CountyQuery = None) -> list[SilenceOut]:
+    return [silence_out(s) for s in await store.subscriptions.silences(county_code)]
+
+
+@router.get(
+    "/deliveries",
+    tags=["notices"],
+    summary="Notices and how their delivery went (pending, sent, failed, muted), newest first",
+)
+async def get_deliveries(
+    store: StoreDep,
+    county_code: CountyQuery = None,
+    subscription_id: str | None = None,
+    status: DeliveryStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeliveryOut]:
+    rows = await store.deliveries.listed(county_code, subscription_id, status, limit)
+    return [DeliveryOut(**row) for row in rows]

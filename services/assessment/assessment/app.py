@@ -8,8 +8,11 @@ from fastapi import FastAPI
 from assessment import api, consumers, dashboard, storage
 from assessment.access import ACCESS
 from assessment.clock import clock
-from assessment.commands import KeepUpToDate
+from assessment.commands import DeliverNotices, KeepUpToDate
+from assessment.domain.notices import RetryPolicy
 from assessment.handlers import Handlers
+from assessment.notifying import Postman
+from assessment.senders import Senders
 from assessment.settings import AssessmentSettings
 from shared.service import Runtime, create_app
 
@@ -18,7 +21,17 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
     settings = settings or AssessmentSettings()
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
     now = clock(settings, runtime.reference)
-    handlers = Handlers(runtime.reference, now, settings.evaluate_each_batch)
+    policy = RetryPolicy(
+        first_seconds=settings.notice_retry_first_seconds,
+        longest_seconds=settings.notice_retry_longest_seconds,
+        give_up_seconds=settings.notice_give_up_hours * 3600,
+    )
+    handlers = Handlers(
+        runtime.reference,
+        now,
+        Postman(Senders(settings).send, policy),
+        settings.evaluate_each_batch,
+    )
     consumers.subscribe(runtime, handlers)
     tick = KeepUpToDate(run_checkpoints=settings.run_checkpoints)
 
@@ -27,11 +40,19 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
             await handlers.keep_up_to_date(uow, tick)
 
     runtime.run_every("assessment-tick", settings.tick_seconds, keep_up_to_date)
+    deliver = DeliverNotices(settings.notice_batch_size)
+
+    async def deliver_notices() -> None:
+        async with runtime.transaction() as uow:
+            await handlers.deliver_notices(uow, deliver)
+
+    runtime.run_every("notice-delivery", settings.notice_poll_seconds, deliver_notices)
     app = create_app(
         runtime,
         [api.router],
         title="Firstloan assessment",
-        description="Live attainment per county and institution, checkpoints, escalations.",
+        description="Live attainment per county and institution, checkpoints, escalations, "
+        "and notices of escalations to subscribers (webhooks, e-mail).",
         access=ACCESS,
     )
     app.state.now = now

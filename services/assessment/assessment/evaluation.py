@@ -33,6 +33,7 @@ from assessment.domain.escalation import (
 )
 from assessment.domain.facts import EnterpriseFacts
 from assessment.domain.first_loan import CampaignWindow, EnterpriseOutcome, evaluate
+from assessment.notifying import tell_subscribers
 from assessment.storage import Store
 from assessment.storage.outcomes import anomaly_json
 from shared.contracts.assessment import (
@@ -205,6 +206,7 @@ async def move_ladder(
             why="the unit no longer meets the condition",
         )
         uow.emit(ASSESSMENT_ESCALATIONS, current.unit_id, resolved)
+    await tell_subscribers(uow, changes, as_of, now)
     return changes
 
 

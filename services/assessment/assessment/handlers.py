@@ -8,10 +8,18 @@ alone (see `evaluation`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from assessment.commands import KeepUpToDate, RunCheckpoint
+from assessment.commands import (
+    DeliverNotices,
+    EndSubscription,
+    KeepUpToDate,
+    Mute,
+    RunCheckpoint,
+    Subscribe,
+)
 from assessment.domain.data_quality import ConflictingDuplicate
 from assessment.domain.escalation import Finding
 from assessment.domain.facts import (
@@ -23,7 +31,9 @@ from assessment.domain.facts import (
     Reversal,
     SubmittedLedger,
 )
+from assessment.domain.notices import Silence, Subscription
 from assessment.evaluation import keep_up_to_date, publish_live, reassess, run_checkpoint
+from assessment.notifying import Postman, deliver_due
 from assessment.storage import Store
 from shared.consumer import Message
 from shared.contracts.assessment import EscalationReason
@@ -67,9 +77,16 @@ class Handlers:
     Without `evaluate_each_batch` (a rebuild), consumers store facts alone; the next daily
     re-evaluation counts every enterprise at once, as it would have been counted live."""
 
-    def __init__(self, reference: References, now: Now, evaluate_each_batch: bool = True) -> None:
+    def __init__(
+        self,
+        reference: References,
+        now: Now,
+        postman: Postman | None = None,
+        evaluate_each_batch: bool = True,
+    ) -> None:
         self.reference = reference
         self.now = now
+        self.postman = postman
         self.evaluate_each_batch = evaluate_each_batch
 
     async def apply_roster_events(
@@ -168,3 +185,50 @@ class Handlers:
     async def keep_up_to_date(self, uow: UnitOfWork[Store], command: KeepUpToDate) -> None:
         await uow.store.serialize()
         await keep_up_to_date(uow, self.reference(), self.now(), command.run_checkpoints)
+
+    async def subscribe(self, uow: UnitOfWork[Store], command: Subscribe) -> Subscription:
+        subscription = Subscription(
+            subscription_id=str(uuid.uuid4()),
+            subscriber=command.subscriber,
+            county=command.county,
+            channel=command.channel,
+            target=command.target,
+            min_severity=command.min_severity,
+            unit_id=command.unit_id,
+            level=command.level,
+            reason=command.reason,
+            webhook_format=command.webhook_format,
+        )
+        await uow.store.subscriptions.add(subscription, self.now())
+        return subscription
+
+    async def end_subscription(self, uow: UnitOfWork[Store], command: EndSubscription) -> bool:
+        """Whether an active subscription (of the command's county) was ended."""
+        ended = await uow.store.subscriptions.end(
+            command.subscription_id, command.county, self.now()
+        )
+        if ended:
+            why = f"the subscription was ended by {command.actor}"
+            await uow.store.deliveries.give_up_pending(command.subscription_id, why)
+        return ended
+
+    async def mute(self, uow: UnitOfWork[Store], command: Mute) -> Silence:
+        """Raises ValueError for a silence that names nothing or ends before it starts."""
+        silence = Silence(
+            silence_id=str(uuid.uuid4()),
+            created_by=command.created_by,
+            county=command.county,
+            starts_at=command.starts_at or self.now(),
+            ends_at=command.ends_at,
+            why=command.why,
+            unit_id=command.unit_id,
+            reason=command.reason,
+        )
+        await uow.store.subscriptions.add_silence(silence)
+        return silence
+
+    async def deliver_notices(self, uow: UnitOfWork[Store], command: DeliverNotices) -> int:
+        """Send the due notices this round can claim; how many were sent."""
+        if self.postman is None:
+            raise RuntimeError("these handlers were built without a postman: nothing sends")
+        return await deliver_due(uow, self.postman, command.limit)

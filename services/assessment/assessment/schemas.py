@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from assessment.domain.attainment import UnitAttainment
 from assessment.domain.data_quality import DataQuality
 from assessment.domain.escalation import Finding
+from assessment.domain.notices import (
+    Channel,
+    DeliveryStatus,
+    Silence,
+    Subscription,
+    WebhookFormat,
+)
+from shared.contracts.assessment import EscalationReason, Severity
+from shared.contracts.types import UnitId
 
 
 class Pair(BaseModel):
@@ -112,3 +129,116 @@ class InstitutionDataQualityOut(BaseModel):
 
 def data_quality_out(quality: DataQuality) -> DataQualityOut:
     return DataQualityOut(**asdict(quality))
+
+
+# --- notices of escalations ---------------------------------------------------------------
+
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+
+
+class SubscriptionIn(BaseModel):
+    channel: Channel = Field(description="`webhook` (a POST of JSON) or `email` (SMTP).")
+    target: str = Field(
+        max_length=2000,
+        description="The webhook's http(s) URL (a WeCom or DingTalk group robot's, or any "
+        "receiver's), or the e-mail address.",
+        examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY"],
+    )
+    webhook_format: WebhookFormat = Field(
+        default=WebhookFormat.WECOM,
+        description='The body\'s convention: `wecom` `{"msgtype": "markdown", "markdown": '
+        '{"content"}}`, `dingtalk` `{"msgtype": "markdown", "markdown": {"title", "text"}}`.',
+    )
+    min_severity: Severity = Field(
+        default=Severity.WARNING, description="Only steps reaching this severity or above."
+    )
+    unit_id: UnitId | None = Field(
+        default=None,
+        description="One unit only (None: every unit). A county sub-branch names its own.",
+    )
+    level: Literal["county", "institution"] | None = Field(default=None)
+    reason: EscalationReason | None = Field(default=None)
+
+    @field_validator("target")
+    @classmethod
+    def target_fits_channel(cls, target: str, info: ValidationInfo) -> str:
+        channel = info.data.get("channel")
+        if channel is Channel.WEBHOOK:
+            parts = urlsplit(target)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("a webhook is an http:// or https:// URL with a host")
+        elif channel is Channel.EMAIL and not EMAIL_ADDRESS.match(target):
+            raise ValueError("not an e-mail address")
+        return target
+
+
+class SubscriptionOut(BaseModel):
+    subscription_id: str
+    subscriber: str
+    county_code: str | None = Field(description="The county sub-branch it is for, if any.")
+    channel: Channel
+    target: str
+    webhook_format: WebhookFormat
+    min_severity: Severity
+    unit_id: str | None
+    level: str | None
+    reason: EscalationReason | None
+    created_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+def subscription_out(subscription: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(**asdict(subscription), county_code=subscription.county)
+
+
+class SilenceIn(BaseModel):
+    unit_id: UnitId | None = Field(default=None, description="The unit muted (None: any).")
+    reason: EscalationReason | None = Field(
+        default=None, validate_default=True, description="The reason muted (None: any)."
+    )
+    starts_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    ends_at: AwareDatetime = Field(description="When notices are heard again.")
+    why: str = Field(min_length=1, max_length=2000, description="Why it is muted.")
+
+    @field_validator("reason")
+    @classmethod
+    def names_something(
+        cls, reason: EscalationReason | None, info: ValidationInfo
+    ) -> EscalationReason | None:
+        if reason is None and info.data.get("unit_id") is None:
+            raise ValueError("a silence names a unit_id, a reason or both")
+        return reason
+
+
+class SilenceOut(BaseModel):
+    silence_id: str
+    created_by: str
+    county_code: str | None = Field(
+        description="None: a supervisor's, covering every subscription; else only the county "
+        "sub-branch's own."
+    )
+    unit_id: str | None
+    reason: EscalationReason | None
+    starts_at: datetime
+    ends_at: datetime
+    why: str
+
+
+def silence_out(silence: Silence) -> SilenceOut:
+    return SilenceOut(**asdict(silence), county_code=silence.county)
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    subscription_id: str
+    subscriber: str
+    status: DeliveryStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    steps: list[dict[str, Any]] = Field(
+        description="Each step told of: escalation_id, step (the severity reached, or "
+        "`resolved`), unit_id, name, level, reason, severity, kind, as_of, figures."
+    )

@@ -25,3 +25,31 @@ class AssessmentSettings(ServiceSettings):
             "turns it off: it stores the facts alone, then evaluates every enterprise once."
         ),
     )
+    notice_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the delivery loop looks for due notices."
+    )
+    notice_batch_size: int = Field(
+        default=50, ge=1, le=1000, description="Notices one delivery round claims at most."
+    )
+    notice_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long one webhook call or SMTP session may take."
+    )
+    notice_retry_first_seconds: float = Field(
+        default=5.0, gt=0, description="Wait after a notice's first failed attempt (doubling)."
+    )
+    notice_retry_longest_seconds: float = Field(
+        default=600.0, gt=0, description="The longest wait between two attempts."
+    )
+    notice_give_up_hours: float = Field(
+        default=72.0, gt=0, description="A notice still undelivered this long after it arose fails."
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="The SMTP server e-mail notices go to.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(
+        default=False, description="Upgrade the SMTP session with STARTTLS."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP login, if the server asks.")
+    smtp_password: str | None = Field(default=None, description="SMTP password for the login.")
+    smtp_sender: str = Field(
+        default="firstloan@localhost", description="The From address of e-mail notices."
+    )

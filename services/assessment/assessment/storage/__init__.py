@@ -26,13 +26,23 @@ from assessment.domain.facts import (
 )
 from assessment.domain.first_loan import EnterpriseOutcome
 from assessment.domain.history import Fact
+from assessment.domain.notices import (
+    Delivery,
+    DeliveryStatus,
+    KnownEscalation,
+    Notice,
+    Silence,
+    Subscription,
+)
 from assessment.storage.counts import CountRepository
 from assessment.storage.data_quality import DataQualityRepository
+from assessment.storage.deliveries import DeliveryRepository
 from assessment.storage.escalations import EscalationRepository
 from assessment.storage.facts import FactRepository
 from assessment.storage.figures import PublishedFigureRepository
 from assessment.storage.ledgers_and_fairs import LedgersAndFairsRepository
 from assessment.storage.outcomes import OutcomeRepository
+from assessment.storage.subscriptions import SubscriptionRepository
 from assessment.storage.tables import metadata
 
 __all__ = ["SqlStore", "Store", "metadata"]
@@ -102,6 +112,34 @@ class DataQualityFindings(Protocol):
     async def by_institution(self) -> dict[str, DataQuality]: ...
 
 
+class Subscriptions(Protocol):
+    async def add(self, subscription: Subscription, now: datetime) -> None: ...
+    async def end(self, subscription_id: str, county: str | None, now: datetime) -> bool: ...
+    async def active(self) -> list[Subscription]: ...
+    async def listed(self, county: str | None) -> list[dict[str, Any]]: ...
+    async def add_silence(self, silence: Silence) -> None: ...
+    async def silences_at(self, at: datetime) -> list[Silence]: ...
+    async def silences(self, county: str | None) -> list[Silence]: ...
+
+
+class Deliveries(Protocol):
+    async def escalations_of(self, unit_ids: Collection[str]) -> list[KnownEscalation]: ...
+    async def enqueue(self, notices: Sequence[Notice]) -> int: ...
+    async def claim_due(self, limit: int) -> list[Delivery]: ...
+    async def sent(self, delivery_id: str) -> None: ...
+    async def attempt_failed(
+        self, delivery_id: str, error: str, retry_in: float | None
+    ) -> None: ...
+    async def give_up_pending(self, subscription_id: str, why: str) -> None: ...
+    async def listed(
+        self,
+        county: str | None,
+        subscription_id: str | None,
+        status: DeliveryStatus | None,
+        limit: int,
+    ) -> list[dict[str, Any]]: ...
+
+
 class Store(Protocol):
     @property
     def facts(self) -> Facts: ...
@@ -117,6 +155,10 @@ class Store(Protocol):
     def ledgers_and_fairs(self) -> LedgersAndFairs: ...
     @property
     def data_quality(self) -> DataQualityFindings: ...
+    @property
+    def subscriptions(self) -> Subscriptions: ...
+    @property
+    def deliveries(self) -> Deliveries: ...
 
     async def serialize(self) -> None:
         """Hold the store's lock alone until the transaction ends: for work that reads
@@ -145,6 +187,8 @@ class SqlStore:
         self.escalations = EscalationRepository(connection)
         self.ledgers_and_fairs = LedgersAndFairsRepository(connection)
         self.data_quality = DataQualityRepository(connection)
+        self.subscriptions = SubscriptionRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
 
     async def serialize(self) -> None:
         await self._lock("pg_advisory_xact_lock", _STORE_LOCK)

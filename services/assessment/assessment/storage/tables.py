@@ -197,3 +197,65 @@ conflicting_loans = Table(
     Column("institution_id", Text, primary_key=True),
     Column("loan_id", Text, primary_key=True),
 )
+
+# Notices of escalations (domain/notices.py): who wants to hear of which escalations, and
+# by which delivery; what is muted when; each notice with its delivery's state, and each
+# (escalation, step, subscription) once (notice_steps' key), whatever runs the ladder.
+notice_subscriptions = Table(
+    "notice_subscriptions",
+    metadata,
+    Column("subscription_id", Text, primary_key=True),
+    Column("subscriber", Text, nullable=False),
+    Column("county_code", Text, index=True),
+    Column("channel", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("webhook_format", Text, nullable=False),
+    Column("min_severity", Text, nullable=False),
+    Column("unit_id", Text),
+    Column("level", Text),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True)),
+)
+
+notice_silences = Table(
+    "notice_silences",
+    metadata,
+    Column("silence_id", Text, primary_key=True),
+    Column("created_by", Text, nullable=False),
+    Column("county_code", Text, index=True),
+    Column("unit_id", Text),
+    Column("reason", Text),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("why", Text, nullable=False),
+)
+
+notice_deliveries = Table(
+    "notice_deliveries",
+    metadata,
+    Column("delivery_id", Text, primary_key=True),
+    Column("subscription_id", Text, nullable=False, index=True),
+    Column("status", Text, nullable=False),
+    Column("steps", JSONB, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    # What the delivery loop looks for: pending rows whose time has come.
+    Index(
+        "ix_notice_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+notice_steps = Table(
+    "notice_steps",
+    metadata,
+    Column("escalation_id", Text, primary_key=True),
+    Column("step", Text, primary_key=True),
+    Column("subscription_id", Text, primary_key=True),
+    Column("delivery_id", Text, nullable=False, index=True),
+)

@@ -5,7 +5,9 @@ that reach a route use a running one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -26,7 +28,16 @@ from shared.service import Runtime
 
 SAMPLES = Samples.of(as_of="2020-09-30")
 ROUTES = [*api.router.routes, *dashboard_routes.router.routes]
-CASES = access_params(ROUTES, ACCESS, samples=SAMPLES)
+# Bodies whose unit_id the generator sets to the caller's own county or another.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/subscriptions"): {"unit_id": "?", "channel": "email", "target": "a@example.org"},
+    ("POST", "/silences"): {
+        "unit_id": "?",
+        "ends_at": "2020-10-31T00:00:00+08:00",
+        "why": "整改期内",
+    },
+}
+CASES = access_params(ROUTES, ACCESS, samples=SAMPLES, bodies=BODIES)
 REFUSED = [case for case in CASES if case.values[0].expect in ("unauthenticated", "denied")]
 # The live feed never ends by itself: its admission is tested by the dashboard's own tests.
 ADMITTED = [
@@ -81,3 +92,24 @@ def test_a_unit_sees_its_own_detail_and_only_supervisors_see_the_rest() -> None:
     assert found[("/institutions/data-quality", f"institution:{SAMPLES.institution}")] == "denied"
     assert found[("/escalations", "anonymous")] == "unauthenticated"
     assert found[("/", "anonymous")] == "public"
+
+
+def test_a_county_subscribes_to_and_mutes_its_own_county_only() -> None:
+    county, other_county = SAMPLES.county, SAMPLES.other_county
+    named = {
+        (c.values[0].method, c.values[0].path, c.values[0].persona, c.values[0].body): c.values[0]
+        for c in CASES
+    }
+    for path in ("/subscriptions", "/silences"):
+        own = json.dumps(BODIES[("POST", path)] | {"unit_id": county})
+        assert named[("POST", path, f"county:{county}", own)].expect == "allowed"
+        assert named[("POST", path, f"county:{other_county}", own)].expect == "denied"
+        assert named[("POST", path, f"institution:{SAMPLES.institution}", own)].expect == "denied"
+    asked = {
+        (c.values[0].method, c.values[0].path, c.values[0].persona, c.values[0].query)
+        for c in CASES
+        if c.values[0].expect == "allowed"
+    }
+    query = (("county_code", county),)
+    assert ("GET", "/deliveries", f"county:{county}", query) in asked
+    assert ("GET", "/deliveries", f"county:{other_county}", query) not in asked

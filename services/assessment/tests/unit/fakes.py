@@ -25,6 +25,15 @@ from assessment.domain.facts import (
 )
 from assessment.domain.first_loan import EnterpriseOutcome
 from assessment.domain.history import Fact, conflicting_loans, facts_by_enterprise
+from assessment.domain.notices import (
+    Delivery,
+    DeliveryStatus,
+    KnownEscalation,
+    Notice,
+    Silence,
+    Step,
+    Subscription,
+)
 
 
 class InMemoryFacts:
@@ -207,6 +216,120 @@ class InMemoryDataQuality:
         }
 
 
+class InMemorySubscriptions:
+    def __init__(self) -> None:
+        self.by_id: dict[str, Subscription] = {}
+        self.ended: set[str] = set()
+        self.muted: list[Silence] = []
+
+    async def add(self, subscription: Subscription, now: datetime) -> None:
+        self.by_id[subscription.subscription_id] = subscription
+
+    async def end(self, subscription_id: str, county: str | None, now: datetime) -> bool:
+        found = self.by_id.get(subscription_id)
+        if found is None or subscription_id in self.ended:
+            return False
+        if county is not None and found.county != county:
+            return False
+        self.ended.add(subscription_id)
+        return True
+
+    async def active(self) -> list[Subscription]:
+        return [s for i, s in sorted(self.by_id.items()) if i not in self.ended]
+
+    async def listed(self, county: str | None) -> list[dict[str, Any]]:
+        return [vars(s) for s in self.by_id.values() if county is None or s.county == county]
+
+    async def add_silence(self, silence: Silence) -> None:
+        self.muted.append(silence)
+
+    async def silences_at(self, at: datetime) -> list[Silence]:
+        return [s for s in self.muted if s.starts_at <= at < s.ends_at]
+
+    async def silences(self, county: str | None) -> list[Silence]:
+        return [s for s in self.muted if county is None or s.county == county]
+
+
+class InMemoryDeliveries:
+    """Every pending delivery is due at once: the fake keeps no time."""
+
+    def __init__(self, escalations: InMemoryEscalations, subscriptions: InMemorySubscriptions):
+        self.escalations = escalations
+        self.subscriptions = subscriptions
+        self.told: set[tuple[str, str, str]] = set()
+        self.notices: dict[str, tuple[Notice, DeliveryStatus, int, str | None]] = {}
+
+    async def escalations_of(self, unit_ids: Collection[str]) -> list[KnownEscalation]:
+        known = []
+        for escalation_id, findings in self.escalations.history.items():
+            first = findings[0]
+            if first.unit_id in unit_ids:
+                is_open = escalation_id in self.escalations.open_ones
+                name = str(first.figures.get("name", ""))
+                known.append(
+                    KnownEscalation(
+                        escalation_id, first.unit_id, first.reason, first.level, is_open, name
+                    )
+                )
+        return known
+
+    async def enqueue(self, notices: Sequence[Notice]) -> int:
+        recorded = 0
+        for notice in notices:
+            subscription_id = notice.subscription.subscription_id
+            steps: list[Step] = []
+            for step in notice.steps:
+                key = (step.escalation_id, step.key, subscription_id)
+                if key not in self.told:
+                    self.told.add(key)
+                    steps.append(step)
+            if steps:
+                status = DeliveryStatus.MUTED if notice.muted else DeliveryStatus.PENDING
+                delivery_id = f"d{len(self.notices) + 1}"
+                self.notices[delivery_id] = (replace(notice, steps=tuple(steps)), status, 0, None)
+                recorded += 1
+        return recorded
+
+    async def claim_due(self, limit: int) -> list[Delivery]:
+        due = [
+            Delivery(delivery_id, notice.subscription, notice.steps, attempts, 0.0)
+            for delivery_id, (notice, status, attempts, _) in self.notices.items()
+            if status is DeliveryStatus.PENDING
+        ]
+        return due[:limit]
+
+    async def sent(self, delivery_id: str) -> None:
+        notice, _, attempts, _ = self.notices[delivery_id]
+        self.notices[delivery_id] = (notice, DeliveryStatus.SENT, attempts + 1, None)
+
+    async def attempt_failed(self, delivery_id: str, error: str, retry_in: float | None) -> None:
+        notice, status, attempts, _ = self.notices[delivery_id]
+        if retry_in is None:
+            status = DeliveryStatus.FAILED
+        self.notices[delivery_id] = (notice, status, attempts + 1, error)
+
+    async def give_up_pending(self, subscription_id: str, why: str) -> None:
+        for delivery_id, (notice, status, attempts, _) in list(self.notices.items()):
+            mine = notice.subscription.subscription_id == subscription_id
+            if mine and status is DeliveryStatus.PENDING:
+                self.notices[delivery_id] = (notice, DeliveryStatus.FAILED, attempts, why)
+
+    async def listed(
+        self,
+        county: str | None,
+        subscription_id: str | None,
+        status: DeliveryStatus | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        return [
+            {"delivery_id": delivery_id, "status": found, "steps": notice.steps}
+            for delivery_id, (notice, found, _, _) in self.notices.items()
+            if (county is None or notice.subscription.county == county)
+            and (subscription_id in (None, notice.subscription.subscription_id))
+            and (status is None or status is found)
+        ][:limit]
+
+
 class InMemoryStore:
     def __init__(self) -> None:
         self.facts = InMemoryFacts()
@@ -216,6 +339,8 @@ class InMemoryStore:
         self.escalations = InMemoryEscalations()
         self.ledgers_and_fairs = InMemoryLedgersAndFairs()
         self.data_quality = InMemoryDataQuality()
+        self.subscriptions = InMemorySubscriptions()
+        self.deliveries = InMemoryDeliveries(self.escalations, self.subscriptions)
         self.serialized = 0
         self.shared = 0
         self.ladder_locked = 0
