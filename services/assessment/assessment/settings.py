@@ -18,3 +18,8 @@ class AssessmentSettings(ServiceSettings):
         default=15.0, gt=0, description="How often the live feed tells browsers it is alive."
     )
     tick_seconds: float = Field(default=60.0, gt=0, description="How often the day is checked.")
+    document_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="The largest document (talk minutes, an issued circular) accepted.",
+    )
