@@ -141,6 +141,18 @@ class Thresholds(_Frozen):
         return self
 
 
+class ForecastMethod(_Frozen):
+    """How a unit's first-loan households at the campaign's end are projected: the mean of
+    its weekly counts over the last `weeks` full weeks, carried to the end; the interval is
+    that pace plus or minus `interval_z` standard deviations of the weekly counts, over the
+    weeks left. A `projected_shortfall` warning is raised from `shortfall_from_campaign_day`
+    when even the interval's high end is under the target."""
+
+    weeks: Annotated[int, Field(ge=1, le=26)] = 4
+    interval_z: Annotated[float, Field(ge=0, le=5)] = 1.645
+    shortfall_from_campaign_day: Annotated[int, Field(ge=1)] = 15
+
+
 class County(_Frozen):
     code: Annotated[str, Field(pattern=COUNTY_CODE_PATTERN)]
     name: Name
@@ -164,6 +176,7 @@ class Institution(_Frozen):
 class ReferenceData(_Frozen):
     campaign: Campaign
     thresholds: Thresholds
+    forecast: ForecastMethod = ForecastMethod()
     counties: Annotated[tuple[County, ...], Field(min_length=1)]
     institution_categories: tuple[InstitutionCategory, ...]
     institutions: tuple[Institution, ...]

@@ -35,6 +35,8 @@ class EscalationReason(StrEnum):
     DATA_FALSIFICATION = "data_falsification"
     LEDGER_OVERDUE = "ledger_overdue"
     NO_MATCHMAKING_FAIR = "no_matchmaking_fair"
+    # The forecast's high end at the campaign's end is under the target: a warning only.
+    PROJECTED_SHORTFALL = "projected_shortfall"
 
 
 class AttainmentStatus(StrEnum):
@@ -109,3 +111,99 @@ class EscalationResolved(EventData):
     resolved_at: datetime = Field(description="When it was resolved.")
     as_of: date = Field(description="The campaign day the resolution is of.")
     why: str = Field(description="Why it no longer holds.")
+
+
+# --- Follow-through: what supervisors did about an escalation ---------------------------
+
+
+class Attendee(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="The attendee's name.")
+    position: str = Field(description="The attendee's position in the unit (职务).")
+
+
+class DocumentRef(BaseModel):
+    """A document kept with an escalation (minutes of a talk, an issued circular)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    document_id: str = Field(description="The document's id (GET it from assessment).")
+    name: str = Field(description="The file name it was uploaded or generated with.")
+    media_type: str = Field(description="Its media type.")
+    size: int = Field(ge=0, description="Its size in bytes.")
+    sha256: str = Field(description="The SHA-256 of its content, hexadecimal.")
+
+
+class Commitment(BaseModel):
+    """A rectification (整改) the unit committed to at a talk."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rectification_id: str = Field(description="The rectification's id (to close it).")
+    commitment: str = Field(description="What the unit committed to do.")
+    due_on: date = Field(description="The day it is due by.")
+
+
+class EscalationAcknowledged(EventData):
+    """A supervisor acknowledged an escalation: it has been seen and is being dealt with."""
+
+    escalation_id: str = Field(description="The escalation acknowledged.")
+    unit_id: UnitId
+    acknowledged_by: str = Field(description="Who acknowledged it (the token's subject).")
+    acknowledged_at: datetime = Field(description="When.")
+    note: str | None = Field(default=None, description="What the supervisor noted.")
+
+
+class TalkHeld(EventData):
+    """The record of a talk (约谈) with the unit's people about an escalation, with the
+    rectifications (整改) they committed to."""
+
+    escalation_id: str = Field(description="The escalation the talk is about.")
+    unit_id: UnitId
+    talk_id: str = Field(description="The talk's id.")
+    scheduled_on: date = Field(description="The day the talk is or was held.")
+    attendees: list[Attendee] = Field(description="The county's or institution's attendees.")
+    minutes: str | None = Field(default=None, description="The minutes, as text.")
+    minutes_document: DocumentRef | None = Field(
+        default=None, description="The minutes, as an uploaded document."
+    )
+    rectifications: list[Commitment] = Field(
+        default_factory=list, description="The rectifications committed to, with due dates."
+    )
+    recorded_by: str = Field(description="Who recorded the talk (the token's subject).")
+    recorded_at: datetime = Field(description="When it was recorded.")
+
+
+class CircularIssued(EventData):
+    """A circular (通报) about an escalation was issued: the draft, edited, marked issued."""
+
+    escalation_id: str = Field(description="The escalation the circular is about.")
+    unit_id: UnitId
+    document: DocumentRef = Field(description="The circular as issued.")
+    issued_by: str = Field(description="Who issued it (the token's subject).")
+    issued_at: datetime = Field(description="When.")
+    note: str | None = Field(default=None, description="What the supervisor noted.")
+
+
+class RectificationDue(EventData):
+    """A rectification passed its due date without a closing note (a follow-up notice,
+    sent once)."""
+
+    escalation_id: str = Field(description="The escalation of the talk it was committed at.")
+    unit_id: UnitId
+    rectification_id: str = Field(description="The rectification overdue.")
+    commitment: str = Field(description="What the unit committed to do.")
+    due_on: date = Field(description="The day it was due by.")
+    as_of: date = Field(description="The platform's day the follow-up was raised on.")
+
+
+class RectificationClosed(EventData):
+    """A rectification was closed with a closing note."""
+
+    escalation_id: str = Field(description="The escalation of the talk it was committed at.")
+    unit_id: UnitId
+    rectification_id: str = Field(description="The rectification closed.")
+    closed_by: str = Field(description="Who closed it (the token's subject).")
+    closed_at: datetime = Field(description="When.")
+    closing_note: str = Field(description="What was done (整改情况).")

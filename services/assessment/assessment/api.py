@@ -3,35 +3,63 @@ what supervisors are told about each institution's service and data quality."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, Response, UploadFile
 
 from assessment import views
-from assessment.commands import EndSubscription, Mute, RunCheckpoint, Subscribe
+from assessment.commands import (
+    Acknowledge,
+    Attendance,
+    CloseRectification,
+    Commit,
+    EndSubscription,
+    IssueCircular,
+    Mute,
+    RecordTalk,
+    RunCheckpoint,
+    Subscribe,
+    UploadDocument,
+)
 from assessment.documents import DOCX, XLSX, circular_docx, ranking_xlsx
+from assessment.domain.follow_through import ACCEPTED_MEDIA_TYPES, FollowThroughRefusedError
 from assessment.domain.notices import DeliveryStatus
+from assessment.follow_through import NotFoundError, circular_draft, record_of
 from assessment.handlers import Handlers
 from assessment.schemas import (
+    AcknowledgeIn,
     AttainmentOut,
     CheckpointIn,
     CheckpointRunOut,
+    CircularIn,
     Citywide,
+    CloseIn,
     DeliveryOut,
+    EscalationStoryOut,
     InstitutionDataQualityOut,
     SilenceIn,
     SilenceOut,
     SubscriptionIn,
     SubscriptionOut,
+    TalkIn,
     escalation_found_out,
     silence_out,
     subscription_out,
     unit_out,
 )
+from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
 from shared.access import Access, AccessDep
+from shared.contracts.assessment import (
+    CircularIssued,
+    DocumentRef,
+    RectificationClosed,
+    TalkHeld,
+)
 from shared.reference import ReferenceData
 from shared.service import Runtime
 
@@ -84,7 +112,7 @@ async def get_attainment(
     as_of: Annotated[date | None, Query(description="Defaults to today.")] = None,
 ) -> AttainmentOut:
     day = as_of or live_day
-    result = await views.attainment_on(store, known, day, live_day)
+    result, forecasts = await views.attainment_on(store, known, day, live_day)
     campaign = known.campaign
     return AttainmentOut(
         as_of=day,
@@ -96,7 +124,8 @@ async def get_attainment(
             first_loan_rate_goal=campaign.first_loan_rate_goal,
         ),
         units=[
-            unit_out(u) for u in (result.counties if level == "county" else result.institutions)
+            unit_out(u, forecasts.get(u.unit_id))
+            for u in (result.counties if level == "county" else result.institutions)
         ],
     )
 
@@ -321,3 +350,187 @@ async def get_deliveries(
 ) -> list[DeliveryOut]:
     rows = await store.deliveries.listed(county_code, subscription_id, status, limit)
     return [DeliveryOut(**row) for row in rows]
+
+
+# --- follow-through: what supervisors do about an escalation ---------------------------
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A command the record does not allow is a 409, a name that matches nothing a 404,
+    each naming the field."""
+    try:
+        yield
+    except NotFoundError as error:
+        raise HTTPException(404, [{"field": error.field, "message": error.message}]) from error
+    except FollowThroughRefusedError as error:
+        raise HTTPException(409, [{"field": error.field, "message": error.message}]) from error
+
+
+async def story_of(rt: Runtime, escalation_id: str) -> EscalationStoryOut:
+    async with rt.engine.connect() as connection:
+        found = await views.escalation_stories(SqlStore(connection), [escalation_id])
+    if not found:
+        raise HTTPException(
+            404, [{"field": "escalation_id", "message": f"no escalation {escalation_id!r}"}]
+        )
+    return EscalationStoryOut.model_validate(found[0])
+
+
+@router.get(
+    "/escalations/{escalation_id}",
+    tags=["follow-through"],
+    summary="One escalation's story: raised, upgraded, acknowledged, talks, rectifications, "
+    "circular, resolved, in order",
+)
+async def get_escalation(escalation_id: str, rt: RuntimeDep) -> EscalationStoryOut:
+    return await story_of(rt, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/acknowledgement",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Acknowledge an escalation (once): who and when come from the token and the clock",
+)
+async def post_acknowledgement(
+    escalation_id: str, body: AcknowledgeIn, rt: RuntimeDep, handle: HandlersDep, access: AccessDep
+) -> EscalationStoryOut:
+    with refusals():
+        async with rt.transaction() as uow:
+            await handle.acknowledge(
+                uow, Acknowledge(escalation_id, access.caller.actor, body.note)
+            )
+    return await story_of(rt, escalation_id)
+
+
+def config(request: Request) -> AssessmentSettings:
+    found = runtime(request).settings
+    assert isinstance(found, AssessmentSettings)
+    return found
+
+
+@router.post(
+    "/escalations/{escalation_id}/documents",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Keep a document with the escalation (talk minutes, the edited circular); its id "
+    "goes into a talk or a circular",
+)
+async def post_document(
+    escalation_id: str,
+    request: Request,
+    file: Annotated[UploadFile, File(description="PDF, Word, OpenDocument, text or an image")],
+    rt: RuntimeDep,
+    handle: HandlersDep,
+    access: AccessDep,
+) -> DocumentRef:
+    media_type = (file.content_type or "").split(";")[0].strip().lower()
+    if media_type not in ACCEPTED_MEDIA_TYPES:
+        raise HTTPException(
+            415,
+            [
+                {
+                    "field": "file",
+                    "message": f"media type {media_type or '(none)'!r} is not one of "
+                    + ", ".join(sorted(ACCEPTED_MEDIA_TYPES)),
+                }
+            ],
+        )
+    limit = config(request).document_max_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise HTTPException(413, [{"field": "file", "message": f"over {limit} bytes"}])
+    if not content:
+        raise HTTPException(422, [{"field": "file", "message": "empty"}])
+    name = (file.filename or "document").rsplit("/", 1)[-1][:200]
+    command = UploadDocument(escalation_id, access.caller.actor, name, media_type, content)
+    with refusals():
+        async with rt.transaction() as uow:
+            return await handle.upload_document(uow, command)
+
+
+@router.get(
+    "/escalations/{escalation_id}/documents/{document_id}",
+    tags=["follow-through"],
+    summary="A document kept with the escalation, as uploaded",
+)
+async def get_document(escalation_id: str, document_id: str, store: StoreDep) -> Response:
+    found = await store.follow_through.document(escalation_id, document_id)
+    if found is None:
+        raise HTTPException(
+            404, [{"field": "document_id", "message": f"no document {document_id!r}"}]
+        )
+    ref, content = found
+    disposition = f"attachment; filename=\"{ref.document_id}\"; filename*=UTF-8''{quote(ref.name)}"
+    return Response(
+        content, media_type=ref.media_type, headers={"content-disposition": disposition}
+    )
+
+
+@router.post(
+    "/escalations/{escalation_id}/talks",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Record a talk (约谈): date, attendees, minutes, rectifications (整改) with due dates",
+)
+async def post_talk(
+    escalation_id: str, body: TalkIn, rt: RuntimeDep, handle: HandlersDep, access: AccessDep
+) -> TalkHeld:
+    command = RecordTalk(
+        escalation_id=escalation_id,
+        by=access.caller.actor,
+        scheduled_on=body.scheduled_on,
+        attendees=tuple(Attendance(a.name, a.position) for a in body.attendees),
+        minutes=body.minutes,
+        minutes_document_id=body.minutes_document_id,
+        rectifications=tuple(Commit(c.commitment, c.due_on) for c in body.rectifications),
+    )
+    with refusals():
+        async with rt.transaction() as uow:
+            return await handle.record_talk(uow, command)
+
+
+@router.get(
+    "/escalations/{escalation_id}/circular/draft.docx",
+    tags=["follow-through"],
+    summary="The draft circular (通报) about this escalation, dated today, to edit and upload",
+)
+async def get_circular_draft(
+    escalation_id: str, rt: RuntimeDep, known: ReferenceDep, request: Request
+) -> Response:
+    with refusals():
+        async with rt.transaction() as uow:
+            record = await record_of(uow, escalation_id)
+    body = circular_draft(record, known, request.app.state.now())
+    disposition = f'attachment; filename="circular-{record.escalation.unit_id}-draft.docx"'
+    return Response(body, media_type=DOCX, headers={"content-disposition": disposition})
+
+
+@router.post(
+    "/escalations/{escalation_id}/circular",
+    status_code=201,
+    tags=["follow-through"],
+    summary="Mark the circular (通报) issued: the uploaded, edited draft, or the draft as is",
+)
+async def post_circular(
+    escalation_id: str, body: CircularIn, rt: RuntimeDep, handle: HandlersDep, access: AccessDep
+) -> CircularIssued:
+    command = IssueCircular(escalation_id, access.caller.actor, body.document_id, body.note)
+    with refusals():
+        async with rt.transaction() as uow:
+            return await handle.issue_circular(uow, command)
+
+
+@router.post(
+    "/rectifications/{rectification_id}/close",
+    tags=["follow-through"],
+    summary="Close a rectification (整改) with a note of what was done",
+)
+async def post_close_rectification(
+    rectification_id: str, body: CloseIn, rt: RuntimeDep, handle: HandlersDep, access: AccessDep
+) -> RectificationClosed:
+    command = CloseRectification(rectification_id, access.caller.actor, body.closing_note)
+    with refusals():
+        async with rt.transaction() as uow:
+            return await handle.close_rectification(uow, command)

@@ -33,6 +33,7 @@ REASON_ZH = {
     "data_falsification": "首贷数据与征信记录不符，涉嫌虚报",
     "ledger_overdue": "未按时报送工作台帐",
     "no_matchmaking_fair": "行动期内未举办首贷专场对接会",
+    "projected_shortfall": "按近期进度预测，行动结束时难以完成首贷目标",
 }
 
 

@@ -12,13 +12,19 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from assessment import follow_through
 from assessment.commands import (
+    Acknowledge,
+    CloseRectification,
     DeliverNotices,
     EndSubscription,
+    IssueCircular,
     KeepUpToDate,
     Mute,
+    RecordTalk,
     RunCheckpoint,
     Subscribe,
+    UploadDocument,
 )
 from assessment.domain.data_quality import ConflictingDuplicate
 from assessment.domain.escalation import Finding
@@ -33,10 +39,17 @@ from assessment.domain.facts import (
 )
 from assessment.domain.notices import Silence, Subscription
 from assessment.evaluation import keep_up_to_date, publish_live, reassess, run_checkpoint
+from assessment.forecasting import refresh_forecasts
 from assessment.notifying import Postman, deliver_due
 from assessment.storage import Store
 from shared.consumer import Message
-from shared.contracts.assessment import EscalationReason
+from shared.contracts.assessment import (
+    CircularIssued,
+    DocumentRef,
+    EscalationReason,
+    RectificationClosed,
+    TalkHeld,
+)
 from shared.contracts.bank import BankEventData, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
 from shared.contracts.matchmaking import FairScheduled
@@ -183,8 +196,13 @@ class Handlers:
         return await run_checkpoint(uow, self.reference(), command.as_of, self.now())
 
     async def keep_up_to_date(self, uow: UnitOfWork[Store], command: KeepUpToDate) -> None:
+        """Also, once a day, the forecasts and their warnings; and the follow-up of each
+        rectification past its due date."""
         await uow.store.serialize()
-        await keep_up_to_date(uow, self.reference(), self.now(), command.run_checkpoints)
+        now = self.now()
+        await keep_up_to_date(uow, self.reference(), now, command.run_checkpoints)
+        await refresh_forecasts(uow, self.reference(), now)
+        await follow_through.follow_up_rectifications(uow, now)
 
     async def subscribe(self, uow: UnitOfWork[Store], command: Subscribe) -> Subscription:
         subscription = Subscription(
@@ -232,3 +250,31 @@ class Handlers:
         if self.postman is None:
             raise RuntimeError("these handlers were built without a postman: nothing sends")
         return await deliver_due(uow, self.postman, command.limit)
+
+    # --- follow-through: supervisors' commands on an escalation ---------------------------
+    # Each takes the store's lock too: two supervisors acknowledging (or closing) the same
+    # thing at once must see each other's step, and the tick's follow-up must see a close.
+
+    async def acknowledge(self, uow: UnitOfWork[Store], command: Acknowledge) -> None:
+        await uow.store.serialize()
+        await follow_through.acknowledge(uow, command, self.now())
+
+    async def upload_document(self, uow: UnitOfWork[Store], command: UploadDocument) -> DocumentRef:
+        await uow.store.serialize()
+        return await follow_through.upload_document(uow, command, self.now())
+
+    async def record_talk(self, uow: UnitOfWork[Store], command: RecordTalk) -> TalkHeld:
+        await uow.store.serialize()
+        return await follow_through.record_talk(uow, command, self.now())
+
+    async def issue_circular(
+        self, uow: UnitOfWork[Store], command: IssueCircular
+    ) -> CircularIssued:
+        await uow.store.serialize()
+        return await follow_through.issue_circular(uow, command, self.reference(), self.now())
+
+    async def close_rectification(
+        self, uow: UnitOfWork[Store], command: CloseRectification
+    ) -> RectificationClosed:
+        await uow.store.serialize()
+        return await follow_through.close_rectification(uow, command, self.now())

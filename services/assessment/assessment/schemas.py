@@ -19,6 +19,7 @@ from pydantic import (
 from assessment.domain.attainment import UnitAttainment
 from assessment.domain.data_quality import DataQuality
 from assessment.domain.escalation import Finding
+from assessment.domain.forecast import Forecast
 from assessment.domain.notices import (
     Channel,
     DeliveryStatus,
@@ -35,6 +36,12 @@ class Pair(BaseModel):
     first_loans: float
 
 
+class ForecastOut(BaseModel):
+    first_loans: int = Field(description="Projected first-loan households at the campaign's end.")
+    low: int = Field(description="The interval's low end.")
+    high: int = Field(description="The interval's high end (under the target: a warning).")
+
+
 class UnitOut(BaseModel):
     unit_id: str
     name: str
@@ -47,6 +54,11 @@ class UnitOut(BaseModel):
     expected: Pair | None
     attainment_ratio: float | None
     status: str
+    forecast: ForecastOut | None = Field(
+        default=None,
+        description="For a unit with a target: the recent weekly pace carried to the "
+        "campaign's end, with its interval (none before the campaign's first full week).",
+    )
 
 
 class Citywide(BaseModel):
@@ -63,7 +75,7 @@ class AttainmentOut(BaseModel):
     units: list[UnitOut]
 
 
-def unit_out(unit: UnitAttainment) -> UnitOut:
+def unit_out(unit: UnitAttainment, forecast: Forecast | None = None) -> UnitOut:
     return UnitOut(
         unit_id=unit.unit_id,
         name=unit.name,
@@ -78,6 +90,9 @@ def unit_out(unit: UnitAttainment) -> UnitOut:
         else Pair(cultivated=unit.expected.cultivated, first_loans=unit.expected.first_loans),
         attainment_ratio=unit.attainment_ratio,
         status=unit.status.value,
+        forecast=None
+        if forecast is None
+        else ForecastOut(first_loans=forecast.first_loans, low=forecast.low, high=forecast.high),
     )
 
 
@@ -242,3 +257,86 @@ class DeliveryOut(BaseModel):
         description="Each step told of: escalation_id, step (the severity reached, or "
         "`resolved`), unit_id, name, level, reason, severity, kind, as_of, figures."
     )
+
+
+# --- follow-through -------------------------------------------------------------------
+
+
+class AcknowledgeIn(BaseModel):
+    note: str | None = Field(default=None, max_length=2_000, description="What is being done.")
+
+
+class AttendeeIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="The attendee's name.")
+    position: str = Field(min_length=1, max_length=100, description="Their position (职务).")
+
+
+class CommitmentIn(BaseModel):
+    commitment: str = Field(min_length=1, max_length=2_000, description="What will be done.")
+    due_on: date = Field(description="By when (on or after the talk).")
+
+
+class TalkIn(BaseModel):
+    scheduled_on: date = Field(description="The day of the talk.")
+    attendees: list[AttendeeIn] = Field(
+        min_length=1, max_length=50, description="The county's or institution's attendees."
+    )
+    minutes: str | None = Field(default=None, max_length=20_000, description="The minutes as text.")
+    minutes_document_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Or: a document uploaded to the escalation (POST .../documents).",
+    )
+    rectifications: list[CommitmentIn] = Field(
+        default_factory=list, max_length=50, description="Rectifications (整改) committed to."
+    )
+
+
+class CircularIn(BaseModel):
+    document_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The circular as edited and uploaded (POST .../documents); none: the "
+        "draft as generated is issued.",
+    )
+    note: str | None = Field(default=None, max_length=2_000, description="A note.")
+
+
+class CloseIn(BaseModel):
+    closing_note: str = Field(
+        min_length=1, max_length=20_000, description="What was done (整改情况)."
+    )
+
+
+class StepOut(BaseModel):
+    at: datetime
+    kind: Literal[
+        "raised",
+        "upgraded",
+        "acknowledged",
+        "talk_held",
+        "rectification_due",
+        "rectification_closed",
+        "circular_issued",
+        "resolved",
+    ]
+    detail: dict[str, Any]
+
+
+class RectificationOut(BaseModel):
+    rectification_id: str
+    talk_id: str
+    commitment: str
+    due_on: date
+    closed_by: str | None
+    closed_at: datetime | None
+    closing_note: str | None
+    followed_up_at: datetime | None
+
+
+class EscalationStoryOut(BaseModel):
+    escalation_id: str
+    story: list[StepOut] = Field(description="Every step, oldest first.")
+    acknowledged: bool
+    rectifications: list[RectificationOut]
+    circular_issued: bool

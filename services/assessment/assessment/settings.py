@@ -53,3 +53,8 @@ class AssessmentSettings(ServiceSettings):
     smtp_sender: str = Field(
         default="firstloan@localhost", description="The From address of e-mail notices."
     )
+    document_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="The largest document (talk minutes, an issued circular) accepted.",
+    )

@@ -9,6 +9,8 @@ from typing import Any
 from assessment.domain.attainment import Attainment, attainment, attainment_from
 from assessment.domain.data_quality import DataQuality
 from assessment.domain.first_loan import evaluate
+from assessment.domain.follow_through import story
+from assessment.domain.forecast import Forecast, first_loan_days, forecasts
 from assessment.domain.service_figures import service_figures
 from assessment.evaluation import window
 from assessment.schemas import InstitutionDataQualityOut, data_quality_out
@@ -20,13 +22,33 @@ from shared.workdays import workdays_between
 
 async def attainment_on(
     store: Store, reference: ReferenceData, day: date, live_day: date
-) -> Attainment:
-    """Today's figures come from the counts kept up to date; any other day is counted
-    afresh from the facts, with the same rules."""
+) -> tuple[Attainment, dict[str, Forecast | None]]:
+    """Today's figures come from the counts kept up to date, and the forecasts from the
+    series the daily tick stored; any other day is counted afresh from the facts, with the
+    same rules, and its forecasts from the series as it stood that day."""
     if day == live_day and await store.outcomes.evaluated_on() == live_day:
-        return attainment_from(await store.counts.load(), reference, day)
+        current = attainment_from(await store.counts.load(), reference, day)
+        return current, forecasts(current, await store.first_loan_series.load(), reference)
     facts = await store.facts.load()
-    return attainment([evaluate(f, window(reference), day) for f in facts.values()], reference, day)
+    outcomes = [evaluate(f, window(reference), day) for f in facts.values()]
+    current = attainment(outcomes, reference, day)
+    return current, forecasts(current, first_loan_days(outcomes), reference)
+
+
+async def escalation_stories(store: Store, escalation_ids: list[str]) -> list[dict[str, Any]]:
+    """Each escalation (in the order given) with the story of what was done about it."""
+    records = await store.follow_through.records(escalation_ids)
+    return [
+        {
+            "escalation_id": escalation_id,
+            "story": [asdict(step) for step in story(records[escalation_id])],
+            "acknowledged": records[escalation_id].acknowledgement is not None,
+            "rectifications": [asdict(r) for r in records[escalation_id].rectifications],
+            "circular_issued": records[escalation_id].circular is not None,
+        }
+        for escalation_id in escalation_ids
+        if escalation_id in records
+    ]
 
 
 async def anomalies(store: Store) -> list[dict[str, Any]]:

@@ -17,7 +17,16 @@ from fastapi.responses import HTMLResponse
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.contracts import EventData
-from shared.contracts.assessment import AttainmentUpdated, EscalationRaised, EscalationResolved
+from shared.contracts.assessment import (
+    AttainmentUpdated,
+    CircularIssued,
+    EscalationAcknowledged,
+    EscalationRaised,
+    EscalationResolved,
+    RectificationClosed,
+    RectificationDue,
+    TalkHeld,
+)
 from shared.contracts.bank import BANK_EVENTS
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted, SpecialReportMissing
 from shared.contracts.matchmaking import (
@@ -118,8 +127,18 @@ TOPICS = (
     Topic(
         "assessmentEscalations",
         ASSESSMENT_ESCALATIONS,
-        "Warnings, talks and circulars; key = unit id.",
-        (EscalationRaised, EscalationResolved),
+        "Warnings, talks and circulars, and what supervisors did about them "
+        "(acknowledgements, talks held, circulars issued, rectifications due and closed); "
+        "key = unit id.",
+        (
+            EscalationRaised,
+            EscalationResolved,
+            EscalationAcknowledged,
+            TalkHeld,
+            CircularIssued,
+            RectificationDue,
+            RectificationClosed,
+        ),
     ),
 )
 

@@ -19,9 +19,10 @@ from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_sta
 from assessment.dashboard.series import first_loan_series, series_days
 from assessment.documents import XLSX, ranking_xlsx
 from assessment.domain.data_quality import DataQuality
-from assessment.schemas import DataQualityOut, data_quality_out
+from assessment.schemas import DataQualityOut, StepOut, data_quality_out
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
+from assessment.views import escalation_stories
 from shared.service import Runtime
 
 STATIC = Path(__file__).parent / "static"
@@ -177,6 +178,11 @@ class EscalationOut(BaseModel):
     as_of: date
     figures: dict[str, Any]
     history: list[dict[str, Any]]
+    story: list[StepOut] = Field(
+        default_factory=list,
+        description="Every step: raised, upgraded, acknowledged, talks, rectifications, "
+        "circular, resolved, oldest first.",
+    )
 
 
 class UnitDetailOut(BaseModel):
@@ -257,6 +263,12 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
             found = await SqlStore(connection).data_quality.by_institution()
             quality = data_quality_out(found.get(unit_id, DataQuality()))
         escalated = await queries.unit_escalations(connection, unit_id)
+        stories = {
+            s["escalation_id"]: s["story"]
+            for s in await escalation_stories(
+                SqlStore(connection), [e.escalation_id for e in escalated]
+            )
+        }
     return UnitDetailOut(
         unit_id=unit_id,
         name=name,
@@ -264,7 +276,12 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
         category=category,
         enterprises=[enterprise_out(r) for r in rows],
         anomalies=anomalies_of(rows, unit_id if level == "institution" else None),
-        escalations=[EscalationOut.model_validate(dict(e._mapping)) for e in escalated],
+        escalations=[
+            EscalationOut.model_validate(
+                dict(e._mapping) | {"story": stories.get(e.escalation_id, [])}
+            )
+            for e in escalated
+        ],
         data_quality=quality,
     )
 

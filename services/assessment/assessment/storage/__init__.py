@@ -25,6 +25,8 @@ from assessment.domain.facts import (
     SubmittedLedger,
 )
 from assessment.domain.first_loan import EnterpriseOutcome
+from assessment.domain.follow_through import Acknowledgement, Circular, Record, Rectification, Talk
+from assessment.domain.forecast import DailyCounts
 from assessment.domain.history import Fact
 from assessment.domain.notices import (
     Delivery,
@@ -40,10 +42,13 @@ from assessment.storage.deliveries import DeliveryRepository
 from assessment.storage.escalations import EscalationRepository
 from assessment.storage.facts import FactRepository
 from assessment.storage.figures import PublishedFigureRepository
+from assessment.storage.first_loan_series import FirstLoanSeriesRepository
+from assessment.storage.follow_through import FollowThroughRepository
 from assessment.storage.ledgers_and_fairs import LedgersAndFairsRepository
 from assessment.storage.outcomes import OutcomeRepository
 from assessment.storage.subscriptions import SubscriptionRepository
 from assessment.storage.tables import metadata
+from shared.contracts.assessment import DocumentRef
 
 __all__ = ["SqlStore", "Store", "metadata"]
 
@@ -140,6 +145,30 @@ class Deliveries(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
+class FirstLoanSeries(Protocol):
+    async def replace(self, series: Mapping[str, DailyCounts], computed_on: date) -> None: ...
+    async def computed_on(self) -> date | None: ...
+    async def load(self) -> dict[str, dict[date, int]]: ...
+
+
+class FollowThrough(Protocol):
+    async def records(self, escalation_ids: Sequence[str]) -> dict[str, Record]: ...
+    async def acknowledge(self, acknowledgement: Acknowledgement) -> None: ...
+    async def record_talk(self, talk: Talk, committed: Sequence[Rectification]) -> None: ...
+    async def issue_circular(self, circular: Circular) -> None: ...
+    async def rectification(self, rectification_id: str) -> Rectification | None: ...
+    async def close_rectification(self, closed: Rectification) -> None: ...
+    async def open_past_due(self, today: date) -> list[Rectification]: ...
+    async def mark_followed_up(self, rectification_ids: Sequence[str], at: datetime) -> None: ...
+    async def save_document(
+        self, escalation_id: str, ref: DocumentRef, content: bytes, by: str, at: datetime
+    ) -> None: ...
+    async def document(
+        self, escalation_id: str, document_id: str
+    ) -> tuple[DocumentRef, bytes] | None: ...
+    async def escalation_ids_of_unit(self, unit_id: str) -> list[str]: ...
+
+
 class Store(Protocol):
     @property
     def facts(self) -> Facts: ...
@@ -159,6 +188,10 @@ class Store(Protocol):
     def subscriptions(self) -> Subscriptions: ...
     @property
     def deliveries(self) -> Deliveries: ...
+    @property
+    def first_loan_series(self) -> FirstLoanSeries: ...
+    @property
+    def follow_through(self) -> FollowThrough: ...
 
     async def serialize(self) -> None:
         """Hold the store's lock alone until the transaction ends: for work that reads
@@ -189,6 +222,8 @@ class SqlStore:
         self.data_quality = DataQualityRepository(connection)
         self.subscriptions = SubscriptionRepository(connection)
         self.deliveries = DeliveryRepository(connection)
+        self.first_loan_series = FirstLoanSeriesRepository(connection)
+        self.follow_through = FollowThroughRepository(connection)
 
     async def serialize(self) -> None:
         await self._lock("pg_advisory_xact_lock", _STORE_LOCK)

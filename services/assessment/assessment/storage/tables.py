@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     Table,
     Text,
@@ -258,4 +259,77 @@ notice_steps = Table(
     Column("step", Text, primary_key=True),
     Column("subscription_id", Text, primary_key=True),
     Column("delivery_id", Text, nullable=False, index=True),
+)
+
+# Each unit's first-loan households per issue day, as of `computed_on` (the daily tick's
+# day): the forecast's series, so that nothing recounts the outcomes per request or event.
+first_loan_series = Table(
+    "first_loan_series",
+    metadata,
+    Column("singleton", Integer, primary_key=True),
+    Column("computed_on", Date, nullable=False),
+    Column("series", JSONB, nullable=False),
+)
+
+# Follow-through: what supervisors did about each escalation.
+escalation_acknowledgements = Table(
+    "escalation_acknowledgements",
+    metadata,
+    Column("escalation_id", Text, primary_key=True),
+    Column("acknowledged_by", Text, nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+)
+
+talks = Table(
+    "talks",
+    metadata,
+    Column("talk_id", Text, primary_key=True),
+    Column("escalation_id", Text, nullable=False, index=True),
+    Column("scheduled_on", Date, nullable=False),
+    Column("attendees", JSONB, nullable=False),
+    Column("minutes", Text),
+    Column("minutes_document", JSONB),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+rectifications = Table(
+    "rectifications",
+    metadata,
+    Column("rectification_id", Text, primary_key=True),
+    Column("escalation_id", Text, nullable=False, index=True),
+    Column("talk_id", Text, nullable=False),
+    Column("unit_id", Text, nullable=False),
+    Column("commitment", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("closed_by", Text),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closing_note", Text),
+    # Set once, when the follow-up of a rectification past its due date was raised.
+    Column("followed_up_at", DateTime(timezone=True)),
+)
+
+circulars = Table(
+    "circulars",
+    metadata,
+    Column("escalation_id", Text, primary_key=True),
+    Column("document", JSONB, nullable=False),
+    Column("issued_by", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+)
+
+escalation_documents = Table(
+    "escalation_documents",
+    metadata,
+    Column("document_id", Text, primary_key=True),
+    Column("escalation_id", Text, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", Text, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )

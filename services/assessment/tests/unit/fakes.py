@@ -24,6 +24,15 @@ from assessment.domain.facts import (
     SubmittedLedger,
 )
 from assessment.domain.first_loan import EnterpriseOutcome
+from assessment.domain.follow_through import (
+    Acknowledgement,
+    Circular,
+    EscalationState,
+    Record,
+    Rectification,
+    Talk,
+)
+from assessment.domain.forecast import DailyCounts
 from assessment.domain.history import Fact, conflicting_loans, facts_by_enterprise
 from assessment.domain.notices import (
     Delivery,
@@ -34,6 +43,7 @@ from assessment.domain.notices import (
     Step,
     Subscription,
 )
+from shared.contracts.assessment import DocumentRef
 
 
 class InMemoryFacts:
@@ -114,6 +124,26 @@ class InMemoryEscalations:
         self.open_ones: dict[str, OpenEscalation] = {}
         self.history: dict[str, list[Finding]] = defaultdict(list)
         self.checkpoints: dict[date, tuple[list[str], dict[str, Any]]] = {}
+        # Every escalation ever raised, as the follow-through sees it.
+        self.states: dict[str, EscalationState] = {}
+
+    def _step(self, escalation_id: str, finding: Finding, as_of: date, now: datetime) -> None:
+        step = {
+            "severity": finding.severity.value,
+            "as_of": as_of.isoformat(),
+            "at": now.isoformat(),
+        }
+        before = self.states.get(escalation_id)
+        self.states[escalation_id] = EscalationState(
+            escalation_id,
+            finding.unit_id,
+            finding.reason.value,
+            finding.severity,
+            "open",
+            now if before is None else before.raised_at,
+            None,
+            (*(() if before is None else before.history), step),
+        )
 
     async def open(self) -> list[OpenEscalation]:
         return list(self.open_ones.values())
@@ -125,6 +155,7 @@ class InMemoryEscalations:
             escalation_id, finding.unit_id, finding.reason, finding.severity
         )
         self.history[escalation_id].append(finding)
+        self._step(escalation_id, finding, as_of, now)
 
     async def upgrade(
         self, escalation_id: str, finding: Finding, as_of: date, now: datetime
@@ -133,9 +164,13 @@ class InMemoryEscalations:
             self.open_ones[escalation_id], severity=finding.severity
         )
         self.history[escalation_id].append(finding)
+        self._step(escalation_id, finding, as_of, now)
 
     async def resolve(self, escalation_id: str, now: datetime) -> None:
         del self.open_ones[escalation_id]
+        self.states[escalation_id] = replace(
+            self.states[escalation_id], status="resolved", resolved_at=now
+        )
 
     async def listed(self, only_open: bool) -> list[dict[str, Any]]:
         return [vars(e) for e in self.open_ones.values()]
@@ -330,6 +365,99 @@ class InMemoryDeliveries:
         ][:limit]
 
 
+class InMemoryFirstLoanSeries:
+    def __init__(self) -> None:
+        self.series: dict[str, dict[date, int]] = {}
+        self.day: date | None = None
+
+    async def replace(self, series: Mapping[str, DailyCounts], computed_on: date) -> None:
+        self.series = {unit_id: dict(days) for unit_id, days in series.items()}
+        self.day = computed_on
+
+    async def computed_on(self) -> date | None:
+        return self.day
+
+    async def load(self) -> dict[str, dict[date, int]]:
+        return {unit_id: dict(days) for unit_id, days in self.series.items()}
+
+
+class InMemoryFollowThrough:
+    def __init__(self, escalations: InMemoryEscalations) -> None:
+        self.escalations = escalations
+        self.acknowledgements: dict[str, Acknowledgement] = {}
+        self.talks: list[Talk] = []
+        self.rectifications: dict[str, Rectification] = {}
+        self.circulars: dict[str, Circular] = {}
+        self.documents: dict[tuple[str, str], tuple[DocumentRef, bytes]] = {}
+
+    async def records(self, escalation_ids: Sequence[str]) -> dict[str, Record]:
+        states = self.escalations.states
+        return {
+            e: Record(
+                states[e],
+                self.acknowledgements.get(e),
+                tuple(t for t in self.talks if t.escalation_id == e),
+                tuple(
+                    sorted(
+                        (r for r in self.rectifications.values() if r.escalation_id == e),
+                        key=lambda r: (r.due_on, r.rectification_id),
+                    )
+                ),
+                self.circulars.get(e),
+            )
+            for e in escalation_ids
+            if e in states
+        }
+
+    async def acknowledge(self, acknowledgement: Acknowledgement) -> None:
+        assert acknowledgement.escalation_id not in self.acknowledgements  # a primary key
+        self.acknowledgements[acknowledgement.escalation_id] = acknowledgement
+
+    async def record_talk(self, talk: Talk, committed: Sequence[Rectification]) -> None:
+        self.talks.append(talk)
+        self.rectifications |= {r.rectification_id: r for r in committed}
+
+    async def issue_circular(self, circular: Circular) -> None:
+        assert circular.escalation_id not in self.circulars
+        self.circulars[circular.escalation_id] = circular
+
+    async def rectification(self, rectification_id: str) -> Rectification | None:
+        return self.rectifications.get(rectification_id)
+
+    async def close_rectification(self, closed: Rectification) -> None:
+        self.rectifications[closed.rectification_id] = closed
+
+    async def open_past_due(self, today: date) -> list[Rectification]:
+        return [
+            r
+            for r in self.rectifications.values()
+            if r.closed_at is None and r.followed_up_at is None and r.due_on < today
+        ]
+
+    async def mark_followed_up(self, rectification_ids: Sequence[str], at: datetime) -> None:
+        for rectification_id in rectification_ids:
+            found = self.rectifications[rectification_id]
+            self.rectifications[rectification_id] = replace(found, followed_up_at=at)
+
+    async def save_document(
+        self, escalation_id: str, ref: DocumentRef, content: bytes, by: str, at: datetime
+    ) -> None:
+        self.documents[(escalation_id, ref.document_id)] = (ref, content)
+
+    async def document(
+        self, escalation_id: str, document_id: str
+    ) -> tuple[DocumentRef, bytes] | None:
+        return self.documents.get((escalation_id, document_id))
+
+    async def escalation_ids_of_unit(self, unit_id: str) -> list[str]:
+        states = self.escalations.states.values()
+        return [
+            s.escalation_id
+            for s in sorted(states, key=lambda s: s.raised_at)
+            if s.unit_id == unit_id
+        ]
+
+
 class InMemoryStore:
     def __init__(self) -> None:
         self.facts = InMemoryFacts()
@@ -341,6 +469,8 @@ class InMemoryStore:
         self.data_quality = InMemoryDataQuality()
         self.subscriptions = InMemorySubscriptions()
         self.deliveries = InMemoryDeliveries(self.escalations, self.subscriptions)
+        self.first_loan_series = InMemoryFirstLoanSeries()
+        self.follow_through = InMemoryFollowThrough(self.escalations)
         self.serialized = 0
         self.shared = 0
         self.ladder_locked = 0
