@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import MetaData, Table, bindparam, cast, func, select
+from sqlalchemy import (
+    ColumnElement,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -46,3 +58,22 @@ def insert_unnested(table: Table, columns: Sequence[str]) -> Insert:
     arrays = [cast(bindparam(name), ARRAY(table.c[name].type)) for name in columns]
     rows = func.unnest(*arrays).table_valued(*columns).render_derived(name="unnested")
     return insert(table).from_select(list(columns), select(*(rows.c[n] for n in columns)))
+
+
+def in_array(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:values)`: the list goes as one array parameter. `IN (...)` binds one
+    parameter per value, each rendered and sent apart, at every execution."""
+    return column == any_(cast(literal(list(values)), ARRAY(column.type)))
+
+
+def pairs_in(
+    first: ColumnElement[Any], second: ColumnElement[Any], pairs: Collection[tuple[Any, Any]]
+) -> ColumnElement[bool]:
+    """`(first, second) IN (SELECT * FROM unnest(:firsts, :seconds))`, two array parameters
+    for any number of pairs (an index on the pair serves it)."""
+    arrays = [
+        cast(literal([p[i] for p in pairs]), ARRAY(column.type))
+        for i, column in enumerate((first, second))
+    ]
+    rows = func.unnest(*arrays).table_valued("first", "second").render_derived(name="pairs")
+    return tuple_(first, second).in_(select(rows.c.first, rows.c.second))

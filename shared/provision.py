@@ -58,14 +58,14 @@ async def drop_database(settings: ServiceSettings) -> None:
     await _on_server(settings, f'DROP DATABASE IF EXISTS "{settings.database}" WITH (FORCE)')
 
 
-async def provision(namespace: str | None = None) -> None:
+async def provision(namespace: str | None = None, partitions: int = 3) -> None:
     for service in SERVICES:
         settings = settings_for(service, namespace)
         await ensure_database(settings)
         await asyncio.to_thread(upgrade, ROOT / "services" / service, settings.database_url())
     settings = settings_for("provision", namespace)
     reference = load_reference(settings.reference_file)
-    await create_topics(settings, platform_topics(reference))
+    await create_topics(settings, platform_topics(reference, partitions))
     await ensure_principals(settings, SERVICE_RIGHTS)
     await apply_grants(settings, platform_grants(reference, settings.namespace))
 

@@ -31,9 +31,9 @@ from shared.validators import uscc_check_character
 
 
 @contextlib.asynccontextmanager
-async def provisioned_namespace() -> AsyncIterator[str]:
+async def provisioned_namespace(partitions: int = 3) -> AsyncIterator[str]:
     name = f"t{secrets.token_hex(4)}"
-    await provision(name)
+    await provision(name, partitions)
     yield name
     if not os.environ.get("FIRSTLOAN_KEEP_TEST_DATA"):
         await deprovision(name)

@@ -36,14 +36,16 @@ class TopicSpec:
         }
 
 
-def platform_topics(reference: ReferenceData) -> list[TopicSpec]:
-    """The campaign's history is its evidence: event topics are kept forever."""
+def platform_topics(reference: ReferenceData, partitions: int = 3) -> list[TopicSpec]:
+    """The campaign's history is its evidence: event topics are kept forever. `partitions`:
+    how many each event topic has (more spread one consumer group over more replicas);
+    dead letters keep one, in the order they were refused."""
     return [
-        TopicSpec(ROSTER_EVENTS),
-        TopicSpec(MATCHMAKING_EVENTS),
-        TopicSpec(LEDGER_EVENTS),
-        TopicSpec(ASSESSMENT_ATTAINMENT, compacted=True),
-        TopicSpec(ASSESSMENT_ESCALATIONS),
+        TopicSpec(ROSTER_EVENTS, partitions),
+        TopicSpec(MATCHMAKING_EVENTS, partitions),
+        TopicSpec(LEDGER_EVENTS, partitions),
+        TopicSpec(ASSESSMENT_ATTAINMENT, partitions, compacted=True),
+        TopicSpec(ASSESSMENT_ESCALATIONS, partitions),
         TopicSpec(DEAD_LETTER, partitions=1),
-        *(TopicSpec(reference.bank_topic(i.id)) for i in reference.institutions),
+        *(TopicSpec(reference.bank_topic(i.id), partitions) for i in reference.institutions),
     ]

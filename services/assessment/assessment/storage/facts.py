@@ -32,6 +32,7 @@ from assessment.domain.facts import (
 from assessment.domain.history import Fact, facts_by_enterprise
 from assessment.storage.loan_codec import loan_from, loan_row
 from assessment.storage.tables import assignments, listing_changes, loans, reversals
+from shared.db import in_array, pairs_in
 
 _LOAN_CONTENT = [c.name for c in loans.columns if not c.primary_key]
 
@@ -117,7 +118,7 @@ class FactRepository:
         for loan in batch:
             versions[loan.key].add(loan)
         stored = await self.connection.execute(
-            select(loans).where(tuple_(loans.c.institution_id, loans.c.loan_id).in_(versions))
+            select(loans).where(pairs_in(loans.c.institution_id, loans.c.loan_id, versions))
         )
         for row in stored:
             known = loan_from(row._mapping)
@@ -137,7 +138,7 @@ class FactRepository:
         if not keys:
             return set()
         result = await self.connection.execute(
-            select(loans.c.uscc).where(tuple_(loans.c.institution_id, loans.c.loan_id).in_(keys))
+            select(loans.c.uscc).where(pairs_in(loans.c.institution_id, loans.c.loan_id, keys))
         )
         return set(result.scalars())
 
@@ -146,7 +147,7 @@ class FactRepository:
 
         def only(table: Table) -> Any:
             query = select(table)
-            return query if usccs is None else query.where(table.c.uscc.in_(list(usccs)))
+            return query if usccs is None else query.where(in_array(table.c.uscc, usccs))
 
         history: list[Fact] = [
             ListingChange(r.uscc, r.on, r.listed, r.county_code)
@@ -163,7 +164,7 @@ class FactRepository:
             reversal_query = select(reversals)
             if usccs is not None:
                 reversal_query = reversal_query.where(
-                    tuple_(reversals.c.institution_id, reversals.c.loan_id).in_(keys)
+                    pairs_in(reversals.c.institution_id, reversals.c.loan_id, keys)
                 )
             history += [
                 Reversal(r.institution_id, r.loan_id, r.reversed_on)

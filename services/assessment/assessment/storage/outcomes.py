@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assessment.domain.first_loan import Anomaly, EnterpriseOutcome, FirstLoan
 from assessment.storage.loan_codec import loan_from, loan_json
 from assessment.storage.tables import enterprise_outcomes, evaluation_days
+from shared.db import in_array
 
 
 def anomaly_json(anomaly: Anomaly) -> dict[str, Any]:
@@ -103,7 +104,7 @@ class OutcomeRepository:
         await self.connection.execute(_ROWS_TO_LOCK, {"usccs": ordered, "day": day})
         rows = await self.connection.execute(
             select(enterprise_outcomes)
-            .where(enterprise_outcomes.c.uscc.in_(ordered))
+            .where(in_array(enterprise_outcomes.c.uscc, ordered))
             .order_by(enterprise_outcomes.c.uscc)
             .with_for_update()
         )
