@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime, Index, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.db import insert_rows
+
 # The audit table as each service's migration creates it. Frozen: a later change is a new
 # list (AUDIT_SCHEMA_V2) in a new migration, never an edit of this one.
 AUDIT_SCHEMA_V1 = (
@@ -96,8 +98,9 @@ class AuditTrail:
 
     async def record(self, connection: AsyncConnection, entries: Sequence[AuditEntry]) -> None:
         if entries:
-            await connection.execute(
-                self.table.insert(),
+            await insert_rows(
+                connection,
+                self.table,
                 [
                     {
                         "actor": e.actor,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     MetaData,
     Table,
+    Text,
     any_,
     bindparam,
     cast,
@@ -19,7 +22,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared.settings import ServiceSettings
 
@@ -50,14 +53,48 @@ def create_engine(settings: ServiceSettings, role: str = "service") -> AsyncEngi
     )
 
 
+def _as_text(table: Table, name: str) -> bool:
+    """JSON and array columns go as text, cast back: an array of arrays would be flattened
+    by unnest, and asyncpg encodes no array of JSON."""
+    return isinstance(table.c[name].type, JSON | ARRAY)
+
+
+def _text_of(value: Any, column_type: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(column_type, JSON):
+        return json.dumps(value, ensure_ascii=False)
+    quoted = ('"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"' for item in value)
+    return "{" + ",".join(quoted) + "}"
+
+
 def insert_unnested(table: Table, columns: Sequence[str]) -> Insert:
     """INSERT INTO table (columns) of the rows given as one array per column, each bound
-    under its column's name: one statement and one parameter per column, whatever the number
-    of rows. A multi-row VALUES has a parameter per value, each built and sent apart: in bulk
-    it costs more than the database's own work."""
-    arrays = [cast(bindparam(name), ARRAY(table.c[name].type)) for name in columns]
+    under its column's name (`as_arrays`): one statement and one parameter per column, whatever
+    the number of rows. A multi-row VALUES has a parameter per value, each built and sent
+    apart: in bulk it costs more than the database's own work."""
+    arrays = [
+        cast(bindparam(name), ARRAY(Text if _as_text(table, name) else table.c[name].type))
+        for name in columns
+    ]
     rows = func.unnest(*arrays).table_valued(*columns).render_derived(name="unnested")
-    return insert(table).from_select(list(columns), select(*(rows.c[n] for n in columns)))
+    values = [
+        cast(rows.c[name], table.c[name].type) if _as_text(table, name) else rows.c[name]
+        for name in columns
+    ]
+    return insert(table).from_select(list(columns), select(*values))
+
+
+def as_arrays(
+    table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, list[Any]]:
+    """The parameters of `insert_unnested`: one list per column, row by row."""
+    return {
+        name: [_text_of(row[name], table.c[name].type) for row in rows]
+        if _as_text(table, name)
+        else [row[name] for row in rows]
+        for name in columns
+    }
 
 
 def in_array(column: ColumnElement[Any], values: Collection[Any]) -> ColumnElement[bool]:
@@ -77,3 +114,12 @@ def pairs_in(
     ]
     rows = func.unnest(*arrays).table_valued("first", "second").render_derived(name="pairs")
     return tuple_(first, second).in_(select(rows.c.first, rows.c.second))
+
+
+async def insert_rows(
+    connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows (mappings with the same columns) in one statement of one array each."""
+    if rows:
+        columns = list(rows[0])
+        await connection.execute(insert_unnested(table, columns), as_arrays(table, rows, columns))

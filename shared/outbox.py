@@ -28,7 +28,6 @@ from sqlalchemy import (
     Text,
     delete,
     func,
-    insert,
     select,
     text,
     update,
@@ -37,6 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.cancellation import raise_if_cancelling
+from shared.db import insert_rows
 from shared.envelope import Envelope, to_structured
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ class Outbox:
     async def add(self, connection: AsyncConnection, records: Sequence[OutgoingRecord]) -> None:
         if not records:
             return
-        await connection.execute(
-            insert(self.table),
+        await insert_rows(
+            connection,
+            self.table,
             [
                 {
                     "topic": r.topic,

@@ -186,6 +186,7 @@ REASON_WORDS = {
     EscalationReason.DATA_FALSIFICATION: "数据不实 data falsification",
     EscalationReason.LEDGER_OVERDUE: "台帐逾期 ledger overdue",
     EscalationReason.NO_MATCHMAKING_FAIR: "未开展银企对接 no matchmaking fair",
+    EscalationReason.PROJECTED_SHORTFALL: "预计完不成目标 projected shortfall",
 }
 KIND_WORDS = {
     StepKind.RAISED: "新发 raised",

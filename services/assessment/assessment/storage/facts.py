@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, func, literal, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,7 +31,7 @@ from assessment.domain.facts import (
 from assessment.domain.history import Fact, facts_by_enterprise
 from assessment.storage.loan_codec import loan_from, loan_row
 from assessment.storage.tables import assignments, listing_changes, loans, reversals
-from shared.db import in_array, pairs_in
+from shared.db import as_arrays, in_array, insert_unnested, pairs_in
 
 _LOAN_CONTENT = [c.name for c in loans.columns if not c.primary_key]
 
@@ -78,7 +77,11 @@ class FactRepository:
     async def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         # Every column is in the key: a copy that conflicts is the same fact.
         if rows:
-            await self.connection.execute(insert(table).on_conflict_do_nothing(), rows)
+            columns = list(rows[0])
+            await self.connection.execute(
+                insert_unnested(table, columns).on_conflict_do_nothing(),
+                as_arrays(table, rows, columns),
+            )
 
     async def _save_reversals(self, batch: list[Reversal]) -> None:
         earliest: dict[LoanKey, Reversal] = {}
@@ -90,7 +93,16 @@ class FactRepository:
                 earliest[reversal.key] = reversal
         if not earliest:
             return
-        statement = insert(reversals)
+        rows = [
+            {
+                "institution_id": r.institution_id,
+                "loan_id": r.loan_id,
+                "reversed_on": r.reversed_on,
+                "reason": "",
+            }
+            for r in earliest.values()
+        ]
+        statement = insert_unnested(reversals, list(rows[0]))
         await self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[reversals.c.institution_id, reversals.c.loan_id],
@@ -100,15 +112,7 @@ class FactRepository:
                     )
                 },
             ),
-            [
-                {
-                    "institution_id": r.institution_id,
-                    "loan_id": r.loan_id,
-                    "reversed_on": r.reversed_on,
-                    "reason": "",
-                }
-                for r in earliest.values()
-            ],
+            as_arrays(reversals, rows, list(rows[0])),
         )
 
     async def _save_loans(self, batch: list[Loan]) -> set[LoanKey]:
@@ -123,14 +127,15 @@ class FactRepository:
         for row in stored:
             known = loan_from(row._mapping)
             versions[known.key].add(known)
-        statement = insert(loans)
+        rows = [loan_row(counted_copy(copies)) for copies in versions.values()]
+        statement = insert_unnested(loans, list(rows[0]))
         await self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[loans.c.institution_id, loans.c.loan_id],
                 set_={c: statement.excluded[c] for c in _LOAN_CONTENT},
                 where=_precedence(statement.excluded) < _precedence(loans.c),
             ),
-            [loan_row(counted_copy(copies)) for copies in versions.values()],
+            as_arrays(loans, rows, list(rows[0])),
         )
         return {key for key, copies in versions.items() if len(copies) > 1}
 

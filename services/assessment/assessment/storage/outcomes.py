@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assessment.domain.first_loan import Anomaly, EnterpriseOutcome, FirstLoan
 from assessment.storage.loan_codec import loan_from, loan_json
 from assessment.storage.tables import enterprise_outcomes, evaluation_days
-from shared.db import in_array
+from shared.db import as_arrays, in_array, insert_unnested
 
 
 def anomaly_json(anomaly: Anomaly) -> dict[str, Any]:
@@ -55,6 +55,16 @@ _ROWS_TO_LOCK = text(
 )
 
 
+_OUTCOME_COLUMNS = (
+    "uscc",
+    "evaluated_on",
+    "county_code",
+    "institutions",
+    "first_loan",
+    "anomalies",
+)
+
+
 class OutcomeRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -62,37 +72,26 @@ class OutcomeRepository:
     async def save(self, outcomes: Sequence[EnterpriseOutcome], day: date) -> None:
         if not outcomes:
             return
-        statement = insert(enterprise_outcomes)
+        statement = insert_unnested(enterprise_outcomes, _OUTCOME_COLUMNS)
+        rows = [
+            {
+                "uscc": o.uscc,
+                "evaluated_on": day,
+                "county_code": o.county_code,
+                "institutions": sorted(o.institutions),
+                "first_loan": None
+                if o.first_loan is None
+                else {**loan_json(o.first_loan.loan), "county_code": o.first_loan.county_code},
+                "anomalies": [anomaly_json(a) for a in o.anomalies],
+            }
+            for o in outcomes
+        ]
         await self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[enterprise_outcomes.c.uscc],
-                set_={
-                    c: statement.excluded[c]
-                    for c in (
-                        "evaluated_on",
-                        "county_code",
-                        "institutions",
-                        "first_loan",
-                        "anomalies",
-                    )
-                },
+                set_={c: statement.excluded[c] for c in _OUTCOME_COLUMNS[1:]},
             ),
-            [
-                {
-                    "uscc": o.uscc,
-                    "evaluated_on": day,
-                    "county_code": o.county_code,
-                    "institutions": sorted(o.institutions),
-                    "first_loan": None
-                    if o.first_loan is None
-                    else {
-                        **loan_json(o.first_loan.loan),
-                        "county_code": o.first_loan.county_code,
-                    },
-                    "anomalies": [anomaly_json(a) for a in o.anomalies],
-                }
-                for o in outcomes
-            ],
+            as_arrays(enterprise_outcomes, rows, _OUTCOME_COLUMNS),
         )
 
     async def lock(self, usccs: Collection[str], day: date) -> dict[str, EnterpriseOutcome]:

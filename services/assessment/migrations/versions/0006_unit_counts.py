@@ -27,11 +27,11 @@ SELECT measure, level, unit_id, count(*) FROM (
     UNION ALL SELECT 'cultivated', 'institution', unnest(institutions)
         FROM enterprise_outcomes WHERE county_code IS NOT NULL
     UNION ALL SELECT 'first_loans', 'region', ''
-        FROM enterprise_outcomes WHERE first_loan IS NOT NULL
+        FROM enterprise_outcomes WHERE jsonb_typeof(first_loan) = 'object'
     UNION ALL SELECT 'first_loans', 'county', first_loan->>'county_code'
-        FROM enterprise_outcomes WHERE first_loan IS NOT NULL
+        FROM enterprise_outcomes WHERE jsonb_typeof(first_loan) = 'object'
     UNION ALL SELECT 'first_loans', 'institution', first_loan->>'institution_id'
-        FROM enterprise_outcomes WHERE first_loan IS NOT NULL
+        FROM enterprise_outcomes WHERE jsonb_typeof(first_loan) = 'object'
     UNION ALL SELECT 'anomalies', 'institution', a->'claim'->>'institution_id'
         FROM enterprise_outcomes, jsonb_array_elements(anomalies) AS a
 ) AS contributions

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from assessment.domain.escalation import Changes, Finding, OpenEscalation
 from assessment.domain.notices import (
     MARKDOWN_BYTES,
+    REASON_WORDS,
+    SEVERITY_WORDS,
     Channel,
     KnownEscalation,
     RetryPolicy,
@@ -215,3 +217,8 @@ def test_a_notice_says_what_happened_strongest_first() -> None:
     assert "忻府区 (140902)" in lines[1]
     assert "预警 warning" in lines[2]
     assert DINGXIANG in lines[2]
+
+
+def test_every_reason_and_severity_has_its_words() -> None:
+    assert set(REASON_WORDS) == set(EscalationReason)
+    assert set(SEVERITY_WORDS) == set(Severity)
