@@ -100,6 +100,13 @@ class Service:
                 return int(line.split()[1]) / 1024
         raise RuntimeError(f"{self.name}: no VmHWM in /proc/{self.process.pid}/status")
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the process has used so far: a figure that other
+        processes competing for the cores do not inflate, unlike the wall clock's."""
+        after_name = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2]
+        fields = after_name.split()  # from the state, field 3 of proc(5)
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -144,6 +151,7 @@ async def measure_services(
     """Peak RSS of each service once `enterprises` are listed and consumed everywhere
     (`rss_mb_<service>`), seconds for the xlsx import of `import_rows` of them
     (`roster_import_10k_s`, and until its events are on Kafka, `roster_import_10k_published_s`),
+    the CPU seconds each service used until then (`cpu_s_<service>`),
     and seconds for building (`ledger_month_build_s`) and filing (`ledger_month_submit_s`) the
     October ledger of the county with the first share of them (`ledger_month_rows` rows: one
     per pairing in the month)."""
@@ -176,6 +184,7 @@ async def measure_services(
                 await platform.roster_consumed()
                 for service in services.values():
                     results[f"rss_mb_{service.name}"] = round(service.peak_rss_mb(), 1)
+                    results[f"cpu_s_{service.name}"] = round(service.cpu_seconds(), 1)
                 say(f"peak RSS: {_rss_line(results)}")
                 county = [n for n in nominees if n.county_code == counties[0]]
                 paired = county[PAIRED_IN_MONTH_FROM::CAMPAIGN_MONTHS]
