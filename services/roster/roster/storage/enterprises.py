@@ -139,14 +139,15 @@ class SqlEnterpriseRepository:
             ],
         )
         latest = {c.uscc: c.profile for c in changes}
-        statement = insert(enterprises).values(
-            [{"uscc": uscc} | _profile_row(profile) for uscc, profile in latest.items()]
-        )
+        # Rows as execute's parameters, not one VALUES list: SQLAlchemy then splits a large
+        # batch into statements under PostgreSQL's limit of 32,767 parameters.
+        statement = insert(enterprises)
         columns = {name: statement.excluded[name] for name in _profile_row(changes[0].profile)}
         await self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["uscc"], set_={**columns, "updated_at": func.now()}
-            )
+            ),
+            [{"uscc": uscc} | _profile_row(profile) for uscc, profile in latest.items()],
         )
 
     async def save_listings(self, new: Sequence[NewListing]) -> None:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 
 import roster.app
+from roster.api import MAX_BATCH
 from roster.settings import RosterSettings
 from roster.spreadsheets import XLSX
 from shared.access_testing import bearer_headers
@@ -241,6 +242,17 @@ async def test_a_thousand_row_upload_in_one_go(http: httpx.AsyncClient) -> None:
     report = answer.json()
     assert (report["total"], report["rejected"], report["merged"]) == (1000, 100, 1)
     assert report["listed"] == 899
+
+
+async def test_a_batch_of_the_largest_size_is_listed_whole(http: httpx.AsyncClient) -> None:
+    # Each profile has ten columns: one VALUES list for 5,000 of them would pass
+    # PostgreSQL's limit of 32,767 parameters per statement.
+    rows = [nomination() for _ in range(MAX_BATCH)]
+    answer = await http.post("/nominations/batch", json=rows, timeout=120)
+    assert answer.status_code == 200, answer.text[:500]
+    assert (answer.json()["total"], answer.json()["listed"]) == (MAX_BATCH, MAX_BATCH)
+    file = (await http.get(f"/enterprises/{rows[-1]['uscc']}")).json()
+    assert file["profile"]["name"] == rows[-1]["name"]
 
 
 async def test_bank_loans_block_nominations_whatever_the_order_and_redelivery(
