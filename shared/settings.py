@@ -6,6 +6,7 @@ database name, so that a test run never touches the data of the running platform
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -15,10 +16,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where `make up` generates the platform's secrets (never committed: .state is ignored).
 DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / ".state" / "secrets"
+# Written by `make up CLUSTER=3` (deploy/kafka.sh), removed by a single node's start: the
+# cluster's bootstrap servers and replication factor, for every client started on this
+# machine. An environment variable still wins over it.
+CLUSTER_ENV_FILE = (
+    Path(os.environ.get("FIRSTLOAN_STATE_DIR") or DEFAULT_SECRETS_DIR.parent)
+    / "kafka"
+    / "cluster.env"
+)
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FIRSTLOAN_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FIRSTLOAN_", extra="ignore", env_file=CLUSTER_ENV_FILE
+    )
 
     service: str = Field(description="Service name: client id, consumer group, database.")
     namespace: str = Field(default="", pattern=r"^([a-z][a-z0-9]{0,15})?$")
