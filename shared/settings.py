@@ -80,10 +80,16 @@ class ServiceSettings(BaseSettings):
     reference_reload_seconds: float = Field(default=10.0, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=200, ge=1)
+    # A consumer silent this long (a paused or hung process) loses its partitions to the
+    # other members of its group; the broker allows 6 s at least.
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     # A producer that has made no progress for this long is replaced (see shared.outbox).
     outbox_stall_seconds: float = Field(default=30.0, gt=0)
+    # An HTTP request that lost the database is served again whole for this long, then
+    # answered 503 (shared.retrying).
+    unavailable_patience_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     clock_date: date | None = Field(
         default=None, description="A fixed 'today' for the whole service (demos, tests)."

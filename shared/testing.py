@@ -11,10 +11,17 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
@@ -202,3 +209,90 @@ def message(
         payload.event_name(), source, payload.model_dump(mode="json"), event_id=event_id
     )
     return Message(envelope, payload)
+
+
+# --- fault injection: a PostgreSQL server of the test's own --------------------------------
+
+
+class ScratchPostgres:
+    """A PostgreSQL server of one test, on a free loopback port, that the test may kill
+    (SIGKILL of the server and its backends, as a crash) and start again on the same data,
+    without touching the PostgreSQL every other test uses."""
+
+    def __init__(self, home: Path, user: str, password: str) -> None:
+        self.home = home
+        self.user = user
+        self.password = password
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+        if not binaries:
+            pytest.skip("no PostgreSQL server binaries in /usr/lib/postgresql")
+        self.bin = max(binaries, key=lambda p: int(p.parent.name))
+        # PostgreSQL refuses to run as root: the server belongs to the postgres account.
+        self.owner = "postgres" if os.geteuid() == 0 else None
+
+    def init(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        password_file = self.home / "pw"
+        password_file.write_text(self.password + "\n")
+        if self.owner:
+            shutil.chown(self.home, self.owner)
+            shutil.chown(password_file, self.owner)
+        subprocess.run(
+            [str(self.bin / "initdb"), "-D", str(self.home / "data"), "-U", self.user,
+             f"--pwfile={password_file}", "--auth-host=scram-sha-256", "-E", "UTF8"],
+            check=True, capture_output=True, user=self.owner,
+        )  # fmt: skip
+
+    async def start(self) -> None:
+        self._spawn()
+        await eventually(self._accepting, within=60, what="the scratch PostgreSQL to start")
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen(
+            [str(self.bin / "postgres"), "-D", str(self.home / "data"), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-k", str(self.home), "-c", "fsync=off"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=self.owner,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        """SIGKILL the server and every backend (its process group): a crash."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    async def _accepting(self) -> bool:
+        try:
+            connection = await asyncpg.connect(
+                host="127.0.0.1", port=self.port, user=self.user, password=self.password,
+                database="postgres", timeout=2,
+            )  # fmt: skip
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await connection.close()
+        return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgres(settings: ServiceSettings) -> AsyncIterator[ScratchPostgres]:
+    """A started scratch server with `settings`' user and password; removed afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="firstloan-pg-"))
+    os.chmod(home, 0o755)  # the server's owner must reach its home inside
+    server = ScratchPostgres(home / "pg", settings.pg_user, settings.pg_password)
+    try:
+        server.init()
+        await server.start()
+        yield server
+    finally:
+        server.kill()
+        shutil.rmtree(home, ignore_errors=True)
