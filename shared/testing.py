@@ -24,13 +24,18 @@ from typing import TypeVar
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.bus import operator_options
 from shared.consumer import Message
 from shared.contracts import EventData
+from shared.db import new_metadata
 from shared.envelope import Envelope, new_event, parse_record, to_structured
+from shared.inbox import inbox_table
 from shared.lag import KafkaLag
-from shared.outbox import OutgoingRecord
+from shared.outbox import OutgoingRecord, outbox_table
 from shared.provision import deprovision, provision
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
@@ -209,6 +214,37 @@ def message(
         payload.event_name(), source, payload.model_dump(mode="json"), event_id=event_id
     )
     return Message(envelope, payload)
+
+
+# --- a test service of the runtime's own ---------------------------------------------------
+
+
+def tally_metadata() -> tuple[MetaData, Table]:
+    """The tables of a service made up to test the runtime: its outbox, its inbox, and
+    `tally`, which counts applications per USCC (not idempotent by itself, so that a second
+    application of anything would show)."""
+    metadata = new_metadata()
+    outbox_table(metadata)
+    inbox_table(metadata)
+    tally = Table(
+        "tally",
+        metadata,
+        Column("uscc", Text, primary_key=True),
+        Column("n", Integer, nullable=False),
+    )
+    return metadata, tally
+
+
+async def add_to_tally(connection: AsyncConnection, tally: Table, uscc: str) -> None:
+    statement = pg_insert(tally).values(uscc=uscc, n=1)
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
+    )
+
+
+async def read_tally(engine: AsyncEngine, tally: Table) -> dict[str, int]:
+    async with engine.connect() as connection:
+        return {row.uscc: row.n for row in await connection.execute(select(tally))}
 
 
 # --- fault injection: a PostgreSQL server of the test's own --------------------------------

@@ -15,8 +15,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter
-from sqlalchemy import Column, Integer, Table, Text, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.access import ANY_CALLER
@@ -24,26 +23,26 @@ from shared.access_testing import bearer_headers
 from shared.bus import create_topics, delete_topics
 from shared.consumer import Message, Registry
 from shared.contracts.roster import EnterpriseListed
-from shared.db import new_metadata
 from shared.envelope import new_event, to_structured
-from shared.inbox import inbox_table
-from shared.outbox import outbox_table
 from shared.provision import ensure_database
 from shared.service import Runtime, create_app
 from shared.settings import ServiceSettings
-from shared.testing import ScratchPostgres, caught_up, eventually, read_topic, scratch_postgres
+from shared.testing import (
+    ScratchPostgres,
+    add_to_tally,
+    caught_up,
+    eventually,
+    read_tally,
+    read_topic,
+    scratch_postgres,
+    tally_metadata,
+)
 from shared.topics import DEAD_LETTER, ROSTER_EVENTS, TopicSpec
 from shared.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
-metadata = new_metadata()
-outbox_table(metadata)
-inbox_table(metadata)
-# Counts applications: a second application of anything would show.
-tally = Table(
-    "tally", metadata, Column("uscc", Text, primary_key=True), Column("n", Integer, nullable=False)
-)
+metadata, tally = tally_metadata()
 USCCS = ["91110108551385082Q", "91110000600037341L", "91350100M000100Y43"]
 
 
@@ -62,10 +61,7 @@ class Gate:
 
 
 async def count(uow: UnitOfWork[AsyncConnection], uscc: str, gate: Gate) -> None:
-    statement = insert(tally).values(uscc=uscc, n=1)
-    await uow.store.execute(
-        statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
-    )
+    await add_to_tally(uow.store, tally, uscc)
     await gate.hold_once()
     await uow.store.execute(select(1))  # the transaction goes on after the crash
 
@@ -102,8 +98,7 @@ async def crash_while_inside(server: ScratchPostgres, gate: Gate, down_seconds: 
 
 
 async def tallies(runtime: Runtime) -> dict[str, int]:
-    async with runtime.engine.connect() as connection:
-        return {row.uscc: row.n for row in await connection.execute(select(tally))}
+    return await read_tally(runtime.engine, tally)
 
 
 async def test_a_batch_that_loses_postgres_mid_transaction_is_applied_once_when_it_is_back(
