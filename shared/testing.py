@@ -28,16 +28,17 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus import operator_options
+from shared.bus import create_topics, delete_topics, operator_options
 from shared.consumer import Message
 from shared.contracts import EventData
-from shared.db import new_metadata
+from shared.db import create_engine, new_metadata
 from shared.envelope import Envelope, new_event, parse_record, to_structured
 from shared.inbox import inbox_table
 from shared.lag import KafkaLag
 from shared.outbox import OutgoingRecord, outbox_table
-from shared.provision import deprovision, provision
+from shared.provision import deprovision, drop_database, ensure_database, provision
 from shared.settings import ServiceSettings
+from shared.topics import TopicSpec
 from shared.unit_of_work import UnitOfWork
 from shared.validators import uscc_check_character
 
@@ -233,6 +234,24 @@ def tally_metadata() -> tuple[MetaData, Table]:
         Column("n", Integer, nullable=False),
     )
     return metadata, tally
+
+
+@contextlib.asynccontextmanager
+async def runtime_test_storage(
+    settings: ServiceSettings, metadata: MetaData, topics: Sequence[TopicSpec]
+) -> AsyncIterator[None]:
+    """The topics and a fresh database with `metadata`'s tables of a service made up for a
+    test; both removed afterwards."""
+    await create_topics(settings, topics)
+    await drop_database(settings)
+    await ensure_database(settings)
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    await engine.dispose()
+    yield
+    await drop_database(settings)
+    await delete_topics(settings, [settings.topic(t.name) for t in topics])
 
 
 async def add_to_tally(connection: AsyncConnection, tally: Table, uscc: str) -> None:

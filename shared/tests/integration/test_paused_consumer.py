@@ -25,10 +25,8 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.bus import create_topics, delete_topics
 from shared.consumer import Message, Registry
 from shared.contracts.roster import EnterpriseListed
-from shared.provision import drop_database, ensure_database
 from shared.service import Runtime
 from shared.settings import ServiceSettings
 from shared.testing import (
@@ -37,6 +35,7 @@ from shared.testing import (
     eventually,
     publish_event,
     read_tally,
+    runtime_test_storage,
     sample_uscc,
     tally_metadata,
 )
@@ -82,15 +81,8 @@ async def settings(namespace: str) -> AsyncIterator[ServiceSettings]:
     settings = settings_for(f"{namespace}s{secrets.token_hex(2)}")
     # One partition: whoever owns it owns every record.
     topics = [TopicSpec(ROSTER_EVENTS, partitions=1), TopicSpec(DEAD_LETTER, partitions=1)]
-    await create_topics(settings, topics)
-    await ensure_database(settings)
-    runtime = Runtime.create(settings, metadata, store=lambda connection: connection)
-    async with runtime.engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    await runtime.engine.dispose()
-    yield settings
-    await drop_database(settings)
-    await delete_topics(settings, [settings.topic(t.name) for t in topics])
+    async with runtime_test_storage(settings, metadata, topics):
+        yield settings
 
 
 @contextlib.asynccontextmanager
