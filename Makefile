@@ -27,7 +27,7 @@ lint:  ## static checks: ruff and mypy --strict
 	@deploy/bootstrap.sh
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	@# one mypy run per part: the services' tests and migrations share module names
-	@for part in "shared tests console bench" services/*; do .venv/bin/mypy $$part || exit 1; done
+	@for part in "shared tests console bench chaos" services/*; do .venv/bin/mypy $$part || exit 1; done
 
 test: lint  ## the whole suite: starts what it needs, then unit, integration and end-to-end tests
 	@deploy/stack.sh infra

@@ -31,16 +31,35 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.bus import create_topics, delete_topics, operator_options
 from shared.consumer import Message
 from shared.contracts import EventData
+from shared.contracts.roster import EnterpriseListed
 from shared.db import create_engine, new_metadata
 from shared.envelope import Envelope, new_event, parse_record, to_structured
 from shared.inbox import inbox_table
 from shared.lag import KafkaLag
 from shared.outbox import OutgoingRecord, outbox_table
 from shared.provision import deprovision, drop_database, ensure_database, provision
-from shared.settings import ServiceSettings
+from shared.settings import CLUSTER_ENV_FILE, ServiceSettings
 from shared.topics import TopicSpec
 from shared.unit_of_work import UnitOfWork
 from shared.validators import uscc_check_character
+
+
+def cluster_size() -> int:
+    """Kafka nodes of the cluster `make up CLUSTER=3` started (0 without one), as the file it
+    writes for clients says."""
+    if not CLUSTER_ENV_FILE.exists():
+        return 0
+    return len(ServiceSettings(service="test").kafka_bootstrap.split(","))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `cluster` kill Kafka nodes: they run only where a cluster is up."""
+    if cluster_size() >= 3:
+        return
+    skip = pytest.mark.skip(reason="needs a Kafka cluster: make up CLUSTER=3 (make chaos)")
+    for item in items:
+        if item.get_closest_marker("cluster"):
+            item.add_marker(skip)
 
 
 @contextlib.asynccontextmanager
@@ -252,6 +271,13 @@ async def runtime_test_storage(
     yield
     await drop_database(settings)
     await delete_topics(settings, [settings.topic(t.name) for t in topics])
+
+
+def listed_event(uscc: str) -> EnterpriseListed:
+    """What the made-up service counts: an enterprise listed in Xinzhou's 忻府区."""
+    return EnterpriseListed.model_validate(
+        {"uscc": uscc, "name": "忻州示例", "county_code": "140902", "listed_on": "2020-09-05"}
+    )
 
 
 async def add_to_tally(connection: AsyncConnection, tally: Table, uscc: str) -> None:

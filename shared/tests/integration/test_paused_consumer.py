@@ -33,6 +33,7 @@ from shared.testing import (
     add_to_tally,
     caught_up,
     eventually,
+    listed_event,
     publish_event,
     read_tally,
     runtime_test_storage,
@@ -125,10 +126,9 @@ async def test_a_member_paused_past_its_session_timeout_applies_nothing_twice(
 ) -> None:
     topic = settings.topic(ROSTER_EVENTS)
     for uscc in USCCS:
-        listed = EnterpriseListed.model_validate(
-            {"uscc": uscc, "name": "忻州示例", "county_code": "140902", "listed_on": "2020-09-05"}
+        await publish_event(
+            kafka_producer, topic, listed_event(uscc), source="urn:firstloan:roster", key=uscc
         )
-        await publish_event(kafka_producer, topic, listed, source="urn:firstloan:roster", key=uscc)
     group = settings.topic("pausetest.listings")
     async with paused_member(settings) as paused:
         other = member(settings)

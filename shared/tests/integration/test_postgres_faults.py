@@ -23,7 +23,6 @@ from shared.access_testing import bearer_headers
 from shared.bus import create_topics, delete_topics
 from shared.consumer import Message, Registry
 from shared.contracts.roster import EnterpriseListed
-from shared.envelope import new_event, to_structured
 from shared.provision import ensure_database
 from shared.service import Runtime, create_app
 from shared.settings import ServiceSettings
@@ -32,6 +31,8 @@ from shared.testing import (
     add_to_tally,
     caught_up,
     eventually,
+    listed_event,
+    publish_event,
     read_tally,
     read_topic,
     scratch_postgres,
@@ -115,14 +116,9 @@ async def test_a_batch_that_loses_postgres_mid_transaction_is_applied_once_when_
     runtime.subscribe("listings", Registry({EnterpriseListed: handle}), topics=[ROSTER_EVENTS])
     topic = settings.topic(ROSTER_EVENTS)
     for uscc in USCCS:
-        data = {
-            "uscc": uscc,
-            "name": "忻州示例",
-            "county_code": "140902",
-            "listed_on": "2020-09-05",
-        }
-        value, headers = to_structured(new_event("EnterpriseListed", "urn:firstloan:roster", data))
-        await kafka_producer.send_and_wait(topic, value, key=uscc.encode(), headers=headers)
+        await publish_event(
+            kafka_producer, topic, listed_event(uscc), source="urn:firstloan:roster", key=uscc
+        )
 
     async with runtime.running():
         await crash_while_inside(server, gate, down_seconds=2)
