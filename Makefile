@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status logs reset test lint unit demo bench
+.PHONY: up down status logs reset test lint unit demo bench chaos
 
 up:  ## install what is missing, start Kafka, PostgreSQL and the four services (CLUSTER=3: three Kafka nodes)
 	@deploy/stack.sh up
@@ -39,3 +39,9 @@ unit:  ## the fast tests only (no Kafka, no PostgreSQL)
 bench:  ## benchmarks: counting rules, outbox relay, consumers (needs Kafka and PostgreSQL)
 	@deploy/stack.sh infra
 	@.venv/bin/python -m bench
+
+chaos:  ## faults under load on a 3-node Kafka cluster (started here), then the platform's figures
+	@deploy/stack.sh down
+	@CLUSTER=3 deploy/stack.sh infra
+	@.venv/bin/pytest -m cluster -q
+	@.venv/bin/python -m chaos

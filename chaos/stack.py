@@ -68,9 +68,16 @@ async def kill_service(name: str) -> None:
     (RUN_DIR / f"{name}.pid").unlink(missing_ok=True)
 
 
-async def start_services(environment: dict[str, str]) -> None:
-    """Start whichever of the four services is not running; return once all are healthy."""
-    await _script("services.sh", "start", environment=environment)
+async def start_services(environment: dict[str, str], attempts: int = 3) -> None:
+    """Start whichever of the four services is not running; return once all are healthy.
+    A service that does not come up is started again, as a supervisor would."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await _script("services.sh", "start", environment=environment)
+            return
+        except StackError:
+            if attempt == attempts:
+                raise
 
 
 async def stop_services(environment: dict[str, str]) -> None:

@@ -136,9 +136,12 @@ running_nodes() {
   return 0
 }
 
+# All nodes at once: the last node of a cluster stopped alone finds no quorum to hand its
+# partitions over to, and waits for it until killed.
 stop() {
   local name
-  for name in $(running_nodes); do stop_named "$name" 30; done
+  for name in $(running_nodes); do stop_named "$name" 30 & done
+  wait
 }
 
 status() {

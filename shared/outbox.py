@@ -192,7 +192,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            await self._publish([_record(row) for row in rows])
+            await self._publish([stored_record(row) for row in rows])
             last_id = rows[-1].id
             if self.after_publish is not None:
                 await self.after_publish(last_id)
@@ -266,7 +266,8 @@ class OutboxRelay:
         self.wakeup.clear()
 
 
-def _record(row: object) -> OutgoingRecord:
+def stored_record(row: object) -> OutgoingRecord:
+    """The record an outbox row holds, as the relay publishes it."""
     return OutgoingRecord(
         topic=row.topic,  # type: ignore[attr-defined]
         key=row.key,  # type: ignore[attr-defined]
