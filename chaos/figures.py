@@ -31,6 +31,7 @@ from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
 from shared.consumer import ConsumedRecord, Message
+from shared.envelope import RejectionReason
 from shared.outbox import stored_record
 from shared.replay import unconsumed
 from shared.service import Runtime
@@ -164,12 +165,20 @@ async def dead_letters(runtime: Runtime) -> int:
 
 
 async def bad_records_on(runtime: Runtime, topics: Iterable[str]) -> int:
+    """The bad records on the log, as the platform must see them: each record that cannot
+    be an event is bad input wherever it lies, while a conflicting duplicate is one piece
+    of bad input per content, however often it was delivered (its copies are copies)."""
     bootstrap = runtime.settings.kafka_bootstrap
     count = 0
+    conflicts: set[bytes | None] = set()
     for topic in topics:
         for record in await read_topic(bootstrap, topic):
-            count += any(name == BAD_MARK for name, _ in record.headers)
-    return count
+            kind = dict(record.headers).get(BAD_MARK)
+            if kind == RejectionReason.CONFLICTING_DUPLICATE.value.encode():
+                conflicts.add(record.value)
+            elif kind is not None:
+                count += 1
+    return count + len(conflicts)
 
 
 async def measure(

@@ -253,8 +253,8 @@ class Consumer:
                 reason=RejectionReason.CONFLICTING_DUPLICATE,
                 detail="this (source, id) was already recorded with other content",
             )
-            for record, _ in conflicting:
-                rejected[record.position_key] = (record, doubled)
+            for record, message in conflicting:
+                rejected[_conflict_key(message)] = (record, doubled)
             dead = await self.inbox.claim(connection, [(k, Entry("dead_letter")) for k in rejected])
             uow = UnitOfWork(
                 self.store(connection),
@@ -272,7 +272,7 @@ class Consumer:
                 applied = [c.first for key, c in copies.items() if key in claim.fresh]
                 refused = [(r, why) for k, (r, why) in rejected.items() if k in dead.fresh]
                 await self.audit.record(connection, _audit_entries(applied, refused))
-            told = [replace(m, record=r) for r, m in conflicting if r.position_key in dead.fresh]
+            told = [replace(m, record=r) for r, m in conflicting if _conflict_key(m) in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
                 await self.registry.conflicting_duplicates(uow, told)
             await uow.flush()
@@ -302,6 +302,14 @@ class Consumer:
                 ("dlq_offset", str(record.offset).encode()),
             ),
         )
+
+
+def _conflict_key(message: Message[EventData]) -> tuple[str, str]:
+    """The inbox key of a conflicting duplicate's dead letter: the (source, id) it reused and
+    its own content, so that each conflicting content is dead-lettered (and told of) once,
+    however often it is delivered, in one batch or in several."""
+    envelope = message.envelope
+    return (f"conflict:{envelope.source}", f"{envelope.id}:{envelope.fingerprint}")
 
 
 def _winner(key: tuple[str, str], copies: _Copies, claim: Claim) -> str:
