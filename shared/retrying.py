@@ -52,7 +52,7 @@ class RetryTransient:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = await _read_request(receive)
+        request = _Recorded(receive)
         deadline = time.monotonic() + self.patience
         failures = 0
         while True:
@@ -64,7 +64,7 @@ class RetryTransient:
                 await send(message)
 
             try:
-                await self.app(scope, _replay(request, receive), sending)
+                await self.app(scope, request.replay(), sending)
                 return
             except Exception as error:
                 if answered or not is_transient(error):
@@ -85,25 +85,27 @@ class RetryTransient:
                 await asyncio.sleep(pause)
 
 
-async def _read_request(receive: Receive) -> list[AsgiMessage]:
-    """The request's body messages, kept so that each attempt reads the same bytes."""
-    messages: list[AsgiMessage] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return messages
+class _Recorded:
+    """The request's messages as the app reads them (never more than it reads: a route
+    refused before its body is read never reads it), so that each attempt reads the same
+    bytes from the first."""
 
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.messages: list[AsgiMessage] = []
 
-def _replay(messages: list[AsgiMessage], receive: Receive) -> Receive:
-    pending = list(messages)
+    def replay(self) -> Receive:
+        position = 0
 
-    async def replayed() -> AsgiMessage:
-        if pending:
-            return pending.pop(0)
-        return await receive()  # after the body: the client's disconnect, when it comes
+        async def replayed() -> AsgiMessage:
+            nonlocal position
+            if position == len(self.messages):
+                self.messages.append(await self.receive())
+            message = self.messages[position]
+            position += 1
+            return message
 
-    return replayed
+        return replayed
 
 
 async def _unavailable(send: Send, retry_after: float) -> None:
