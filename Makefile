@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status logs reset test lint unit demo bench
+.PHONY: up down status logs reset test lint unit demo bench chaos
 
-up:  ## install what is missing, start Kafka, PostgreSQL and the four services
+up:  ## install what is missing, start Kafka, PostgreSQL and the four services (CLUSTER=3: three Kafka nodes)
 	@deploy/stack.sh up
 
 demo:  ## replace local data with a simulated campaign, played live (dashboard on :8104)
@@ -27,7 +27,7 @@ lint:  ## static checks: ruff and mypy --strict
 	@deploy/bootstrap.sh
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	@# one mypy run per part: the services' tests and migrations share module names
-	@for part in "shared tests console bench" services/*; do .venv/bin/mypy $$part || exit 1; done
+	@for part in "shared tests console bench chaos" services/*; do .venv/bin/mypy $$part || exit 1; done
 
 test: lint  ## the whole suite: starts what it needs, then unit, integration and end-to-end tests
 	@deploy/stack.sh infra
@@ -39,3 +39,9 @@ unit:  ## the fast tests only (no Kafka, no PostgreSQL)
 bench:  ## benchmarks: counting rules, outbox relay, consumers (needs Kafka and PostgreSQL)
 	@deploy/stack.sh infra
 	@.venv/bin/python -m bench
+
+chaos:  ## faults under load on a 3-node Kafka cluster (started here), then the platform's figures
+	@deploy/stack.sh down
+	@CLUSTER=3 deploy/stack.sh infra
+	@.venv/bin/pytest -m cluster -q
+	@.venv/bin/python -m chaos

@@ -49,7 +49,16 @@ def service_health(host: str = "127.0.0.1") -> list[ServiceHealth]:
 
 
 def process_running(name: str) -> bool:
-    pid_file = ROOT / ".state" / "run" / f"{name}.pid"
+    """Is the process the deploy scripts started as `name` alive? `kafka` is the single
+    node or, with `make up CLUSTER=3`, any node of the cluster."""
+    if name == "kafka":
+        nodes = sorted((ROOT / ".state" / "run").glob("kafka-*.pid"))
+        if any(_alive(node) for node in nodes):
+            return True
+    return _alive(ROOT / ".state" / "run" / f"{name}.pid")
+
+
+def _alive(pid_file: Path) -> bool:
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):

@@ -14,13 +14,17 @@ start() {
     log "starting $service on 127.0.0.1:${PORTS[$service]}"
     start_detached "$service" "$PY" -m "$service"
   done
+  # Healthy once is up: a second look could catch a busy service (catching up on a backlog)
+  # answering late, and call a running service dead.
+  local up
   for service in "${SERVICES[@]}"; do
+    up=no
     for _ in $(seq 1 300); do
-      healthy "$service" && break
+      if healthy "$service"; then up=yes; break; fi
       is_running "$service" || die "$service exited; see $LOG_DIR/$service.log"
       sleep 0.2
     done
-    healthy "$service" || die "$service did not become healthy; see $LOG_DIR/$service.log"
+    [ "$up" = yes ] || die "$service did not become healthy; see $LOG_DIR/$service.log"
   done
   log "all services healthy"
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole platform on this machine. Usage: deploy/stack.sh up|infra|down|status|reset
+# CLUSTER=3 runs Kafka as a cluster of three nodes (deploy/kafka.sh); one node by default.
 source "$(dirname "$0")/lib.sh"
 D="$ROOT/deploy"
 
@@ -29,10 +30,9 @@ down() {
 
 status() {
   "$D/services.sh" status
-  for name in kafka postgres; do
-    if is_running "$name"; then printf '%-12s pid %s\n' "$name" "$(pid_of "$name")";
-    else printf '%-12s stopped\n' "$name"; fi
-  done
+  "$D/kafka.sh" status
+  if is_running postgres; then printf '%-12s pid %s\n' postgres "$(pid_of postgres)";
+  else printf '%-12s stopped\n' postgres; fi
 }
 
 reset() {

@@ -34,7 +34,9 @@ DEVELOPMENT_MODE_WARNING = (
 def client_options(settings: ServiceSettings, principal: str | None = None) -> dict[str, Any]:
     """How every Kafka client of the platform connects: as `principal` (the settings' own
     by default) with SASL/SCRAM-SHA-512, or without authentication in development mode."""
-    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap}
+    # A list: FastStream takes a comma-separated string for one host.
+    servers = [server.strip() for server in settings.kafka_bootstrap.split(",")]
+    options: dict[str, Any] = {"bootstrap_servers": servers}
     if settings.kafka_security == "none":
         log.warning(DEVELOPMENT_MODE_WARNING)
         return options

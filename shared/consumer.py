@@ -21,12 +21,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.audit import AuditEntry, AuditTrail
 from shared.cancellation import raise_if_cancelling
 from shared.contracts import EventData
+from shared.db import is_transient
 from shared.envelope import (
     TYPE_PREFIX,
     Envelope,
@@ -38,11 +38,10 @@ from shared.envelope import (
 from shared.inbox import Claim, Entry, Inbox
 from shared.metrics import DEAD_LETTERS
 from shared.outbox import Outbox, OutboxSink, OutgoingRecord
+from shared.retrying import backoff_seconds
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -181,19 +180,21 @@ class Consumer:
         try:
             try:
                 await self._in_one_transaction(records)
-            except TRANSIENT_ERRORS:
-                raise
-            except Exception:
+            except Exception as error:
+                if is_transient(error):
+                    raise
                 raise_if_cancelling()
                 log.exception(
                     "%s: batch of %d failed; retrying record by record", self.name, len(records)
                 )
                 for record in records:
                     await self._alone(record)
-        except TRANSIENT_ERRORS:
+        except Exception as error:
+            if not is_transient(error):
+                raise
             raise_if_cancelling()
             self._failures += 1
-            delay = min(self.max_backoff_seconds, 0.5 * 2 ** min(self._failures, 10))
+            delay = backoff_seconds(self._failures, self.max_backoff_seconds)
             log.warning(
                 "%s: infrastructure unavailable, retrying in %.1fs", self.name, delay, exc_info=True
             )
@@ -205,9 +206,9 @@ class Consumer:
     async def _alone(self, record: ConsumedRecord) -> None:
         try:
             await self._in_one_transaction([record])
-        except TRANSIENT_ERRORS:
-            raise
         except Exception as error:
+            if is_transient(error):
+                raise
             raise_if_cancelling()
             log.exception(
                 "%s: record %s failed alone; dead-lettering it", self.name, record.position_key
@@ -252,8 +253,8 @@ class Consumer:
                 reason=RejectionReason.CONFLICTING_DUPLICATE,
                 detail="this (source, id) was already recorded with other content",
             )
-            for record, _ in conflicting:
-                rejected[record.position_key] = (record, doubled)
+            for record, message in conflicting:
+                rejected[_conflict_key(message)] = (record, doubled)
             dead = await self.inbox.claim(connection, [(k, Entry("dead_letter")) for k in rejected])
             uow = UnitOfWork(
                 self.store(connection),
@@ -271,7 +272,7 @@ class Consumer:
                 applied = [c.first for key, c in copies.items() if key in claim.fresh]
                 refused = [(r, why) for k, (r, why) in rejected.items() if k in dead.fresh]
                 await self.audit.record(connection, _audit_entries(applied, refused))
-            told = [replace(m, record=r) for r, m in conflicting if r.position_key in dead.fresh]
+            told = [replace(m, record=r) for r, m in conflicting if _conflict_key(m) in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
                 await self.registry.conflicting_duplicates(uow, told)
             await uow.flush()
@@ -301,6 +302,14 @@ class Consumer:
                 ("dlq_offset", str(record.offset).encode()),
             ),
         )
+
+
+def _conflict_key(message: Message[EventData]) -> tuple[str, str]:
+    """The inbox key of a conflicting duplicate's dead letter: the (source, id) it reused and
+    its own content, so that each conflicting content is dead-lettered (and told of) once,
+    however often it is delivered, in one batch or in several."""
+    envelope = message.envelope
+    return (f"conflict:{envelope.source}", f"{envelope.id}:{envelope.fingerprint}")
 
 
 def _winner(key: tuple[str, str], copies: _Copies, claim: Claim) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared.settings import ServiceSettings
@@ -123,3 +124,31 @@ async def insert_rows(
     if rows:
         columns = list(rows[0])
         await connection.execute(insert_unnested(table, columns), as_arrays(table, rows, columns))
+
+
+# SQLSTATE classes of a server that went away or cannot serve now: connection exceptions (08),
+# operator intervention (57: shutdown, restart, "the database system is starting up") and
+# insufficient resources (53: too many connections).
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "57", "53")
+
+
+def is_transient(error: BaseException) -> bool:
+    """Is `error` the infrastructure's (a database or broker unreachable or restarting), so
+    that the same work may succeed when retried whole, rather than the work's own fault?
+
+    A connection that PostgreSQL closes in the middle of a transaction surfaces as a plain
+    `DBAPIError` with `connection_invalidated` set, not as an `OperationalError`: both, and
+    the server's SQLSTATE, are looked at, also through the error's causes."""
+    seen: BaseException | None = error
+    for _ in range(8):  # a chain of causes, never a loop
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | OSError | TimeoutError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        state = getattr(getattr(seen, "orig", seen), "sqlstate", None)
+        if isinstance(state, str) and state[:2] in _TRANSIENT_SQLSTATE_CLASSES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -38,9 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.cancellation import raise_if_cancelling
 from shared.db import insert_rows
 from shared.envelope import Envelope, to_structured
+from shared.retrying import backoff_seconds
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600.0
+MAX_BACKOFF_SECONDS = 5.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -148,6 +150,13 @@ class OutboxRelay:
         self.wakeup.set()
 
     async def run(self) -> None:
+        """Relay until cancelled. Whatever fails (the database gone, a broker down, a
+        producer wedged for good: aiokafka's idempotent producer can stop at
+        `OutOfOrderSequenceNumber` after a short outage and never send again) costs the
+        producer: a new one, with a new producer id, sends the batch again after a pause that
+        grows while failures go on. Records of the batch that the old one had delivered are
+        published twice, and consumers' inboxes absorb the copies."""
+        failures = 0
         try:
             while True:
                 raise_if_cancelling()
@@ -155,10 +164,15 @@ class OutboxRelay:
                     published = await self.relay_once()
                 except Exception:
                     raise_if_cancelling()
+                    failures += 1
                     log.exception("outbox relay failed; replacing the producer and retrying")
                     await self._drop_producer()
                     published = 0
-                    await asyncio.sleep(self.poll_seconds)
+                    await asyncio.sleep(
+                        backoff_seconds(failures, MAX_BACKOFF_SECONDS, self.poll_seconds)
+                    )
+                    continue
+                failures = 0
                 if published < self.batch_size:
                     await self._purge_when_due()
                     await self._wait()
@@ -179,7 +193,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            await self._publish([_record(row) for row in rows])
+            await self._publish([stored_record(row) for row in rows])
             last_id = rows[-1].id
             if self.after_publish is not None:
                 await self.after_publish(last_id)
@@ -253,7 +267,8 @@ class OutboxRelay:
         self.wakeup.clear()
 
 
-def _record(row: object) -> OutgoingRecord:
+def stored_record(row: object) -> OutgoingRecord:
+    """The record an outbox row holds, as the relay publishes it."""
     return OutgoingRecord(
         topic=row.topic,  # type: ignore[attr-defined]
         key=row.key,  # type: ignore[attr-defined]

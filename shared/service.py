@@ -43,6 +43,7 @@ from shared.inbox import Inbox
 from shared.intake import ReferenceWatcher, accept_bank_events
 from shared.logs import configure_logging
 from shared.outbox import Outbox, OutboxRelay, OutboxSink
+from shared.retrying import RetryTransient
 from shared.settings import ServiceSettings
 from shared.text_guard import TextGuard
 from shared.topics import BANK_TOPIC_PATTERN, DEAD_LETTER
@@ -159,6 +160,8 @@ class Runtime:
             batch=True,
             max_records=self.settings.consumer_batch_size,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.consumer_session_timeout_ms // 3,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             parser=bus.raw_batch_parser,
@@ -320,6 +323,9 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
+    # Outermost of the app's own middleware: a request that lost the database is served
+    # again whole, access checks and audit included.
+    app.add_middleware(RetryTransient, patience=runtime.settings.unavailable_patience_seconds)
     return app
 
 

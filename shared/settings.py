@@ -6,6 +6,7 @@ database name, so that a test run never touches the data of the running platform
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -15,10 +16,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Where `make up` generates the platform's secrets (never committed: .state is ignored).
 DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / ".state" / "secrets"
+# Written by `make up CLUSTER=3` (deploy/kafka.sh), removed by a single node's start: the
+# cluster's bootstrap servers and replication factor, for every client started on this
+# machine. An environment variable still wins over it.
+CLUSTER_ENV_FILE = (
+    Path(os.environ.get("FIRSTLOAN_STATE_DIR") or DEFAULT_SECRETS_DIR.parent)
+    / "kafka"
+    / "cluster.env"
+)
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FIRSTLOAN_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="FIRSTLOAN_", extra="ignore", env_file=CLUSTER_ENV_FILE
+    )
 
     service: str = Field(description="Service name: client id, consumer group, database.")
     namespace: str = Field(default="", pattern=r"^([a-z][a-z0-9]{0,15})?$")
@@ -69,10 +80,16 @@ class ServiceSettings(BaseSettings):
     reference_reload_seconds: float = Field(default=10.0, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=200, ge=1)
+    # A consumer silent this long (a paused or hung process) loses its partitions to the
+    # other members of its group; the broker allows 6 s at least.
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     # A producer that has made no progress for this long is replaced (see shared.outbox).
     outbox_stall_seconds: float = Field(default=30.0, gt=0)
+    # An HTTP request that lost the database is served again whole for this long, then
+    # answered 503 (shared.retrying).
+    unavailable_patience_seconds: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     clock_date: date | None = Field(
         default=None, description="A fixed 'today' for the whole service (demos, tests)."

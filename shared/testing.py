@@ -11,23 +11,55 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus import operator_options
+from shared.bus import create_topics, delete_topics, operator_options
 from shared.consumer import Message
 from shared.contracts import EventData
+from shared.contracts.roster import EnterpriseListed
+from shared.db import create_engine, new_metadata
 from shared.envelope import Envelope, new_event, parse_record, to_structured
+from shared.inbox import inbox_table
 from shared.lag import KafkaLag
-from shared.outbox import OutgoingRecord
-from shared.provision import deprovision, provision
-from shared.settings import ServiceSettings
+from shared.outbox import OutgoingRecord, outbox_table
+from shared.provision import deprovision, drop_database, ensure_database, provision
+from shared.settings import CLUSTER_ENV_FILE, ServiceSettings
+from shared.topics import TopicSpec
 from shared.unit_of_work import UnitOfWork
 from shared.validators import uscc_check_character
+
+
+def cluster_size() -> int:
+    """Kafka nodes of the cluster `make up CLUSTER=3` started (0 without one), as the file it
+    writes for clients says."""
+    if not CLUSTER_ENV_FILE.exists():
+        return 0
+    return len(ServiceSettings(service="test").kafka_bootstrap.split(","))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `cluster` kill Kafka nodes: they run only where a cluster is up."""
+    if cluster_size() >= 3:
+        return
+    skip = pytest.mark.skip(reason="needs a Kafka cluster: make up CLUSTER=3 (make chaos)")
+    for item in items:
+        if item.get_closest_marker("cluster"):
+            item.add_marker(skip)
 
 
 @contextlib.asynccontextmanager
@@ -202,3 +234,146 @@ def message(
         payload.event_name(), source, payload.model_dump(mode="json"), event_id=event_id
     )
     return Message(envelope, payload)
+
+
+# --- a test service of the runtime's own ---------------------------------------------------
+
+
+def tally_metadata() -> tuple[MetaData, Table]:
+    """The tables of a service made up to test the runtime: its outbox, its inbox, and
+    `tally`, which counts applications per USCC (not idempotent by itself, so that a second
+    application of anything would show)."""
+    metadata = new_metadata()
+    outbox_table(metadata)
+    inbox_table(metadata)
+    tally = Table(
+        "tally",
+        metadata,
+        Column("uscc", Text, primary_key=True),
+        Column("n", Integer, nullable=False),
+    )
+    return metadata, tally
+
+
+@contextlib.asynccontextmanager
+async def runtime_test_storage(
+    settings: ServiceSettings, metadata: MetaData, topics: Sequence[TopicSpec]
+) -> AsyncIterator[None]:
+    """The topics and a fresh database with `metadata`'s tables of a service made up for a
+    test; both removed afterwards."""
+    await create_topics(settings, topics)
+    await drop_database(settings)
+    await ensure_database(settings)
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    await engine.dispose()
+    yield
+    await drop_database(settings)
+    await delete_topics(settings, [settings.topic(t.name) for t in topics])
+
+
+def listed_event(uscc: str) -> EnterpriseListed:
+    """What the made-up service counts: an enterprise listed in Xinzhou's 忻府区."""
+    return EnterpriseListed.model_validate(
+        {"uscc": uscc, "name": "忻州示例", "county_code": "140902", "listed_on": "2020-09-05"}
+    )
+
+
+async def add_to_tally(connection: AsyncConnection, tally: Table, uscc: str) -> None:
+    statement = pg_insert(tally).values(uscc=uscc, n=1)
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
+    )
+
+
+async def read_tally(engine: AsyncEngine, tally: Table) -> dict[str, int]:
+    async with engine.connect() as connection:
+        return {row.uscc: row.n for row in await connection.execute(select(tally))}
+
+
+# --- fault injection: a PostgreSQL server of the test's own --------------------------------
+
+
+class ScratchPostgres:
+    """A PostgreSQL server of one test, on a free loopback port, that the test may kill
+    (SIGKILL of the server and its backends, as a crash) and start again on the same data,
+    without touching the PostgreSQL every other test uses."""
+
+    def __init__(self, home: Path, user: str, password: str) -> None:
+        self.home = home
+        self.user = user
+        self.password = password
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+        if not binaries:
+            pytest.skip("no PostgreSQL server binaries in /usr/lib/postgresql")
+        self.bin = max(binaries, key=lambda p: int(p.parent.name))
+        # PostgreSQL refuses to run as root: the server belongs to the postgres account.
+        self.owner = "postgres" if os.geteuid() == 0 else None
+
+    def init(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        password_file = self.home / "pw"
+        password_file.write_text(self.password + "\n")
+        if self.owner:
+            shutil.chown(self.home, self.owner)
+            shutil.chown(password_file, self.owner)
+        subprocess.run(
+            [str(self.bin / "initdb"), "-D", str(self.home / "data"), "-U", self.user,
+             f"--pwfile={password_file}", "--auth-host=scram-sha-256", "-E", "UTF8"],
+            check=True, capture_output=True, user=self.owner,
+        )  # fmt: skip
+
+    async def start(self) -> None:
+        self._spawn()
+        await eventually(self._accepting, within=60, what="the scratch PostgreSQL to start")
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen(
+            [str(self.bin / "postgres"), "-D", str(self.home / "data"), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-k", str(self.home), "-c", "fsync=off"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=self.owner,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def kill(self) -> None:
+        """SIGKILL the server and every backend (its process group): a crash."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    async def _accepting(self) -> bool:
+        try:
+            connection = await asyncpg.connect(
+                host="127.0.0.1", port=self.port, user=self.user, password=self.password,
+                database="postgres", timeout=2,
+            )  # fmt: skip
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await connection.close()
+        return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def scratch_postgres(settings: ServiceSettings) -> AsyncIterator[ScratchPostgres]:
+    """A started scratch server with `settings`' user and password; removed afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="firstloan-pg-"))
+    os.chmod(home, 0o755)  # the server's owner must reach its home inside
+    server = ScratchPostgres(home / "pg", settings.pg_user, settings.pg_password)
+    try:
+        server.init()
+        await server.start()
+        yield server
+    finally:
+        server.kill()
+        shutil.rmtree(home, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Date, LargeBinary, MetaData, Table, Text, select
@@ -25,7 +26,7 @@ probe = Table(
     Column("body", LargeBinary),
 )
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {
         "key": "a",
         "day": date(2020, 9, 1),

@@ -10,33 +10,30 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Column, Integer, Table, Text, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.bus import create_topics, delete_topics
 from shared.consumer import Message, Registry
 from shared.contracts.roster import EnterpriseListed
-from shared.db import new_metadata
 from shared.envelope import new_event, to_binary, to_structured
-from shared.inbox import inbox_table
-from shared.outbox import outbox_table
 from shared.provision import drop_database, ensure_database
 from shared.service import Runtime
 from shared.settings import ServiceSettings
-from shared.testing import caught_up, eventually, move_group, read_topic
+from shared.testing import (
+    add_to_tally,
+    caught_up,
+    eventually,
+    move_group,
+    read_tally,
+    read_topic,
+    tally_metadata,
+)
 from shared.topics import DEAD_LETTER, ROSTER_EVENTS, TopicSpec
 from shared.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
-metadata = new_metadata()
-outbox_table(metadata)
-inbox_table(metadata)
-# Counts applications: not idempotent by itself, so a second application would show.
-tally = Table(
-    "tally", metadata, Column("uscc", Text, primary_key=True), Column("n", Integer, nullable=False)
-)
+metadata, tally = tally_metadata()
 EXPLODING_NAME = "explodes when applied"
 
 
@@ -45,10 +42,7 @@ async def count_listings(uow: UnitOfWork[AsyncConnection], events: Sequence[Mess
     if any(e.name == EXPLODING_NAME for e in listed):
         raise RuntimeError("a handler bug")
     for event in listed:
-        statement = insert(tally).values(uscc=event.uscc, n=1)
-        await uow.store.execute(
-            statement.on_conflict_do_update(index_elements=["uscc"], set_={"n": tally.c.n + 1})
-        )
+        await add_to_tally(uow.store, tally, event.uscc)
 
 
 @pytest.fixture
@@ -94,8 +88,7 @@ A, B, C = "91110108551385082Q", "91110000600037341L", "91350100M000100Y43"
 
 
 async def tallies(runtime: Runtime) -> dict[str, int]:
-    async with runtime.engine.connect() as connection:
-        return {row.uscc: row.n for row in await connection.execute(select(tally))}
+    return await read_tally(runtime.engine, tally)
 
 
 async def run_until_caught_up(runtime: Runtime, settings: ServiceSettings) -> None:
