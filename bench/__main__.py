@@ -18,6 +18,7 @@ from bench import micro, pipeline
 from bench.ceiling import read_everything
 from bench.pipeline import assessment_settings, bench_namespace
 from bench.report import machine, table, write
+from bench.services import measure_services
 from bench.workload import Workload
 from shared.reference import load_reference
 
@@ -88,6 +89,7 @@ async def run(scale: float) -> dict[str, Any]:
     results["latency_samples"] = measured.samples
     results["latency_p50_ms"], results["latency_p99_ms"] = measured.p50_ms, measured.p99_ms
     say(f"latency at 500/s: p50 {measured.p50_ms:.0f} ms, p99 {measured.p99_ms:.0f} ms")
+    results |= await measure_services(scaled(100_000), scaled(10_000), progress=say)
     results["bench_s"] = time.perf_counter() - started
     return results
 
