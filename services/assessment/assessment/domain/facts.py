@@ -3,6 +3,7 @@ happened; results depend on those dates, never on the order in which facts arriv
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,9 +46,9 @@ class Loan:
     annual_rate_pct: float | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amount_wan", str(_to_places(self.amount_wan, 2)))
+        object.__setattr__(self, "amount_wan", _amount(str(self.amount_wan)))
         if self.annual_rate_pct is not None:
-            object.__setattr__(self, "annual_rate_pct", float(_to_places(self.annual_rate_pct, 3)))
+            object.__setattr__(self, "annual_rate_pct", _rate(str(self.annual_rate_pct)))
 
     @property
     def key(self) -> LoanKey:
@@ -56,6 +57,17 @@ class Loan:
 
 def _to_places(value: str | float | Decimal, places: int) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN)
+
+
+# Every loan read back is built again: the few distinct amounts and rates are rounded once.
+@functools.lru_cache(maxsize=65_536)
+def _amount(text: str) -> str:
+    return str(_to_places(text, 2))
+
+
+@functools.lru_cache(maxsize=4_096)
+def _rate(text: str) -> float:
+    return float(_to_places(text, 3))
 
 
 def loan_precedence(
