@@ -17,6 +17,7 @@ from assessment.settings import AssessmentSettings
 from console import access, platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.demo.follow_through import follow_through
 from console.demo.notices import ROBOT_PATH, with_group_robot
 from console.demo.plan import plan_campaign
 from console.demo.play import Endpoints, Player
@@ -271,6 +272,9 @@ def demo(
         f"({robot.url(ROBOT_PATH)}, kept in {files.notices}); their deliveries: "
         f"GET /deliveries?subscription_id={told.subscription_id}"
     )
+    console.print("follow-through (what a supervisor does about the escalations):")
+    for line in asyncio.run(follow_through(Endpoints().assessment, headers, end)):
+        console.print(f"  {line}", markup=False)
     console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
     if settings.http_auth != "none":
         viewer = access.issue(settings, "supervisor:demo", [Scope.parse("central")], DEMO_VIEWING)
