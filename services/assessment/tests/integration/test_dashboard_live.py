@@ -350,6 +350,17 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
         await eventually(listed, what="the seeded enterprises to be counted")
         counties = (await http.get("/attainment", params={"level": "county"})).json()
         before = next(u for u in counties["units"] if u["unit_id"] == shenchi)
+        # A supervisor acknowledges one of 神池县's escalations: a step of its story.
+        escalated = (await http.get(f"/dashboard/units/{shenchi}")).json()["escalations"]
+        unacknowledged = [
+            e for e in escalated if all(s["kind"] != "acknowledged" for s in e["story"])
+        ]
+        assert unacknowledged, escalated
+        acknowledged = await http.post(
+            f"/escalations/{unacknowledged[0]['escalation_id']}/acknowledgement",
+            json={"note": "已收悉 noted"},
+        )
+        assert acknowledged.status_code == 201, acknowledged.text
 
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as playwright:
@@ -376,6 +387,15 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
                     assert shown == f"{unit['first_loans']:,}", unit["unit_id"]
                 assert await page.locator("#ledger-grid td .mark.overdue").count() == 1
                 assert await page.locator("#checkpoints table.checkpoint").count() >= 1
+                forecast = before["forecast"]
+                assert forecast is not None, before
+                shown = await page.inner_text(
+                    f'#county-table tr[data-unit="{shenchi}"] td[data-field="forecast"]'
+                )
+                assert (
+                    shown
+                    == f"{forecast['first_loans']:,} ({forecast['low']:,}–{forecast['high']:,})"
+                )
                 await page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
 
                 # Sorting by a header reorders the rows (numbers: largest first).
@@ -402,6 +422,24 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
                 await page.wait_for_selector("body[data-ready=true]")
                 assert await page.inner_text("#unit-first-loans") == str(before["first_loans"] + 1)
                 assert await page.locator(f'#enterprise-table tr[data-unit="{newcomer}"]').count()
+                now = (await http.get("/attainment", params={"level": "county"})).json()
+                forecast = next(u for u in now["units"] if u["unit_id"] == shenchi)["forecast"]
+                assert await page.inner_text("#unit-forecast") == f"{forecast['first_loans']:,}"
+                assert await page.inner_text("#unit-forecast-note") == (
+                    f"区间 Interval {forecast['low']:,}–{forecast['high']:,}"
+                )
+                detail = (await http.get(f"/dashboard/units/{shenchi}")).json()
+                rows = page.locator("#escalation-table tbody tr")
+                assert await rows.count() == len(detail["escalations"])
+                for index, escalation in enumerate(detail["escalations"]):
+                    steps = rows.nth(index).locator("ol.story li")
+                    kinds = [
+                        await steps.nth(i).get_attribute("data-kind")
+                        for i in range(await steps.count())
+                    ]
+                    assert kinds == [s["kind"] for s in escalation["story"]], escalation
+                note = page.locator("#escalation-table ol.story li[data-kind=acknowledged]")
+                assert "已收悉 noted" in await note.first.inner_text()
                 await page.screenshot(path=SCREENSHOTS / "unit.png", full_page=True)
             finally:
                 await context.close()

@@ -3,7 +3,7 @@
 import { getJSON, signIn, openEscalationsByUnit } from "./api.js";
 import { attainmentBars, trendChart } from "./charts.js";
 import { addFeedItem, connectFeed } from "./feed.js";
-import { STATUS_COLOUR, el, int, pct, statusTag, time } from "./format.js";
+import { STATUS_COLOUR, el, forecastCell, int, pct, statusTag, time } from "./format.js";
 import { ledgerGrid } from "./ledgers.js";
 import { flashRow, renderTable } from "./table.js";
 
@@ -20,6 +20,7 @@ function unitColumns(openCounts) {
     { label: ["首贷目标", "Target 1st"], numeric: true, field: "target_first_loans", value: (u) => u.targets?.first_loans ?? null, render: (u) => int(u.targets?.first_loans) },
     { label: ["应达首贷", "Expected"], numeric: true, field: "expected", value: (u) => u.expected?.first_loans ?? null, render: (u) => int(u.expected?.first_loans) },
     { label: ["首贷户数", "First loans"], numeric: true, field: "first_loans", value: (u) => u.first_loans, render: (u) => int(u.first_loans) },
+    { label: ["预测首贷", "Forecast"], numeric: true, field: "forecast", value: (u) => u.forecast?.first_loans ?? null, render: (u) => forecastCell(u.forecast) },
     { label: ["首贷率", "Rate"], numeric: true, field: "rate", value: (u) => u.first_loan_rate, render: (u) => pct(u.first_loan_rate) },
     { label: ["达成率", "Attainment"], numeric: true, field: "ratio", value: ratio, render: (u) => ratioCell(u) },
     { label: ["状态", "Status"], field: "status", value: (u) => u.status, render: (u) => statusTag(u.status) },

@@ -20,6 +20,18 @@ export const REASON = {
   data_falsification: ["首贷数据不实", "Data falsification"],
   ledger_overdue: ["台帐逾期未报", "Ledger overdue"],
   no_matchmaking_fair: ["未举办首贷对接会", "No matchmaking fair"],
+  projected_shortfall: ["预测不达标", "Projected shortfall"],
+};
+
+export const STEP = {
+  raised: ["提出", "Raised"],
+  upgraded: ["升级", "Upgraded"],
+  acknowledged: ["已确认", "Acknowledged"],
+  talk_held: ["约谈", "Talk held"],
+  rectification_due: ["整改逾期", "Rectification overdue"],
+  rectification_closed: ["整改完成", "Rectification closed"],
+  circular_issued: ["通报印发", "Circular issued"],
+  resolved: ["解除", "Resolved"],
 };
 
 export const LEDGER = {
@@ -70,4 +82,12 @@ export function time(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("zh-CN", { hour12: false });
+}
+
+// A projection "first loans (low–high)"; a dash when the unit has no forecast yet.
+export const forecastInterval = (f) => (f ? `${int(f.low)}–${int(f.high)}` : "");
+
+export function forecastCell(forecast) {
+  if (!forecast) return el("span", { class: "zero" }, "–");
+  return el("span", { class: "forecast" }, int(forecast.first_loans), " ", el("span", { class: "interval" }, `(${forecastInterval(forecast)})`));
 }

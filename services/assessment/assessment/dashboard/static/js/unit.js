@@ -1,7 +1,7 @@
 // One unit's page: its figures, escalations history, anomalies, ledgers and enterprises.
 
 import { getJSON, signIn } from "./api.js";
-import { REASON, el, int, label, pct, severityTag, statusTag, time } from "./format.js";
+import { REASON, SEVERITY, STEP, el, forecastInterval, int, label, pct, severityTag, statusTag, time } from "./format.js";
 import { figuresText } from "./feed.js";
 import { ledgerGrid } from "./ledgers.js";
 import { renderTable } from "./table.js";
@@ -9,10 +9,11 @@ import { renderTable } from "./table.js";
 const $ = (id) => document.getElementById(id);
 const unitId = decodeURIComponent(location.pathname.split("/").pop());
 
-function kpi(labelZh, labelEn, value, id) {
+function kpi(labelZh, labelEn, value, id, note) {
   return el("div", { class: "kpi" },
     el("div", { class: "label" }, `${labelZh} `, el("span", { class: "en" }, labelEn)),
-    el("div", { class: "value", id }, value));
+    el("div", { class: "value", id }, value),
+    note ? el("div", { class: "note", id: `${id}-note` }, note) : null);
 }
 
 function renderFigures(unit, campaign) {
@@ -20,6 +21,8 @@ function renderFigures(unit, campaign) {
     kpi("培植户数", "Cultivated", int(unit.cultivated), "unit-cultivated"),
     kpi("首贷户数", "First loans", int(unit.first_loans), "unit-first-loans"),
     kpi("应达首贷", "Expected", int(unit.expected?.first_loans), "unit-expected"),
+    kpi("预测首贷", "Forecast at the end", int(unit.forecast?.first_loans), "unit-forecast",
+      unit.forecast ? `区间 Interval ${forecastInterval(unit.forecast)}` : "尚无预测 No forecast yet"),
     kpi("首贷目标", "Target", int(unit.targets?.first_loans), "unit-target"),
     kpi("达成率", "Attainment", pct(unit.attainment_ratio), "unit-ratio"),
     el("div", { class: "kpi" }, el("div", { class: "label" }, "状态 ", el("span", { class: "en" }, "Status")), el("div", { class: "value" }, statusTag(unit.status))),
@@ -34,7 +37,7 @@ function renderEscalations(escalations) {
     return;
   }
   table.replaceChildren(
-    el("thead", {}, el("tr", {}, ["级别 Level", "事由 Reason", "状态 Status", "考核日 As of", "提出 Raised", "解除 Resolved", "数据 Figures", "过程 History"].map((h) => el("th", { class: "text" }, h)))),
+    el("thead", {}, el("tr", {}, ["级别 Level", "事由 Reason", "状态 Status", "考核日 As of", "提出 Raised", "解除 Resolved", "数据 Figures", "经过 Story"].map((h) => el("th", { class: "text" }, h)))),
     el("tbody", {}, escalations.map((e) => el("tr", {},
       el("td", { class: "text" }, severityTag(e.severity)),
       el("td", { class: "text" }, label(REASON, e.reason)),
@@ -43,7 +46,32 @@ function renderEscalations(escalations) {
       el("td", { class: "text" }, time(e.raised_at)),
       el("td", { class: "text" }, time(e.resolved_at)),
       el("td", { class: "text" }, figuresText(e.figures)),
-      el("td", { class: "text" }, e.history.map((step) => `${step.as_of} ${step.severity}`).join(" → "))))));
+      el("td", { class: "text" }, storyList(e))))));
+}
+
+// What a step adds to its kind: who, the severity reached, the commitments and their due dates.
+function stepDetail(step) {
+  const d = step.detail ?? {};
+  const parts = [];
+  if (d.severity) parts.push(label(SEVERITY, d.severity));
+  if (d.as_of) parts.push(`考核日 ${d.as_of}`);
+  if (d.scheduled_on) parts.push(`约谈日 ${d.scheduled_on}`);
+  if (d.attendees?.length) parts.push(`参加 ${d.attendees.map((a) => `${a.name}（${a.position}）`).join("、")}`);
+  for (const r of d.rectifications ?? []) parts.push(`整改：${r.commitment}（${r.due_on} 前）`);
+  if (step.kind !== "talk_held" && d.commitment) parts.push(`${d.commitment}（${d.due_on} 前）`);
+  if (d.closing_note) parts.push(d.closing_note);
+  if (d.note) parts.push(d.note);
+  if (d.by) parts.push(`· ${d.by}`);
+  return parts.join(" ");
+}
+
+// The escalation's story, oldest first; the plain history where no story was kept.
+function storyList(escalation) {
+  if (!escalation.story?.length) return escalation.history.map((step) => `${step.as_of} ${step.severity}`).join(" → ");
+  return el("ol", { class: "story" }, escalation.story.map((step) => el("li", { "data-kind": step.kind },
+    el("span", { class: "when" }, time(step.at)), " ",
+    el("strong", {}, label(STEP, step.kind)), " ",
+    el("span", { class: "detail" }, stepDetail(step)))));
 }
 
 function renderAnomalies(anomalies) {
