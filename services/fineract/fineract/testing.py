@@ -4,16 +4,21 @@ and the mapping of one sample instance."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
 from fineract.domain.avro import SchemaSet, WriterSchema
 from fineract.domain.mapping import LOAN_SCHEMA, Instance
 from fineract.domain.messages import BULK_PAYLOAD_SCHEMA, MESSAGE_SCHEMA, reading_both_id_widths
+from shared.bus import client_options
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository
 SCHEMA_DIR = ROOT.parent / "shared" / "fineract-avro" / "schemas" / "avro"
@@ -131,3 +136,16 @@ def bulk(items: Sequence[tuple[str, Mapping[str, Any]]], **options: Any) -> byte
         dataschema=BULK_PAYLOAD_SCHEMA,
         **options,
     )
+
+
+@contextlib.asynccontextmanager
+async def producer_as(settings: ServiceSettings, principal: str) -> AsyncIterator[AIOKafkaProducer]:
+    """A producer authenticated as `principal`: the bank's own, as its Fineract is configured."""
+    producer = AIOKafkaProducer(
+        **client_options(settings, principal), acks="all", enable_idempotence=True
+    )
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
