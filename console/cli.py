@@ -17,6 +17,7 @@ from assessment.settings import AssessmentSettings
 from console import access, platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.demo.fineract import DEFAULT_SCHEMA_DIR, FineractBank
 from console.demo.follow_through import follow_through
 from console.demo.notices import ROBOT_PATH, with_group_robot
 from console.demo.plan import plan_campaign
@@ -223,16 +224,35 @@ def demo(
     enterprises: Annotated[int, typer.Option(min=100, help="Enterprises to nominate.")] = 5000,
     seed: Annotated[int, typer.Option(help="The same seed plays the same campaign.")] = 2020,
     pace: Annotated[float, typer.Option(min=0, help="Seconds per simulated day.")] = 0.05,
+    fineract: Annotated[
+        str | None,
+        typer.Option(
+            help="Play this bank (an institution id, e.g. xzrcu) through Apache Fineract: its "
+            "loan events leave as Fineract's Avro messages on fineract.<id>.external-events "
+            "and the adapter (:8105) translates them (docs/fineract.md)."
+        ),
+    ] = None,
+    fineract_schemas: Annotated[
+        Path,
+        typer.Option(help="The .avsc files of the Fineract version that bank runs."),
+    ] = DEFAULT_SCHEMA_DIR,
 ) -> None:
     """Reset the local platform's data, then play a deterministic simulated campaign, at
     accelerated time, through the real APIs and bank topics: nominations, fairs, pairings,
     credits and loans (and false claims), ledgers. The dashboard at http://127.0.0.1:8104/
     shows it unfold."""
     console = Console()
+    fineract_bank = None
+    if fineract is not None:
+        if fineract not in load_reference(PACKAGED_REFERENCE_FILE).institution_ids:
+            _fail(f"--fineract: {fineract} is no institution of the reference data", code=2)
+        if not any(fineract_schemas.rglob("*.avsc")):
+            _fail(f"--fineract-schemas: no .avsc file in {fineract_schemas}", code=2)
+        fineract_bank = FineractBank.reading(fineract, fineract_schemas)
     console.print("[bold]the demo replaces the platform's local data with its own[/bold]")
     if platform.stack("reset") != 0:
         _fail("could not reset the local platform; see `make logs`", code=1)
-    files = prepare(platform.ROOT / ".state", date(2020, 9, 1))
+    files = prepare(platform.ROOT / ".state", date(2020, 9, 1), fineract, fineract_schemas)
     console.print("starting the platform on the demo's clock and reference data")
     if platform.stack("up") != 0:
         _fail("the platform did not start; see `make logs`", code=1)
@@ -242,7 +262,7 @@ def demo(
     end = campaign.ledger_due_date(campaign.end.year, campaign.end.month) + timedelta(days=2)
     settings = ServiceSettings(service="demo")
     headers = access.service_headers(settings, "operator:demo", timedelta(days=1))
-    player = Player(plan, files.clock, Endpoints(), settings, pace, headers)
+    player = Player(plan, files.clock, Endpoints(), settings, pace, headers, fineract_bank)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
@@ -272,6 +292,11 @@ def demo(
         f"({robot.url(ROBOT_PATH)}, kept in {files.notices}); their deliveries: "
         f"GET /deliveries?subscription_id={told.subscription_id}"
     )
+    if fineract_bank is not None:
+        console.print(
+            f"{fineract_bank.sent} of them as Fineract messages on {fineract_bank.topic}, "
+            "translated by the adapter (GET http://127.0.0.1:8105/instances)"
+        )
     console.print("follow-through (what a supervisor does about the escalations):")
     for line in asyncio.run(follow_through(Endpoints().assessment, headers, end)):
         console.print(f"  {line}", markup=False)

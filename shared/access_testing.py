@@ -335,3 +335,12 @@ def bearer_headers(settings: ServiceSettings, *scopes: str) -> dict[str, str]:
         "test:client", [Scope.parse(s) for s in scopes or ("central",)], timedelta(hours=1)
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def supervisor_client(app: FastAPI) -> httpx.AsyncClient:
+    """An in-process client of `app` with a supervisor's token (central), for tests about a
+    flow rather than about access."""
+    headers = bearer_headers(app.state.runtime.settings)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
+    )

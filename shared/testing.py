@@ -17,13 +17,14 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from fastapi import FastAPI
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -38,6 +39,7 @@ from shared.inbox import inbox_table
 from shared.lag import KafkaLag
 from shared.outbox import OutgoingRecord, outbox_table
 from shared.provision import deprovision, drop_database, ensure_database, provision
+from shared.service import Runtime
 from shared.settings import CLUSTER_ENV_FILE, ServiceSettings
 from shared.topics import TopicSpec
 from shared.unit_of_work import UnitOfWork
@@ -141,6 +143,22 @@ async def caught_up(bootstrap: str, group: str, topics: Sequence[str]) -> bool:
     """Has `group` committed every record now in `topics`?"""
     async with KafkaLag(bootstrap) as lag:
         return await lag.behind(group, await lag.partitions(topics)) == 0
+
+
+async def services_caught_up(apps: Iterable[FastAPI], bank_topic: str) -> bool:
+    """Every subscription of every in-process service has committed all there is (those on
+    the bank topics pattern: on `bank_topic`, a logical name), and no outbox holds anything
+    unpublished."""
+    for app in apps:
+        runtime: Runtime = app.state.runtime
+        if await runtime.relay.pending():
+            return False
+        for subscription in runtime.consumers:
+            topics = subscription.topics or [runtime.settings.topic(bank_topic)]
+            group = runtime.settings.topic(subscription.consumer.name)
+            if not await caught_up(runtime.settings.kafka_bootstrap, group, topics):
+                return False
+    return True
 
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:

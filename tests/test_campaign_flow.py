@@ -8,7 +8,6 @@ from contextlib import AsyncExitStack
 from datetime import date
 from decimal import Decimal
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
@@ -17,7 +16,7 @@ import assessment.app
 import roster.app
 from assessment.settings import AssessmentSettings
 from roster.settings import RosterSettings
-from shared.access_testing import bearer_headers
+from shared.access_testing import supervisor_client
 from shared.contracts.bank import LoanIssued
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
@@ -55,14 +54,6 @@ async def services(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
         yield apps
 
 
-def client(app: FastAPI) -> httpx.AsyncClient:
-    """A supervisor's client (central): these tests are about the flow, not about access."""
-    headers = bearer_headers(app.state.runtime.settings)
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
-    )
-
-
 def nomination(who: str, **extra: object) -> dict[str, object]:
     return {
         "uscc": who,
@@ -83,7 +74,7 @@ async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
     roster_app, assessment_app = services["roster"], services["assessment"]
     settings = assessment_app.state.runtime.settings
     first, second = uscc(1), uscc(2)
-    async with client(roster_app) as http:
+    async with supervisor_client(roster_app) as http:
         listed = await http.post("/nominations", json=nomination(first))
         assert listed.status_code == 201, listed.text
         assert listed.json()["status"] == "listed"
@@ -128,7 +119,7 @@ async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
 
     await eventually(lambda: roster_drained(roster_app), what="roster's outbox to drain")
     await eventually(assessed, what="assessment to take roster's and the bank's events")
-    async with client(assessment_app) as http:
+    async with supervisor_client(assessment_app) as http:
         counties = (await http.get("/attainment", params={"level": "county"})).json()
         wutai = next(u for u in counties["units"] if u["unit_id"] == "140922")
         assert (wutai["cultivated"], wutai["first_loans"]) == (2, 1)
@@ -142,7 +133,7 @@ async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
         ),
         what="roster to learn of the loan",
     )
-    async with client(roster_app) as http:
+    async with supervisor_client(roster_app) as http:
         file = (await http.get(f"/enterprises/{second}")).json()
     assert "PSBC-1" in str(file)
 

@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
@@ -24,12 +23,12 @@ from assessment.settings import AssessmentSettings
 from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
-from shared.access_testing import bearer_headers
+from shared.access_testing import supervisor_client
 from shared.contracts.bank import CreditGranted, LoanIssued
 from shared.contracts.types import Guarantee
 from shared.service import Runtime
 from shared.settings import ServiceSettings
-from shared.testing import caught_up, eventually, publish_event
+from shared.testing import eventually, publish_event, services_caught_up
 from shared.validators import uscc_check_character
 
 pytestmark = pytest.mark.integration
@@ -61,36 +60,13 @@ async def apps(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
         yield built
 
 
-def client(app: FastAPI) -> httpx.AsyncClient:
-    """A supervisor's client (central): these tests are about the flow, not about access."""
-    headers = bearer_headers(app.state.runtime.settings)
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
-    )
-
-
 def settings_of(app: FastAPI) -> ServiceSettings:
     runtime: Runtime = app.state.runtime
     return runtime.settings
 
 
-async def everyone_caught_up(apps: dict[str, FastAPI]) -> bool:
-    """Every subscription of every service has committed all there is, and no outbox holds
-    anything unpublished."""
-    for app in apps.values():
-        runtime: Runtime = app.state.runtime
-        if await runtime.relay.pending():
-            return False
-        for subscription in runtime.consumers:
-            topics = subscription.topics or [runtime.settings.topic(f"bank.{BANK}.events")]
-            group = runtime.settings.topic(subscription.consumer.name)
-            if not await caught_up(runtime.settings.kafka_bootstrap, group, topics):
-                return False
-    return True
-
-
 async def institution_figures(app: FastAPI) -> dict[str, Any]:
-    async with client(app) as http:
+    async with supervisor_client(app) as http:
         body = (await http.get("/attainment", params={"level": "institution"})).json()
     return next(u for u in body["units"] if u["unit_id"] == BANK)
 
@@ -100,7 +76,7 @@ async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
 ) -> None:
     before = await institution_figures(apps["assessment"])
 
-    async with client(apps["roster"]) as http:
+    async with supervisor_client(apps["roster"]) as http:
         nominated = await http.post(
             "/nominations",
             json={
@@ -115,9 +91,12 @@ async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
             },
         )
         assert nominated.status_code == 201, nominated.text
-    await eventually(lambda: everyone_caught_up(apps), what="the listing to reach everyone")
+    await eventually(
+        lambda: services_caught_up(apps.values(), f"bank.{BANK}.events"),
+        what="the listing to reach everyone",
+    )
 
-    async with client(apps["matchmaking"]) as http:
+    async with supervisor_client(apps["matchmaking"]) as http:
         matched = await http.post(
             "/matches",
             json={
@@ -166,21 +145,21 @@ async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
         key=USCC,
     )
     await eventually(
-        lambda: everyone_caught_up(apps),
+        lambda: services_caught_up(apps.values(), f"bank.{BANK}.events"),
         within=60,
         what="the match and the bank's events to reach everyone",
     )
 
-    async with client(apps["roster"]) as http:
+    async with supervisor_client(apps["roster"]) as http:
         file = (await http.get(f"/enterprises/{USCC}")).json()
     assert [(a["institution_id"], a["way"]) for a in file["assignments"]] == [(BANK, "match")]
     assert [loan["loan_id"] for loan in file["loans"]] == ["SPDB-L-1"]
 
-    async with client(apps["matchmaking"]) as http:
+    async with supervisor_client(apps["matchmaking"]) as http:
         pairing = (await http.get(f"/matches/{match_id}")).json()
     assert {o["outcome"] for o in pairing["outcomes"]} >= {"credit_granted", "loan_issued"}
 
-    async with client(apps["ledger"]) as http:
+    async with supervisor_client(apps["ledger"]) as http:
         october = (await http.get(f"/ledgers/{BANK}/2020-10")).json()
         row = next(r for r in october["rows"] if r["对接企业名称"] == NAME)
         assert row["对接成效(是否授信)"] == "是"
@@ -188,7 +167,10 @@ async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
         assert row["对接后发放新贷款金额(万元)"] == "80.00"
         submitted = await http.post(f"/ledgers/{BANK}/2020-10/submit", json={})
         assert submitted.status_code == 201, submitted.text
-    await eventually(lambda: everyone_caught_up(apps), what="the submission to reach assessment")
+    await eventually(
+        lambda: services_caught_up(apps.values(), f"bank.{BANK}.events"),
+        what="the submission to reach assessment",
+    )
 
     after = await institution_figures(apps["assessment"])
     assert after["cultivated"] == before["cultivated"] + 1

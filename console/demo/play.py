@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from console.demo.fineract import FineractBank
 from console.demo.plan import BankEvent, Enterprise, Fair, LedgerFiling, Match, Plan, by_day
 from console.platform import LagProbe
 from shared.bus import new_producer
@@ -69,8 +70,10 @@ class Player:
         settings: ServiceSettings,
         pace: float,
         headers: dict[str, str] | None = None,
+        fineract: FineractBank | None = None,
     ) -> None:
         self.plan = plan
+        self.fineract = fineract  # the bank whose events leave through its Fineract, if any
         self.headers = headers or {}  # the Authorization of the demo's calls
         self.clock_file = clock_file
         self.endpoints = endpoints
@@ -160,6 +163,12 @@ class Player:
         sends = []
         for event in events:
             assert isinstance(event, BankEvent)
+            producer = await banks.of(event.institution_id)
+            if self.fineract and event.institution_id == self.fineract.institution_id:
+                key, value = self.fineract.encode(event)
+                topic = self.settings.topic(self.fineract.topic)
+                sends.append(await producer.send(topic, value, key=key))
+                continue
             envelope = new_event(
                 event.data.event_name(),
                 f"urn:firstloan:institution:{event.institution_id}",
@@ -169,7 +178,6 @@ class Player:
             )
             value, headers = to_structured(envelope)
             topic = self.settings.topic(f"bank.{event.institution_id}.events")
-            producer = await banks.of(event.institution_id)
             sends.append(
                 await producer.send(topic, value, key=event.uscc.encode(), headers=headers)
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from console.demo.fineract import DEFAULT_SCHEMA_DIR, mapping_toml
 from console.demo.plan import demo_reference_toml
 from shared.reference import PACKAGED_REFERENCE_FILE
 
@@ -29,15 +30,24 @@ class DemoFiles:
         return self.folder / "env"
 
     @property
+    def fineract_mapping(self) -> Path:
+        """The adapter's mapping when the demo plays a bank through Fineract."""
+        return self.folder / "fineract.toml"
+
+    @property
     def notices(self) -> Path:
         """What the demo's group robot was told, one JSON line per notice."""
         return self.folder / "notices.jsonl"
 
 
-def prepare(state_dir: Path, start: date) -> DemoFiles:
+def prepare(
+    state_dir: Path, start: date, fineract: str | None = None, schema_dir: Path | None = None
+) -> DemoFiles:
     """Write the demo's reference data (with its fictional village banks), set the clock to
     the campaign's first day, and the environment the services start with (deploy/lib.sh
-    reads it): quick ticks so checkpoints and deadlines follow the clock closely."""
+    reads it): quick ticks so checkpoints and deadlines follow the clock closely; with
+    `fineract` (an institution id), the adapter's mapping of that bank's Fineract and the
+    Fineract schema directory, so that `make up` provisions its topic and the adapter reads it."""
     files = DemoFiles(state_dir / "demo")
     files.folder.mkdir(parents=True, exist_ok=True)
     files.reference.write_text(demo_reference_toml(PACKAGED_REFERENCE_FILE.read_text()))
@@ -51,5 +61,10 @@ def prepare(state_dir: Path, start: date) -> DemoFiles:
         "FIRSTLOAN_REFERENCE_RELOAD_SECONDS": "2",
         "FIRSTLOAN_NOTICE_POLL_SECONDS": "1",
     }
+    files.fineract_mapping.unlink(missing_ok=True)
+    if fineract is not None:
+        files.fineract_mapping.write_text(mapping_toml(fineract), encoding="utf-8")
+        settings["FIRSTLOAN_FINERACT_MAPPING_FILE"] = str(files.fineract_mapping)
+        settings["FIRSTLOAN_FINERACT_SCHEMA_DIR"] = str(schema_dir or DEFAULT_SCHEMA_DIR)
     files.env.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in settings.items()))
     return files

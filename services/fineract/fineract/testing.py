@@ -4,16 +4,21 @@ and the mapping of one sample instance."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
+from fineract import encoding
 from fineract.domain.avro import SchemaSet, WriterSchema
-from fineract.domain.mapping import LOAN_SCHEMA, Instance
+from fineract.domain.mapping import Instance
 from fineract.domain.messages import BULK_PAYLOAD_SCHEMA, MESSAGE_SCHEMA, reading_both_id_widths
+from shared.bus import client_options
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository
 SCHEMA_DIR = ROOT.parent / "shared" / "fineract-avro" / "schemas" / "avro"
@@ -64,24 +69,19 @@ def loan(
     purpose: str | None = ATTESTED_PURPOSE,
     **timeline: str,
 ) -> dict[str, Any]:
-    return {
-        "id": loan_id,
-        "accountNo": f"{loan_id:09d}",
-        "clientId": loan_id + 1000,
-        "clientName": "忻州示例商贸有限公司",
-        "clientExternalId": uscc,
-        "loanProductId": product,
-        "loanProductName": "小微首贷" if product == 1 else "政府担保贷",
-        "loanPurposeName": purpose,
-        "principal": Decimal(principal),
-        "approvedPrincipal": Decimal(principal),
-        "annualInterestRate": Decimal("4.35"),
-        "timeline": {"submittedOnDate": "2020-09-20", **timeline},
-    }
+    return encoding.loan_account(
+        loan_id,
+        uscc,
+        client_name="忻州示例商贸有限公司",
+        principal=Decimal(principal),
+        product=(product, "小微首贷" if product == 1 else "政府担保贷"),
+        purpose=purpose,
+        timeline={"submittedOnDate": "2020-09-20", **timeline},
+    )
 
 
 def single_object(schema: str, record: Mapping[str, Any]) -> bytes:
-    return schemas().encode(schemas().named(schema), record)
+    return encoding.single_object(schemas(), schema, record)
 
 
 def message(
@@ -89,45 +89,35 @@ def message(
     data: Mapping[str, Any] | bytes,
     *,
     message_id: int = 1,
-    key: str | None = None,
-    tenant: str = "default",
-    dataschema: str = LOAN_SCHEMA,
     business_date: str = "2020-10-15",
     long_id: bool = False,
+    **options: Any,
 ) -> bytes:
-    payload = data if isinstance(data, bytes) else single_object(dataschema, data)
-    envelope = {
-        "id": message_id,
-        "source": "fineract-xzrcu-1",
-        "type": event_type,
-        "category": "LOAN",
-        "createdAt": f"{business_date}T08:00:00",
-        "businessDate": business_date,
-        "tenantId": tenant,
-        "idempotencyKey": key or str(uuid.uuid4()),
-        "dataschema": dataschema,
-        "data": payload,
-    }
-    writer = long_id_message_schema() if long_id else schemas().named(MESSAGE_SCHEMA)
-    return schemas().encode(writer, envelope)
+    return encoding.message(
+        schemas(),
+        event_type,
+        data,
+        message_id=message_id,
+        business_date=business_date,
+        source="fineract-xzrcu-1",
+        writer=long_id_message_schema() if long_id else None,
+        **options,
+    )
 
 
 def bulk(items: Sequence[tuple[str, Mapping[str, Any]]], **options: Any) -> bytes:
-    payload = {
-        "datas": [
-            {
-                "id": number,
-                "type": event_type,
-                "category": "LOAN",
-                "dataschema": LOAN_SCHEMA,
-                "data": single_object(LOAN_SCHEMA, data),
-            }
-            for number, (event_type, data) in enumerate(items, start=1)
-        ]
-    }
-    return message(
-        "BulkBusinessEvent",
-        single_object(BULK_PAYLOAD_SCHEMA, payload),
-        dataschema=BULK_PAYLOAD_SCHEMA,
-        **options,
+    payload = encoding.bulk_payload(schemas(), items)
+    return message("BulkBusinessEvent", payload, dataschema=BULK_PAYLOAD_SCHEMA, **options)
+
+
+@contextlib.asynccontextmanager
+async def producer_as(settings: ServiceSettings, principal: str) -> AsyncIterator[AIOKafkaProducer]:
+    """A producer authenticated as `principal`: the bank's own, as its Fineract is configured."""
+    producer = AIOKafkaProducer(
+        **client_options(settings, principal), acks="all", enable_idempotence=True
     )
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()

@@ -5,12 +5,9 @@ and the adapter's principal cannot write another bank's topic."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import TopicAuthorizationFailedError
 
 import fineract.app
@@ -18,8 +15,7 @@ from fineract.domain.mapping import APPROVED, DISBURSED, REJECTED, UNDO_DISBURSA
 from fineract.mapping_file import load_mapping
 from fineract.provisioning import provision_instances
 from fineract.settings import FineractSettings
-from fineract.testing import SCHEMA_DIR, bulk, loan, message
-from shared.bus import client_options
+from fineract.testing import SCHEMA_DIR, bulk, loan, message, producer_as
 from shared.envelope import Envelope, parse_record
 from shared.kafka_security import bank_principal
 from shared.service import Runtime
@@ -49,20 +45,6 @@ def settings_for(namespace: str, mapping_file: Path) -> FineractSettings:
         fineract_mapping_file=mapping_file,
         fineract_schema_dir=SCHEMA_DIR,
     )
-
-
-@contextlib.asynccontextmanager
-async def producer_as(
-    settings: FineractSettings, principal: str
-) -> AsyncIterator[AIOKafkaProducer]:
-    producer = AIOKafkaProducer(
-        **client_options(settings, principal), acks="all", enable_idempotence=True
-    )
-    await producer.start()
-    try:
-        yield producer
-    finally:
-        await producer.stop()
 
 
 @pytest.fixture(scope="module")
