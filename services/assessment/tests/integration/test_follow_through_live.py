@@ -69,6 +69,13 @@ async def test_acknowledge_talk_rectify_and_issue_a_circular_end_to_end(
     service: tuple[httpx.AsyncClient, Runtime],
 ) -> None:
     http, runtime = service
+
+    async def warned() -> bool:
+        # The daily tick's live warning (day 76) comes first: the checkpoint then upgrades it.
+        listed = (await http.get("/escalations")).json()
+        return any(e["unit_id"] == XINFU and e["reason"] == "under_target" for e in listed)
+
+    await eventually(warned, what="the live warning of the day")
     run = await http.post("/assessments", json={"as_of": "2020-09-30"})
     assert run.status_code == 200
     listed = (await http.get("/escalations")).json()
