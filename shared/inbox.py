@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select, tuple_
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.db import insert_unnested
+from shared.db import insert_unnested, pairs_in
 
 DedupKey = tuple[str, str]
 _CLAIMED = ("source", "event_id", "event_type", "fingerprint")
@@ -85,10 +85,9 @@ class Inbox:
     async def _fingerprints(
         self, connection: AsyncConnection, keys: list[DedupKey]
     ) -> dict[DedupKey, str | None]:
-        columns = tuple_(self.table.c.source, self.table.c.event_id)
         result = await connection.execute(
             select(self.table.c.source, self.table.c.event_id, self.table.c.fingerprint).where(
-                columns.in_(keys)
+                pairs_in(self.table.c.source, self.table.c.event_id, keys)
             )
         )
         return {(row.source, row.event_id): row.fingerprint for row in result}

@@ -24,6 +24,7 @@ from roster.storage.tables import (
     nominations,
     profile_versions,
 )
+from shared.db import as_arrays, insert_unnested
 
 
 @dataclass(frozen=True)
@@ -139,15 +140,17 @@ class SqlEnterpriseRepository:
             ],
         )
         latest = {c.uscc: c.profile for c in changes}
-        # Rows as execute's parameters, not one VALUES list: SQLAlchemy then splits a large
-        # batch into statements under PostgreSQL's limit of 32,767 parameters.
-        statement = insert(enterprises)
-        columns = {name: statement.excluded[name] for name in _profile_row(changes[0].profile)}
+        # One array per column: any batch is one statement, under PostgreSQL's limit of
+        # 32,767 parameters however many rows it has.
+        rows = [{"uscc": uscc} | _profile_row(profile) for uscc, profile in latest.items()]
+        names = list(rows[0])
+        statement = insert_unnested(enterprises, names)
+        columns = {name: statement.excluded[name] for name in names[1:]}
         await self._connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["uscc"], set_={**columns, "updated_at": func.now()}
             ),
-            [{"uscc": uscc} | _profile_row(profile) for uscc, profile in latest.items()],
+            as_arrays(enterprises, rows, names),
         )
 
     async def save_listings(self, new: Sequence[NewListing]) -> None:
