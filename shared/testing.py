@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -236,6 +237,19 @@ def unit_of_work_over(store: S, source: str = "urn:firstloan:test") -> UnitOfWor
     """A unit of work over an in-memory store, whose records go to a `RecordedSink`
     (`uow._sink`); topics keep their logical names."""
     return UnitOfWork(store, RecordedSink(), lambda topic: topic, source)
+
+
+def transactions_over(store: S) -> Callable[[], AbstractAsyncContextManager[UnitOfWork[S]]]:
+    """What `Runtime.transaction` is to a service, over an in-memory store: each call a unit
+    of work of its own (`unit_of_work_over`)."""
+
+    @contextlib.asynccontextmanager
+    async def transaction() -> AsyncIterator[UnitOfWork[S]]:
+        uow = unit_of_work_over(store)
+        yield uow
+        await uow.flush()
+
+    return transaction
 
 
 def recorded(uow: UnitOfWork[object]) -> RecordedSink:

@@ -40,12 +40,17 @@ class GroupRobot:
         self.log = log
         self.errcode = errcode
         self.bodies: list[tuple[str, dict[str, Any]]] = []
+        self.notice_ids: list[tuple[str, str]] = []  # (path, X-Firstloan-Notice-Id) per post
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def posted_to(self, path: str) -> list[dict[str, Any]]:
         return [body for where, body in self.bodies if where == path]
+
+    def notice_ids_at(self, path: str) -> list[str]:
+        """The notice id of each post to `path`, as its header carried it."""
+        return [notice_id for where, notice_id in self.notice_ids if where == path]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,6 +67,8 @@ class GroupRobot:
             await _answer(send, 400, {"errcode": 40008, "errmsg": "invalid message"})
             return
         self.bodies.append((scope["path"], body))
+        headers = dict(scope.get("headers", ()))
+        self.notice_ids.append((scope["path"], headers.get(b"x-firstloan-notice-id", b"").decode()))
         if self.log is not None:
             with self.log.open("a", encoding="utf-8") as lines:
                 lines.write(json.dumps({"path": scope["path"], "body": body}, ensure_ascii=False))

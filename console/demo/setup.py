@@ -60,6 +60,8 @@ def prepare(
         "FIRSTLOAN_DEADLINE_CHECK_SECONDS": "1",
         "FIRSTLOAN_REFERENCE_RELOAD_SECONDS": "2",
         "FIRSTLOAN_NOTICE_POLL_SECONDS": "1",
+        # The demo's group robot listens on loopback, which no webhook reaches otherwise.
+        "FIRSTLOAN_WEBHOOK_ALLOW": "127.0.0.1",
     }
     files.fineract_mapping.unlink(missing_ok=True)
     if fineract is not None:

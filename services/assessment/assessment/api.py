@@ -62,6 +62,7 @@ from shared.contracts.assessment import (
 )
 from shared.reference import ReferenceData
 from shared.service import Runtime
+from shared.webhook_targets import TargetRefusedError
 
 router = APIRouter()
 
@@ -257,8 +258,11 @@ async def post_subscription(
         reason=body.reason,
         webhook_format=body.webhook_format,
     )
-    async with rt.transaction() as uow:
-        subscription = await handle.subscribe(uow, command)
+    try:
+        async with rt.transaction() as uow:
+            subscription = await handle.subscribe(uow, command)
+    except TargetRefusedError as error:
+        raise HTTPException(422, detail=[{"field": "target", "message": str(error)}]) from error
     return subscription_out(subscription)
 
 

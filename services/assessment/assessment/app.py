@@ -15,6 +15,7 @@ from assessment.notifying import Postman
 from assessment.senders import Senders
 from assessment.settings import AssessmentSettings
 from shared.service import Runtime, create_app
+from shared.webhook_targets import TargetPolicy
 
 
 def build(settings: AssessmentSettings | None = None) -> FastAPI:
@@ -26,10 +27,11 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
         longest_seconds=settings.notice_retry_longest_seconds,
         give_up_seconds=settings.notice_give_up_hours * 3600,
     )
+    targets = TargetPolicy.parse(settings.webhook_allow)
     handlers = Handlers(
         runtime.reference,
         now,
-        Postman(Senders(settings).send, policy),
+        Postman(Senders(settings, targets).send, policy, targets),
         settings.evaluate_each_batch,
     )
     consumers.subscribe(runtime, handlers)
@@ -40,11 +42,12 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
             await handlers.keep_up_to_date(uow, tick)
 
     runtime.run_every("assessment-tick", settings.tick_seconds, keep_up_to_date)
-    deliver = DeliverNotices(settings.notice_batch_size)
+    # A claimed notice is left to its round for longer than any attempt can take.
+    lease = 2 * (settings.webhook_connect_timeout_seconds + settings.notice_timeout_seconds) + 30
+    deliver = DeliverNotices(settings.notice_batch_size, lease_seconds=lease)
 
     async def deliver_notices() -> None:
-        async with runtime.transaction() as uow:
-            await handlers.deliver_notices(uow, deliver)
+        await handlers.deliver_notices(runtime.transaction, deliver)
 
     runtime.run_every("notice-delivery", settings.notice_poll_seconds, deliver_notices)
     app = create_app(

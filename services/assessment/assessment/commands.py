@@ -64,9 +64,11 @@ class Mute:
 
 @dataclass(frozen=True)
 class DeliverNotices:
-    """Send the due notices, at most `limit` in one round."""
+    """Send the due notices, at most `limit` in one round; a notice claimed by a round is
+    left to it for `lease_seconds` (longer than an attempt can take)."""
 
     limit: int
+    lease_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

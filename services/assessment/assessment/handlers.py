@@ -37,10 +37,10 @@ from assessment.domain.facts import (
     Reversal,
     SubmittedLedger,
 )
-from assessment.domain.notices import Silence, Subscription
+from assessment.domain.notices import Channel, Silence, Subscription
 from assessment.evaluation import keep_up_to_date, publish_live, reassess, run_checkpoint
 from assessment.forecasting import refresh_forecasts
-from assessment.notifying import Postman, deliver_due
+from assessment.notifying import Postman, Transactions, deliver_due
 from assessment.storage import Store
 from shared.consumer import Message
 from shared.contracts.assessment import (
@@ -205,6 +205,12 @@ class Handlers:
         await follow_through.follow_up_rectifications(uow, now)
 
     async def subscribe(self, uow: UnitOfWork[Store], command: Subscribe) -> Subscription:
+        """Raises TargetRefusedError for a webhook the target policy does not let the
+        platform call."""
+        if command.channel is Channel.WEBHOOK:
+            if self.postman is None:
+                raise RuntimeError("these handlers were built without a postman: nothing sends")
+            await self.postman.targets.check(command.target)
         subscription = Subscription(
             subscription_id=str(uuid.uuid4()),
             subscriber=command.subscriber,
@@ -245,11 +251,12 @@ class Handlers:
         await uow.store.subscriptions.add_silence(silence)
         return silence
 
-    async def deliver_notices(self, uow: UnitOfWork[Store], command: DeliverNotices) -> int:
-        """Send the due notices this round can claim; how many were sent."""
+    async def deliver_notices(self, transactions: Transactions, command: DeliverNotices) -> int:
+        """Send the due notices this round can claim, each outcome in a transaction of its
+        own; how many were sent."""
         if self.postman is None:
             raise RuntimeError("these handlers were built without a postman: nothing sends")
-        return await deliver_due(uow, self.postman, command.limit)
+        return await deliver_due(transactions, self.postman, command.limit, command.lease_seconds)
 
     # --- follow-through: supervisors' commands on an escalation ---------------------------
     # Each takes the store's lock too: two supervisors acknowledging (or closing) the same

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -13,16 +14,20 @@ from assessment.domain.notices import Delivery, RetryPolicy, notices_for, steps_
 from assessment.storage import Store
 from shared.cancellation import raise_if_cancelling
 from shared.unit_of_work import UnitOfWork
+from shared.webhook_targets import TargetPolicy
 
 Send = Callable[[Delivery], Awaitable[None]]
+Transactions = Callable[[], AbstractAsyncContextManager[UnitOfWork[Store]]]
 
 
 @dataclass(frozen=True)
 class Postman:
-    """How notices leave: the senders, and how a failed attempt is retried."""
+    """How notices leave: the senders, how a failed attempt is retried, and where a webhook
+    may point (checked at subscription; the senders check again at each send)."""
 
     send: Send
     policy: RetryPolicy
+    targets: TargetPolicy
 
 
 async def tell_subscribers(
@@ -43,25 +48,36 @@ async def tell_subscribers(
     return await store.deliveries.enqueue(notices_for(steps, subscriptions, silences, now))
 
 
-async def deliver_due(uow: UnitOfWork[Store], postman: Postman, limit: int) -> int:
-    """Send the due notices this transaction could claim (others' claims are skipped), and
-    record how each went; how many were sent."""
-    deliveries = uow.store.deliveries
-    claimed = await deliveries.claim_due(limit)
+async def deliver_due(
+    transactions: Transactions, postman: Postman, limit: int, lease_seconds: float
+) -> int:
+    """Send the due notices this round could claim (others' claims are skipped), and
+    record how each went; how many were sent.
+
+    A claim is a lease, committed before anything is sent: another round (or replica) takes
+    the notice only once the lease has run out. Each outcome commits on its own as soon as
+    the receiver has answered, so a crash re-sends only the notices in flight at that
+    moment, with the id every attempt of a notice carries (the receiver deduplicates)."""
+    async with transactions() as uow:
+        claimed = await uow.store.deliveries.claim_due(limit, lease_seconds)
     # At once: a receiver that is down holds the round for one timeout, not one per notice.
-    problems = await asyncio.gather(*(_attempt(postman.send, d) for d in claimed))
-    sent = 0
-    for delivery, problem in zip(claimed, problems, strict=True):
+    outcomes = await asyncio.gather(*(_deliver(transactions, postman, d) for d in claimed))
+    return sum(outcomes)
+
+
+async def _deliver(transactions: Transactions, postman: Postman, delivery: Delivery) -> bool:
+    problem = await _attempt(postman.send, delivery)
+    async with transactions() as uow:
+        deliveries = uow.store.deliveries
         if problem is None:
             await deliveries.sent(delivery.delivery_id)
-            sent += 1
-            continue
+            return True
         policy = postman.policy
         retry_in = (
             None if policy.gives_up(delivery.age_seconds) else policy.delay(delivery.attempts + 1)
         )
         await deliveries.attempt_failed(delivery.delivery_id, problem, retry_in)
-    return sent
+    return False
 
 
 async def _attempt(send: Send, delivery: Delivery) -> str | None:

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import ServiceSettings
+from shared.webhook_targets import TargetPolicy
 
 
 class AssessmentSettings(ServiceSettings):
@@ -34,6 +35,15 @@ class AssessmentSettings(ServiceSettings):
     notice_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long one webhook call or SMTP session may take."
     )
+    webhook_connect_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="How long a webhook's receiver may take to accept."
+    )
+    webhook_allow: str = Field(
+        default="",
+        description="Networks (CIDR), addresses and host names a webhook may reach although "
+        "they are not public, over http too; comma-separated. Empty: https to public "
+        "addresses only (shared.webhook_targets).",
+    )
     notice_retry_first_seconds: float = Field(
         default=5.0, gt=0, description="Wait after a notice's first failed attempt (doubling)."
     )
@@ -58,3 +68,9 @@ class AssessmentSettings(ServiceSettings):
         gt=0,
         description="The largest document (talk minutes, an issued circular) accepted.",
     )
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def allow_list_parses(cls, setting: str) -> str:
+        TargetPolicy.parse(setting)
+        return setting

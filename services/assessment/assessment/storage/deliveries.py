@@ -99,9 +99,10 @@ class DeliveryRepository:
             recorded += 1
         return recorded
 
-    async def claim_due(self, limit: int) -> list[Delivery]:
-        """Pending deliveries whose time has come, locked until the transaction ends; rows
-        another transaction holds are skipped, never waited for."""
+    async def claim_due(self, limit: int, lease_seconds: float) -> list[Delivery]:
+        """Pending deliveries whose time has come, each leased for `lease_seconds` (its next
+        attempt put off by that much) once the transaction commits; rows another transaction
+        holds are skipped, never waited for."""
         due = (
             select(
                 notice_deliveries.c.delivery_id,
@@ -120,7 +121,7 @@ class DeliveryRepository:
             .limit(limit)
             .with_for_update(of=notice_deliveries, skip_locked=True)
         )
-        return [
+        claimed = [
             Delivery(
                 delivery_id=r.delivery_id,
                 subscription=subscription_of(r._mapping),
@@ -130,6 +131,13 @@ class DeliveryRepository:
             )
             for r in await self.connection.execute(due)
         ]
+        if claimed:
+            await self.connection.execute(
+                update(notice_deliveries)
+                .where(notice_deliveries.c.delivery_id.in_([d.delivery_id for d in claimed]))
+                .values(next_attempt_at=func.now() + timedelta(seconds=lease_seconds))
+            )
+        return claimed
 
     async def sent(self, delivery_id: str) -> None:
         await self.connection.execute(

@@ -22,12 +22,14 @@ from fastapi import FastAPI
 from assessment.app import build
 from assessment.commands import DeliverNotices
 from assessment.handlers import Handlers
+from assessment.notifying import deliver_due
 from assessment.settings import AssessmentSettings
+from assessment.storage.deliveries import DeliveryRepository
 from console.demo.receiver import GroupRobot, free_port
 from shared.access_testing import bearer_headers
 from shared.contracts.ledger import LedgerOverdue
 from shared.service import Runtime
-from shared.testing import eventually, publish_event
+from shared.testing import eventually, provisioned_namespace, publish_event
 from shared.topics import LEDGER_EVENTS
 
 pytestmark = pytest.mark.integration
@@ -71,6 +73,7 @@ def settings_for(namespace: str, smtp_port: int) -> AssessmentSettings:
         notice_retry_first_seconds=0.2,
         notice_retry_longest_seconds=0.5,
         smtp_port=smtp_port,
+        webhook_allow="127.0.0.1",
     )
 
 
@@ -175,6 +178,9 @@ async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
         await eventually(mailed, what="the e-mail notice")
         [mail] = box.messages
         assert mail["To"] == "wang@example.org"
+        [mail_id] = [d["delivery_id"] for d in await deliveries_of(http, by_mail)]
+        assert mail["Message-ID"] == f"<{mail_id}@firstloan>"
+        assert mail["X-Firstloan-Notice-Id"] == mail_id
         assert "首贷培植行动督办" in str(mail["Subject"])
         text = mail.get_content()
         assert "忻府区 (140902)" in text
@@ -192,6 +198,8 @@ async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
 
         [notice] = robot.posted_to("/all")
         assert notice["msgtype"] == "markdown"
+        [sent_all] = await deliveries_of(http, every_unit, "sent")
+        assert robot.notice_ids_at("/all") == [notice["notice_id"]] == [sent_all["delivery_id"]]
         content = notice["markdown"]["content"]
         # One notice for every unit escalated but the one a supervisor muted for everyone.
         assert content.count("\n- **") == len(escalated) - 1
@@ -266,11 +274,135 @@ async def overdue_ledger(app: FastAPI, producer: AIOKafkaProducer, unit_id: str)
         await eventually(escalated, what=f"the ledger escalation of {unit_id}")
 
 
+INSIDE_TARGETS = [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "https://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:55432/",
+    "https://2130706433:8101/nominations",
+    "https://[::ffff:127.0.0.1]:8101/nominations",
+    "https://10.0.0.1/robot",
+    "http://93.184.215.14/robot",  # public, but not https
+]
+
+
+@pytest.mark.parametrize("target", INSIDE_TARGETS)
+async def test_a_webhook_inside_the_platform_network_is_refused_at_subscription(
+    assessment: FastAPI, target: str
+) -> None:
+    namespace = assessment.state.runtime.settings.namespace
+    strict = build(settings_for(namespace, 25).model_copy(update={"webhook_allow": ""}))
+    async with client(strict) as http, client(strict, f"county:{XINFU}") as county:
+        for caller in (http, county):
+            answer = await caller.post(
+                "/subscriptions", json={"channel": "webhook", "target": target, "unit_id": XINFU}
+            )
+            assert answer.status_code == 422, answer.text
+            [problem] = answer.json()["detail"]
+            assert problem["field"] == "target"
+        listed = (await http.get("/subscriptions")).json()
+        assert target not in {s["target"] for s in listed}
+
+
+@pytest.fixture(scope="module")
+async def quiet_assessment(mailbox: Any) -> AsyncIterator[FastAPI]:
+    """Assessment in a namespace of its own whose delivery loop runs once at its start: the
+    tests send the rounds themselves."""
+    async with provisioned_namespace() as namespace:
+        settings = settings_for(namespace, mailbox[1])
+        app = build(settings.model_copy(update={"notice_poll_seconds": 3600.0}))
+        runtime: Runtime = app.state.runtime
+        async with runtime.running():
+            yield app
+
+
+async def test_each_send_checks_the_target_again(
+    quiet_assessment: FastAPI, kafka_producer: AIOKafkaProducer
+) -> None:
+    """A target that was allowed when subscribed, and is not when a notice is due (the
+    operator's allow list, or the name's address, changed), is not called."""
+    robot = GroupRobot()
+    namespace = quiet_assessment.state.runtime.settings.namespace
+    strict = build(settings_for(namespace, 25).model_copy(update={"webhook_allow": ""}))
+    async with client(quiet_assessment) as http, robot.up():
+        subscription = await subscribe(
+            http,
+            channel="webhook",
+            target=robot.url("/was-allowed"),
+            unit_id="boc",
+            reason="ledger_overdue",
+        )
+        await overdue_ledger(quiet_assessment, kafka_producer, "boc")
+
+        async def recorded() -> bool:
+            return bool(await deliveries_of(http, subscription))
+
+        await eventually(recorded, what="the notice of the overdue ledger")
+        assert await round_on(strict) == 0
+        [refused] = await deliveries_of(http, subscription)
+        assert (refused["status"], refused["attempts"]) == ("pending", 1)
+        assert "target refused: 127.0.0.1 is loopback" in refused["last_error"]
+        assert robot.bodies == []
+
+
+async def test_a_notice_sent_again_after_a_crash_carries_the_same_id(
+    quiet_assessment: FastAPI, kafka_producer: AIOKafkaProducer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each notice's outcome commits alone, right after its receiver answered: a crash in
+    one outcome's commit leaves the other notices of the round sent, and the notice whose
+    outcome was lost goes again, with the id its first attempt carried."""
+    robot = GroupRobot()
+    handlers: Handlers = quiet_assessment.state.handlers
+    runtime: Runtime = quiet_assessment.state.runtime
+    assert handlers.postman is not None
+    async with client(quiet_assessment) as http, robot.up():
+        kept, lost = [
+            await subscribe(
+                http,
+                channel="webhook",
+                target=robot.url(path),
+                unit_id="abc",
+                reason="ledger_overdue",
+            )
+            for path in ("/kept", "/lost")
+        ]
+        await overdue_ledger(quiet_assessment, kafka_producer, "abc")
+
+        async def recorded() -> bool:
+            return bool(await deliveries_of(http, kept)) and bool(await deliveries_of(http, lost))
+
+        await eventually(recorded, what="both notices recorded")
+        [lost_id] = [d["delivery_id"] for d in await deliveries_of(http, lost)]
+        really_sent = DeliveryRepository.sent
+
+        async def dies_before_committing(repository: DeliveryRepository, delivery_id: str) -> None:
+            if delivery_id == lost_id:
+                raise ConnectionResetError("the process died before this commit")
+            await really_sent(repository, delivery_id)
+
+        monkeypatch.setattr(DeliveryRepository, "sent", dies_before_committing)
+        with pytest.raises(ConnectionResetError):
+            await deliver_due(runtime.transaction, handlers.postman, 10, lease_seconds=0)
+        monkeypatch.undo()
+
+        async def kept_sent() -> bool:
+            [delivery] = await deliveries_of(http, kept)
+            return bool(delivery["status"] == "sent")
+
+        await eventually(kept_sent, what="the other notice of the round recorded as sent")
+        [lost_delivery] = await deliveries_of(http, lost)
+        assert (lost_delivery["status"], lost_delivery["attempts"]) == ("pending", 0)
+        assert await round_on(quiet_assessment) == 1
+        assert robot.notice_ids_at("/lost") == [lost_id, lost_id]
+        assert [b["notice_id"] for b in robot.posted_to("/lost")] == [lost_id, lost_id]
+        assert len(robot.posted_to("/kept")) == 1
+        [sent] = await deliveries_of(http, lost)
+        assert (sent["status"], sent["attempts"]) == ("sent", 1)
+
+
 async def round_on(app: FastAPI) -> int:
     runtime: Runtime = app.state.runtime
     handlers: Handlers = app.state.handlers
-    async with runtime.transaction() as uow:
-        return await handlers.deliver_notices(uow, DeliverNotices(50))
+    return await handlers.deliver_notices(runtime.transaction, DeliverNotices(50))
 
 
 async def test_two_replicas_never_send_one_notice_twice(

@@ -293,6 +293,7 @@ class InMemoryDeliveries:
         self.subscriptions = subscriptions
         self.told: set[tuple[str, str, str]] = set()
         self.notices: dict[str, tuple[Notice, DeliveryStatus, int, str | None]] = {}
+        self.leased: set[str] = set()  # claimed, no outcome yet: not due again
 
     async def escalations_of(self, unit_ids: Collection[str]) -> list[KnownEscalation]:
         known = []
@@ -325,19 +326,22 @@ class InMemoryDeliveries:
                 recorded += 1
         return recorded
 
-    async def claim_due(self, limit: int) -> list[Delivery]:
+    async def claim_due(self, limit: int, lease_seconds: float) -> list[Delivery]:
         due = [
             Delivery(delivery_id, notice.subscription, notice.steps, attempts, 0.0)
             for delivery_id, (notice, status, attempts, _) in self.notices.items()
-            if status is DeliveryStatus.PENDING
-        ]
-        return due[:limit]
+            if status is DeliveryStatus.PENDING and delivery_id not in self.leased
+        ][:limit]
+        self.leased |= {d.delivery_id for d in due}
+        return due
 
     async def sent(self, delivery_id: str) -> None:
+        self.leased.discard(delivery_id)
         notice, _, attempts, _ = self.notices[delivery_id]
         self.notices[delivery_id] = (notice, DeliveryStatus.SENT, attempts + 1, None)
 
     async def attempt_failed(self, delivery_id: str, error: str, retry_in: float | None) -> None:
+        self.leased.discard(delivery_id)
         notice, status, attempts, _ = self.notices[delivery_id]
         if retry_in is None:
             status = DeliveryStatus.FAILED

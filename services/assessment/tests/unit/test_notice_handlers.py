@@ -14,7 +14,8 @@ from assessment.handlers import Handlers
 from assessment.notifying import Postman
 from shared.contracts.assessment import EscalationReason, Severity
 from shared.reference import load_reference
-from shared.testing import unit_of_work_over
+from shared.testing import transactions_over, unit_of_work_over
+from shared.webhook_targets import TargetPolicy
 
 from .fakes import InMemoryStore
 
@@ -38,7 +39,11 @@ class Receiver:
 
 
 def handlers(receiver: Receiver) -> Handlers:
-    postman = Postman(receiver.take, RetryPolicy(first_seconds=1, give_up_seconds=3600))
+    postman = Postman(
+        receiver.take,
+        RetryPolicy(first_seconds=1, give_up_seconds=3600),
+        TargetPolicy.parse("127.0.0.1"),
+    )
     return Handlers(lambda: REFERENCE, lambda: TODAY, postman)
 
 
@@ -69,8 +74,8 @@ async def test_a_checkpoint_reaches_each_subscription_once_as_one_notice() -> No
         (DeliveryStatus.PENDING, 1, 0),
         (DeliveryStatus.PENDING, len(raised), 0),
     ]
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 2
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 0
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 2
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 0
     assert len(receiver.taken) == 2
     assert {s for s, _, _ in statuses(store)} == {DeliveryStatus.SENT}
 
@@ -81,12 +86,12 @@ async def test_a_failed_attempt_is_recorded_and_tried_again() -> None:
     await handle.subscribe(unit_of_work_over(store), subscribe(unit_id=XINFU))
     await handle.run_checkpoint(unit_of_work_over(store), CHECKPOINT)
     receiver.down = True
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 0
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 0
     [(notice, status, attempts, error)] = store.deliveries.notices.values()
     assert (status, attempts) == (DeliveryStatus.PENDING, 1)
     assert error == "ConnectionRefusedError: the receiver is down"
     receiver.down = False
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 1
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 1
     assert [d.steps for d in receiver.taken] == [notice.steps]
 
 
@@ -104,7 +109,7 @@ async def test_muted_notices_are_recorded_never_sent() -> None:
     await handle.mute(unit_of_work_over(store), mute)
     await handle.run_checkpoint(unit_of_work_over(store), CHECKPOINT)
     assert statuses(store) == [(DeliveryStatus.MUTED, 1, 0)]
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 0
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 0
     assert receiver.taken == []
 
 
@@ -117,7 +122,7 @@ async def test_an_ended_subscription_hears_nothing_more() -> None:
     assert await handle.end_subscription(unit_of_work_over(store), end)
     assert not await handle.end_subscription(unit_of_work_over(store), end)
     assert [s for s, _, _ in statuses(store)] == [DeliveryStatus.FAILED]
-    assert await handle.deliver_notices(unit_of_work_over(store), DeliverNotices(10)) == 0
+    assert await handle.deliver_notices(transactions_over(store), DeliverNotices(10)) == 0
 
 
 async def test_a_county_ends_only_its_own_subscriptions() -> None:
