@@ -1,7 +1,9 @@
 """Text PostgreSQL cannot store never reaches a handler: a NUL character or a lone UTF-16
 surrogate (legal in JSON and in URLs, never storable as text), or bytes that are not UTF-8,
 in the path, the query or a JSON body, are answered 422, naming the field, before any
-service code runs."""
+service code runs. So is a JSON body nested deeper than any documented shape: parsing and
+validating one recurses as deep as it nests, and would end in a RecursionError (a 500) or
+worse, the worker's stack."""
 
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_GUARDED_BODY = 32 * 1024 * 1024
+# No documented body nests beyond four levels (a talk's attendees' fields); a margin, not a
+# shape: whatever nests deeper is not any of them.
+MAX_JSON_DEPTH = 32
+NESTED_TOO_DEEPLY = f"nested deeper than {MAX_JSON_DEPTH} levels"
+UNSTORABLE = "contains a NUL character or an unpaired surrogate"
 
 
 def unstorable_fields(value: Any, path: str = "") -> Iterator[str]:
@@ -48,15 +55,15 @@ class TextGuard:
             return
         address = _address_problems(scope)
         if address:
-            await _reject(send, address)
+            await _reject(send, [(field, UNSTORABLE) for field in address])
             return
         if not _is_json(scope):
             await self.app(scope, receive, send)
             return
         messages, body = await _read(receive)
-        fields = _check(body)
-        if fields:
-            await _reject(send, fields)
+        problems = _check(body)
+        if problems:
+            await _reject(send, problems)
             return
         replay = iter(messages)
 
@@ -87,9 +94,11 @@ def _storable(text: str) -> bool:
 
 
 def _is_json(scope: Scope) -> bool:
+    """Whether the routes will parse the body as JSON: a media type of JSON, in any case
+    (`Application/JSON`) or as a suffix (`application/merge-patch+json`)."""
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return b"json" in value
+            return b"json" in value.lower()
     return False
 
 
@@ -104,21 +113,38 @@ async def _read(receive: Receive) -> tuple[list[Message], bytes]:
             return messages, b"".join(chunks)
 
 
-def _check(body: bytes) -> list[str]:
+def _check(body: bytes) -> list[tuple[str, str]]:
+    """(field, problem) of each thing refused in `body`."""
     if not body or len(body) > MAX_GUARDED_BODY:
         return []
     try:
         document = json.loads(body)
+    except RecursionError:
+        return [("(body)", NESTED_TOO_DEEPLY)]
     except (ValueError, UnicodeDecodeError):
         return []  # not JSON at all: the route's own validation answers that
-    return sorted(set(unstorable_fields(document)))
+    if nested_deeper_than(document, MAX_JSON_DEPTH):
+        return [("(body)", NESTED_TOO_DEEPLY)]
+    return [(field, UNSTORABLE) for field in sorted(set(unstorable_fields(document)))]
 
 
-async def _reject(send: Send, fields: list[str]) -> None:
-    detail = [
-        {"field": field, "message": "contains a NUL character or an unpaired surrogate"}
-        for field in fields
-    ]
+def nested_deeper_than(document: Any, limit: int) -> bool:
+    """Whether arrays and objects in `document` nest more than `limit` levels (without
+    recursing: the document may nest as deep as the parser allowed)."""
+    pending: list[tuple[dict[str, Any] | list[Any], int]] = []
+    if isinstance(document, dict | list):
+        pending.append((document, 1))
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+async def _reject(send: Send, problems: list[tuple[str, str]]) -> None:
+    detail = [{"field": field, "message": message} for field, message in problems]
     body = json.dumps({"detail": detail}).encode()
     await send(
         {

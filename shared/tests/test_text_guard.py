@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from shared.text_guard import TextGuard, unstorable_fields
+from shared.text_guard import MAX_JSON_DEPTH, TextGuard, nested_deeper_than, unstorable_fields
 
 
 def app() -> FastAPI:
@@ -44,3 +44,40 @@ async def test_the_guard_answers_422_and_lets_good_bodies_through() -> None:
         assert not_utf8.json()["detail"][0]["field"] == "(query)"
         good = await http.post("/echo?county=%E5%BF%BB", json={"name": "忻府区"})
         assert good.json() == {"name": "忻府区"}
+
+
+def test_nesting_is_measured_without_recursing() -> None:
+    deep: object = "leaf"
+    for _ in range(100_000):
+        deep = [deep]
+    assert nested_deeper_than(deep, MAX_JSON_DEPTH)
+    assert not nested_deeper_than({"a": [{"b": [1, {"c": 2}]}]}, 5)
+    assert nested_deeper_than({"a": [{"b": [1, {"c": 2}]}]}, 4)
+    assert not nested_deeper_than("scalar", 0)
+
+
+async def test_bodies_that_would_crash_a_route_get_422_naming_the_body() -> None:
+    deep_array = b"[" * 100_000 + b"]" * 100_000
+    deep_object = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    just_past = b'{"name": ' + b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH + b"}"
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app()), base_url="http://x"
+    ) as http:
+        for body in (deep_array, deep_object, just_past):
+            for media_type in ("application/json", "Application/JSON; charset=UTF-8"):
+                answer = await http.post(
+                    "/echo", content=body, headers={"content-type": media_type}
+                )
+                assert answer.status_code == 422, answer.text
+                [problem] = answer.json()["detail"]
+                assert problem == {"field": "(body)", "message": "nested deeper than 32 levels"}
+        for media_type in ("APPLICATION/JSON", "application/merge-patch+json"):
+            nul = await http.post(
+                "/echo", content=b'{"name": "a\\u0000b"}', headers={"content-type": media_type}
+            )
+            assert (nul.status_code, nul.json()["detail"][0]["field"]) == (422, "name")
+        fits = b'{"name": ' + b"[" * 30 + b"]" * 30 + b"}"
+        answer = await http.post(
+            "/echo", content=fits, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 200
