@@ -45,6 +45,7 @@ from shared.auth import (
     bearer_token,
     public_key_file,
 )
+from shared.origin import request_origin, trusted_networks
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -300,6 +301,7 @@ class AccessControl:
         self.key = PublicKeyFile(
             public_key_file(settings), timedelta(seconds=settings.token_leeway_seconds)
         )
+        self.trusted_proxies = trusted_networks(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":  # none are served; none may slip past the table
@@ -322,7 +324,7 @@ class AccessControl:
         if rule.public:
             await self.app(scope, receive, send)
             return
-        origin = request.client.host if request.client else "unknown"
+        origin = request_origin(scope, self.trusted_proxies)
         action = f"{scope['method']} {route.path}"
         try:
             caller = self._authenticate(request, rule)
@@ -346,10 +348,13 @@ class AccessControl:
             return
         served = RequestContext(caller.actor, action, request.url.path, origin)
         token = CURRENT_REQUEST.set(served)
+        answered = _AnsweredStatus(send)
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, answered)
         finally:
             CURRENT_REQUEST.reset(token)
+            if answered.status >= 400:
+                await _refused(request, caller.actor, action, origin, str(answered.status))
 
     def _authenticate(self, request: Request, rule: Rule) -> Caller:
         if self.development:
@@ -371,6 +376,20 @@ class _NoKeyError(Exception):
     pass
 
 
+class _AnsweredStatus:
+    """Passes a response on and keeps its status: 500 until one was sent (a route that
+    raised past every handler is answered 500 by the server's outermost layer)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self.send(message)
+
+
 async def _refused(request: Request, actor: str, action: str, origin: str, status: str) -> None:
     """A refused request is audited in a transaction of its own (there is no effect)."""
     recorder = getattr(request.app.state, "record_refusal", None)
@@ -382,11 +401,12 @@ def _watch_body_check(
     send: Send, access: Access, scope: Scope, request: Request, origin: str, action: str
 ) -> Send:
     """A route admitted on a body binding must check the body (`access.require`): log loudly
-    when one answered success without doing so; a refusal there is audited like any other."""
+    when one answered success without doing so. (A refusal there is audited like any other
+    error of a write; a read refused there, here.)"""
 
     async def watching(message: Message) -> None:
         started = message["type"] == "http.response.start"
-        if started and message["status"] == 403:
+        if started and message["status"] == 403 and scope["method"] not in WRITES:
             await _refused(request, access.caller.actor, action, origin, "403")
         if started and message["status"] < 400 and not access.checked:
             log.error(

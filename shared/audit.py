@@ -1,10 +1,12 @@
 """The audit trail: who did what, when, and from where, for every write a service accepts.
 
 An HTTP command is recorded in the transaction of its effect (so there is no effect without
-its record, nor a record of an effect that was rolled back); a refused request (401, 403) is
-recorded on its own; a bank event is recorded by the consumer that applies it, in the batch's
-transaction. The table takes inserts only: migrations install a trigger that refuses UPDATE
-and DELETE, and the API has no route that writes it.
+its record, nor a record of an effect that was rolled back), with the outcome `committed`; a
+write answered with an error (401 and 403 at the door, a 404 miss, a 409 or 422 refusal, a
+500) is recorded on its own with that status, so the outcome is what happened; a bank event
+is recorded by the consumer that applies it, in the batch's transaction. The table takes
+inserts only: migrations install a trigger that refuses UPDATE and DELETE, and the API has no
+route that writes it.
 """
 
 from __future__ import annotations
@@ -76,14 +78,16 @@ class AuditEntry:
     outcome: str  # the HTTP status, or `applied`
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequestContext:
-    """What the HTTP layer knows of the request a unit of work serves."""
+    """What the HTTP layer knows of the request a unit of work serves; `committed` once a
+    transaction serving it has committed (with its audit record)."""
 
     actor: str
     action: str
     target: str
     origin: str
+    committed: bool = False
 
 
 # Set by the HTTP layer for the request being served; read by `Runtime.transaction`.

@@ -122,6 +122,8 @@ class Runtime:
                     request.actor, request.action, request.target, request.origin, "committed"
                 )
                 await self.audit.record(connection, [entry])
+        if request is not None:
+            request.committed = True
         if uow.published:
             self.relay.notify()
 
@@ -373,5 +375,8 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         port=settings.http_port,
         log_config=None,
         access_log=False,
+        # The origin the audit records is the socket's; forwarding headers are read by the
+        # access layer, and only from FIRSTLOAN_TRUSTED_PROXIES (shared.origin).
+        proxy_headers=False,
         timeout_graceful_shutdown=15,
     )

@@ -11,8 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.origin import trusted_networks
 
 # Where `make up` generates the platform's secrets (never committed: .state is ignored).
 DEFAULT_SECRETS_DIR = Path(__file__).resolve().parent.parent / ".state" / "secrets"
@@ -64,6 +66,12 @@ class ServiceSettings(BaseSettings):
         description="The key that signs tokens (operators only); "
         "`<secrets_dir>/token-signing.key` when unset.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Reverse proxies (CIDR networks or addresses, comma-separated) whose "
+        "X-Forwarded-For names a request's origin in the audit trail; empty: the socket's "
+        "address is the origin, whatever a header says.",
+    )
     token_leeway_seconds: float = Field(
         default=30.0, ge=0, le=300, description="Clock difference tolerated on expiry."
     )
@@ -103,6 +111,12 @@ class ServiceSettings(BaseSettings):
     database_override: str | None = Field(
         default=None, description="Use this database instead of the service's own (rebuilds)."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def proxies_parse(cls, setting: str) -> str:
+        trusted_networks(setting)
+        return setting
 
     @property
     def database(self) -> str:

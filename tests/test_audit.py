@@ -36,9 +36,9 @@ async def running(private_namespace: str) -> AsyncIterator[FastAPI]:
         yield app
 
 
-def client(app: FastAPI, *scopes: str) -> httpx.AsyncClient:
+def client(app: FastAPI, *scopes: str, peer: str = "10.1.2.3") -> httpx.AsyncClient:
     headers = bearer_headers(app.state.runtime.settings, *scopes)
-    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 50000))
+    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://roster", headers=headers)
 
 
@@ -127,3 +127,37 @@ async def test_the_trail_cannot_be_changed(running: FastAPI) -> None:
         with pytest.raises(DBAPIError, match="append-only"):
             async with runtime.engine.begin() as connection:
                 await connection.execute(text(statement))
+
+
+async def test_the_origin_is_the_socket_unless_a_trusted_proxy_forwards(running: FastAPI) -> None:
+    forged = {"X-Forwarded-For": "203.0.113.66"}
+    target = f"/enterprises/{sample_uscc(3, tag='AD')}/delist"
+    async with client(running, "county:140902", peer="127.0.0.1") as county:
+        refused = await county.post(target, json={"reason": "other"}, headers=forged)
+        assert refused.status_code == 403
+    namespace = running.state.runtime.settings.namespace
+    behind_proxy = roster.app.build(
+        RosterSettings(namespace=namespace, trusted_proxies="127.0.0.1")
+    )
+    async with client(behind_proxy, "county:140902", peer="127.0.0.1") as county:
+        proxied = await county.post(target, json={"reason": "other"}, headers=forged)
+        assert proxied.status_code == 403
+    denied = [e for e in await trail(running) if e["target"] == target]
+    assert [(e["outcome"], e["origin"]) for e in denied] == [
+        ("403", "127.0.0.1"),
+        ("403", "203.0.113.66"),
+    ]
+
+
+async def test_the_outcome_is_what_happened(running: FastAPI) -> None:
+    """A miss and a refusal are audited with their status; `committed` only for an effect."""
+    unknown = f"/enterprises/{sample_uscc(2, tag='AD')}/delist"
+    async with client(running) as supervisor:
+        missed = await supervisor.post(unknown, json={"reason": "other", "on": "2020-10-01"})
+        assert missed.status_code == 404, missed.text
+        invalid = await supervisor.post("/nominations", json={**nomination(), "uscc": 5})
+        assert invalid.status_code == 422, invalid.text
+    entries = await trail(running)
+    assert [e["outcome"] for e in entries if e["target"] == unknown] == ["404"]
+    nominations = [e["outcome"] for e in entries if e["action"] == "POST /nominations"]
+    assert nominations[-1] == "422"

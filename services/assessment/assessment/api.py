@@ -29,7 +29,7 @@ from assessment.documents import DOCX, XLSX, circular_docx, ranking_xlsx
 from assessment.domain.follow_through import ACCEPTED_MEDIA_TYPES, FollowThroughRefusedError
 from assessment.domain.notices import DeliveryStatus
 from assessment.follow_through import NotFoundError, circular_draft, record_of
-from assessment.handlers import Handlers
+from assessment.handlers import CheckpointOutsideCampaignError, Handlers
 from assessment.schemas import (
     AcknowledgeIn,
     AttainmentOut,
@@ -139,8 +139,11 @@ async def get_attainment(
 async def post_assessment(
     body: CheckpointIn, rt: RuntimeDep, handle: HandlersDep
 ) -> CheckpointRunOut:
-    async with rt.transaction() as uow:
-        raised = await handle.run_checkpoint(uow, RunCheckpoint(body.as_of))
+    try:
+        async with rt.transaction() as uow:
+            raised = await handle.run_checkpoint(uow, RunCheckpoint(body.as_of))
+    except CheckpointOutsideCampaignError as error:
+        raise HTTPException(422, detail=[{"field": "as_of", "message": str(error)}]) from error
     return CheckpointRunOut(as_of=body.as_of, escalations=[escalation_found_out(f) for f in raised])
 
 
@@ -297,10 +300,10 @@ async def delete_subscription(
 ) -> Response:
     command = EndSubscription(subscription_id, county_code, access.caller.actor)
     async with rt.transaction() as uow:
-        ended = await handle.end_subscription(uow, command)
-    if not ended:
-        message = f"no active subscription {subscription_id!r}"
-        raise HTTPException(404, detail=[{"field": "subscription_id", "message": message}])
+        if not await handle.end_subscription(uow, command):
+            # Inside the transaction: a miss commits nothing, and is audited as the 404 it is.
+            message = f"no active subscription {subscription_id!r}"
+            raise HTTPException(404, detail=[{"field": "subscription_id", "message": message}])
     return Response(status_code=204)
 
 

@@ -84,6 +84,10 @@ def loan_fact(event: LoanIssued) -> Loan:
     )
 
 
+class CheckpointOutsideCampaignError(ValueError):
+    """A checkpoint names a day before the campaign's start or after its end."""
+
+
 class Handlers:
     """The service's handlers, bound to the reference data and the platform clock.
 
@@ -191,9 +195,17 @@ class Handlers:
             )
 
     async def run_checkpoint(self, uow: UnitOfWork[Store], command: RunCheckpoint) -> list[Finding]:
-        """The escalations the checkpoint raised or upgraded (none when it had run)."""
+        """The escalations the checkpoint raised or upgraded (none when it had run). Raises
+        CheckpointOutsideCampaignError for a day the campaign does not hold."""
+        reference = self.reference()
+        campaign = reference.campaign
+        if not campaign.contains(command.as_of):
+            raise CheckpointOutsideCampaignError(
+                f"{command.as_of} is outside the campaign {campaign.id}, "
+                f"{campaign.start} to {campaign.end}"
+            )
         await uow.store.serialize()
-        return await run_checkpoint(uow, self.reference(), command.as_of, self.now())
+        return await run_checkpoint(uow, reference, command.as_of, self.now())
 
     async def keep_up_to_date(self, uow: UnitOfWork[Store], command: KeepUpToDate) -> None:
         """Also, once a day, the forecasts and their warnings; and the follow-up of each

@@ -191,6 +191,16 @@ async def test_facts_in_attainment_and_escalations_out(
         assert "中国人民银行忻州市中心支行" in text
         missing = await http.get("/checkpoints/2020-10-01/ranking")
         assert missing.status_code == 404
+        for outside in ("9999-12-31", "2019-06-30", "2020-08-31", "2021-01-01"):
+            refused = await http.post("/assessments", json={"as_of": outside})
+            assert refused.status_code == 422, refused.text
+            [problem] = refused.json()["detail"]
+            assert problem["field"] == "as_of"
+            assert "2020-09-01 to 2020-12-31" in problem["message"]
+            assert (await http.get(f"/checkpoints/{outside}/ranking")).status_code == 404
+        audited = (await http.get("/audit")).json()
+        runs = [a["outcome"] for a in audited if a["action"] == "POST /assessments"]
+        assert runs == ["committed", "committed", "422", "422", "422", "422"]
 
         # Reversing the only first loan re-evaluates the enterprise.
         await publish_event(

@@ -228,10 +228,25 @@ async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
         actions = {a["action"] for a in audit if a["outcome"] == "committed"}
         assert {"POST /subscriptions", "POST /silences"} <= actions
 
-        # Ending a subscription: once.
+        # Ending a subscription: once; a county cannot end a supervisor's.
         ended = await http.delete(f"/subscriptions/{muted}")
         assert ended.status_code == 204
         assert (await http.delete(f"/subscriptions/{muted}")).status_code == 404
+        missed = await county.delete(f"/subscriptions/{every_unit}?county_code={XINFU}")
+        assert missed.status_code == 404
+        active = {
+            s["subscription_id"]
+            for s in (await http.get("/subscriptions")).json()
+            if s["ended_at"] is None
+        }
+        assert every_unit in active
+        audit = (await http.get("/audit", params={"actor": "test:client"})).json()
+        endings = [
+            (a["target"].rsplit("/", 1)[-1], a["outcome"])
+            for a in audit
+            if a["action"] == "DELETE /subscriptions/{subscription_id}"
+        ]
+        assert endings == [(muted, "committed"), (muted, "404"), (every_unit, "404")]
 
 
 async def test_a_robot_that_answers_an_error_code_has_not_taken_the_notice(

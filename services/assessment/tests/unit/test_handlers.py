@@ -7,9 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from assessment.commands import KeepUpToDate, RunCheckpoint
 from assessment.domain.data_quality import DataQuality
-from assessment.handlers import Handlers
+from assessment.handlers import CheckpointOutsideCampaignError, Handlers
 from shared.consumer import ConsumedRecord
 from shared.contracts.assessment import AttainmentUpdated
 from shared.contracts.bank import LoanIssued, LoanReversed
@@ -130,3 +132,14 @@ async def test_a_checkpoint_runs_once_and_the_tick_evaluates_once_a_day() -> Non
     )
     await handlers().keep_up_to_date(unit_of_work_over(store), KeepUpToDate(run_checkpoints=False))
     assert store.outcomes.day == TODAY.date()
+
+
+async def test_a_checkpoint_outside_the_campaign_is_refused_and_records_nothing() -> None:
+    store = InMemoryStore()
+    handle = handlers()
+    for outside in (date(2019, 6, 30), date(2020, 8, 31), date(2021, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(CheckpointOutsideCampaignError, match="2020-09-01 to 2020-12-31"):
+            await handle.run_checkpoint(unit_of_work_over(store), RunCheckpoint(outside))
+    assert store.escalations.history == {}
+    for edge in (REFERENCE.campaign.start, REFERENCE.campaign.end):
+        await handle.run_checkpoint(unit_of_work_over(store), RunCheckpoint(edge))
