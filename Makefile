@@ -4,7 +4,7 @@ PY := .venv/bin/python
 
 .PHONY: up down status logs reset test lint unit demo bench chaos
 
-up:  ## install what is missing, start Kafka, PostgreSQL and the four services (CLUSTER=3: three Kafka nodes)
+up:  ## install what is missing, start Kafka, PostgreSQL and the five services (CLUSTER=3: three Kafka nodes)
 	@deploy/stack.sh up
 
 demo:  ## replace local data with a simulated campaign, played live (dashboard on :8104)

@@ -25,7 +25,14 @@ from console.demo.play import Endpoints, Player
 from console.demo.receiver import GroupRobot
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
-from console.onboarding import OnboardingError, add_bank, client_settings
+from console.onboarding import (
+    InvalidNameError,
+    OnboardingError,
+    add_bank,
+    add_subscriber,
+    client_settings,
+    subscriber_settings,
+)
 from shared.auth import InvalidScopeError, Scope, parse_duration, parse_scopes, public_key_file
 from shared.consumer import Message
 from shared.envelope import describe_errors
@@ -45,7 +52,12 @@ assessment_app = typer.Typer(help="Assessment operations.", no_args_is_help=True
 ledger_app = typer.Typer(help="Work ledgers (工作台帐).", no_args_is_help=True)
 whitelist_app = typer.Typer(help="The published whitelist.", no_args_is_help=True)
 token_app = typer.Typer(help="Access tokens for the HTTP APIs.", no_args_is_help=True)
+subscriber_app = typer.Typer(
+    help="Supervisors' own systems reading escalations and attainment on Kafka.",
+    no_args_is_help=True,
+)
 app.add_typer(bank, name="bank")
+app.add_typer(subscriber_app, name="subscriber")
 app.add_typer(assessment_app, name="assessment")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(whitelist_app, name="whitelist")
@@ -132,6 +144,29 @@ def bank_publish(
     typer.echo(f"published {len(records)} events to {topic} ({mode.value} mode)")
 
 
+@subscriber_app.command("add")
+def subscriber_add(
+    name: Annotated[
+        str, typer.Argument(help="The system's name, e.g. supervision-desk (a-z, 0-9, '-').")
+    ],
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = DEFAULT_BOOTSTRAP,
+    namespace: Annotated[str, typer.Option(help="Topic namespace (tests).", hidden=True)] = "",
+) -> None:
+    """Let a supervisors' own system read assessment.escalations and assessment.attainment:
+    its Kafka principal (subscriber-NAME) and ACLs, consumer groups subscriber.NAME.*, and
+    nothing else; prints its client settings."""
+    settings = ServiceSettings(service="cli", kafka_bootstrap=bootstrap, namespace=namespace)
+    try:
+        subscriber = add_subscriber(settings, name)
+    except InvalidNameError as error:
+        _fail(str(error), code=2)
+    except OnboardingError as error:
+        _fail(str(error), code=1)
+    verb = "added" if subscriber.added else "already a subscriber:"
+    typer.echo(f"{verb} {subscriber.name} (principal {subscriber.principal})")
+    typer.echo(subscriber_settings(settings, subscriber))
+
+
 @token_app.command("issue")
 def token_issue(
     scope: Annotated[
@@ -177,7 +212,7 @@ def token_keys() -> None:
 
 @app.command()
 def up() -> None:
-    """Install what is missing and start Kafka, PostgreSQL and the four services."""
+    """Install what is missing and start Kafka, PostgreSQL and the five services."""
     raise typer.Exit(platform.stack("up"))
 
 

@@ -4,6 +4,10 @@ Its Kafka principal (`bank-<id>`, with a generated password), its topic, its ACL
 `bank.<id>.…`, read nothing), and its line in the reference data, which the running services
 pick up within `reference_reload_seconds`. Running it again for the same bank changes nothing
 and prints the same client settings.
+
+`firstloan subscriber add`: a supervisors' own system reading escalations and attainment on
+Kafka: its principal (`subscriber-<name>`) and its ACLs (`shared.kafka_security`,
+`subscriber_grants`). Running it again changes nothing either.
 """
 
 from __future__ import annotations
@@ -11,28 +15,41 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared.bus import create_topics
 from shared.kafka_security import (
+    SUBSCRIBER_READS,
     apply_grants,
     bank_grants,
     bank_principal,
     ensure_password,
     password_file,
+    subscriber_grants,
+    subscriber_groups,
+    subscriber_principal,
 )
 from shared.reference import Institution, ReferenceData, ReferenceDataError, load_reference
 from shared.settings import ServiceSettings
 from shared.topics import TopicSpec
 
 ROOT = Path(__file__).resolve().parent.parent
+# No dots: a subscriber's groups are a prefix, `subscriber.<name>.`, and with dots allowed `a`
+# would hold the groups of `a.b`.
+SUBSCRIBER_NAME = re.compile(r"[a-z][a-z0-9-]{1,31}")
 
 
 class OnboardingError(ValueError):
-    """The bank cannot be added as asked (the message says why)."""
+    """The bank or subscriber cannot be added as asked (the message says why)."""
+
+
+class InvalidNameError(OnboardingError):
+    """The name given is not one a principal may have."""
 
 
 @dataclass(frozen=True)
@@ -93,9 +110,7 @@ def add_bank(
         reference_file.read_text(encoding="utf-8"), reference_file, institution
     )
     principal = bank_principal(institution.id)
-    if settings.kafka_security != "none":
-        ensure_password(settings.secrets_dir, principal)
-        _add_scram_user(principal)
+    _ensure_principal(settings, principal)
     topic = f"bank.{institution.id}.events"
     asyncio.run(_topic_and_rights(settings, topic, institution.id))
     if added:
@@ -105,8 +120,22 @@ def add_bank(
 
 async def _topic_and_rights(settings: ServiceSettings, topic: str, institution_id: str) -> None:
     await create_topics(settings, [TopicSpec(topic)])
-    prefix = f"{settings.namespace}." if settings.namespace else ""
-    await apply_grants(settings, bank_grants(institution_id, prefix))
+    await apply_grants(settings, bank_grants(institution_id, _prefix(settings)))
+
+
+def _prefix(settings: ServiceSettings) -> str:
+    """What the namespace puts before every topic and group name."""
+    return f"{settings.namespace}." if settings.namespace else ""
+
+
+def _ensure_principal(settings: ServiceSettings, principal: str) -> bool:
+    """Its password (generated the first time) and its SCRAM credentials on the broker, set
+    again each time: a broker formatted since still gets them. True when it is new."""
+    new = not password_file(settings.secrets_dir, principal).exists()
+    if settings.kafka_security != "none":
+        ensure_password(settings.secrets_dir, principal)
+        _add_scram_user(principal)
+    return new
 
 
 def _add_scram_user(principal: str) -> None:
@@ -122,22 +151,76 @@ def _add_scram_user(principal: str) -> None:
 
 def client_settings(settings: ServiceSettings, onboarded: Onboarded) -> str:
     """What the bank's integrators configure (also in docs/bank-integration.md)."""
-    lines = [
-        f"bootstrap.servers={settings.kafka_bootstrap}",
+    what = (
         f"topic={onboarded.topic}",
         f"ce source=urn:firstloan:institution:{onboarded.institution.id}",
         "message key=the enterprise's USCC (UTF-8)",
-    ]
+    )
+    return _connection(settings, onboarded.principal, what, "enable.idempotence=true, acks=all")
+
+
+def _connection(
+    settings: ServiceSettings, principal: str, what: Sequence[str], *secured: str
+) -> str:
+    """Where to connect, `what` the client does there, how to authenticate as `principal`,
+    then `secured` (settings that only a secured broker takes)."""
+    lines = [f"bootstrap.servers={settings.kafka_bootstrap}", *what]
     if settings.kafka_security == "none":
         return "\n".join([*lines, "security.protocol=PLAINTEXT (development mode)"])
-    password = password_file(settings.secrets_dir, onboarded.principal)
+    password = password_file(settings.secrets_dir, principal)
     return "\n".join(
         [
             *lines,
             "security.protocol=SASL_PLAINTEXT",
             "sasl.mechanism=SCRAM-SHA-512",
-            f"sasl.username={onboarded.principal}",
+            f"sasl.username={principal}",
             f"sasl.password=<the contents of {password}: hand it over out of band>",
-            "enable.idempotence=true, acks=all",
+            *secured,
         ]
     )
+
+
+# --- subscribers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    principal: str
+    topics: tuple[str, ...]  # as the subscriber reads them (namespaced)
+    groups: str  # the prefix of its consumer groups (namespaced)
+    added: bool  # False: it was already there
+
+
+def check_subscriber_name(name: str) -> None:
+    if not SUBSCRIBER_NAME.fullmatch(name):
+        raise InvalidNameError(
+            f"subscriber name {name!r}: 2 to 32 characters, lower-case letters, digits and "
+            "'-', starting with a letter (e.g. supervision-desk)"
+        )
+
+
+def add_subscriber(settings: ServiceSettings, name: str) -> Subscriber:
+    """The principal, then its rights. The topics are the platform's own, created by
+    provisioning."""
+    check_subscriber_name(name)
+    principal = subscriber_principal(name)
+    added = _ensure_principal(settings, principal)
+    asyncio.run(apply_grants(settings, subscriber_grants(name, _prefix(settings))))
+    return Subscriber(
+        name,
+        principal,
+        tuple(settings.topic(t) for t in SUBSCRIBER_READS),
+        settings.topic(subscriber_groups(name)),
+        added,
+    )
+
+
+def subscriber_settings(settings: ServiceSettings, subscriber: Subscriber) -> str:
+    """What the subscriber's system configures (also in docs/operations.md)."""
+    what = (
+        f"topics={','.join(subscriber.topics)}",
+        f"group.id={subscriber.groups}<any name of yours>",
+        "records=CloudEvents 1.0, structured mode; key=the unit id",
+    )
+    return _connection(settings, subscriber.principal, what)

@@ -11,6 +11,9 @@ StandardAuthorizer denies whatever no ACL allows (`allow.everyone.if.no.acl.foun
 - the Fineract adapter (`fineract`) reads the Fineract topics its mapping names and writes the
   dead-letter topic and, for each mapped instance, that one bank's `bank.<id>.events`; the
   bank's own principal may write its Fineract topic (`fineract_grants`).
+- a supervisors' own system (`subscriber-<name>`, made by `firstloan subscriber add`) reads
+  `assessment.escalations` and `assessment.attainment` in consumer groups `subscriber.<name>.…`
+  and writes nothing.
 
 Passwords are generated on first use into `<secrets_dir>/kafka/<principal>.password` (mode
 0600) and never leave the machine. `python -m shared.kafka_security scram-arguments` prints
@@ -59,10 +62,21 @@ ADMIN = "admin"
 BROKER = "broker"
 CONTROLLER = "controller"
 BANK_TOPICS = "bank."
+SUBSCRIBER_GROUPS = "subscriber."
+SUBSCRIBER_READS = (ASSESSMENT_ESCALATIONS, ASSESSMENT_ATTAINMENT)
 
 
 def bank_principal(institution_id: str) -> str:
     return f"bank-{institution_id}"
+
+
+def subscriber_principal(name: str) -> str:
+    return f"subscriber-{name}"
+
+
+def subscriber_groups(name: str) -> str:
+    """The prefix of every consumer group the subscriber may use."""
+    return f"{SUBSCRIBER_GROUPS}{name}."
 
 
 @dataclass(frozen=True)
@@ -132,7 +146,8 @@ def read_password(secrets_dir: Path, principal: str) -> str:
     except FileNotFoundError:
         raise RuntimeError(
             f"no Kafka password for principal {principal!r} at {path}: `make up` creates "
-            "the platform's principals, `firstloan bank add` a bank's"
+            "the platform's principals, `firstloan bank add` a bank's, `firstloan "
+            "subscriber add` a subscriber's"
         ) from None
 
 
@@ -171,12 +186,19 @@ def _topic(principal: str, name: str, pattern: Pattern, *ops: Operation) -> list
     return [Grant(principal, Resource.TOPIC, name, pattern, op) for op in ops]
 
 
+def _reader_grants(principal: str, groups: str, reads: Iterable[str], prefix: str) -> list[Grant]:
+    """Consumer groups named `groups…` and the topics `reads`."""
+    read, describe = Operation.READ, Operation.DESCRIBE
+    grants = [Grant(principal, Resource.GROUP, prefix + groups, Pattern.PREFIXED, read)]
+    for topic in reads:
+        grants += _topic(principal, prefix + topic, Pattern.LITERAL, read, describe)
+    return grants
+
+
 def service_grants(service: str, rights: Rights, prefix: str) -> list[Grant]:
     """`prefix` is the namespace's (`t1a2b.`), empty for the platform itself."""
     read, write, describe = Operation.READ, Operation.WRITE, Operation.DESCRIBE
-    grants = [Grant(service, Resource.GROUP, f"{prefix}{service}.", Pattern.PREFIXED, read)]
-    for topic in rights.reads:
-        grants += _topic(service, prefix + topic, Pattern.LITERAL, read, describe)
+    grants = _reader_grants(service, f"{service}.", rights.reads, prefix)
     for topic in rights.writes:
         grants += _topic(service, prefix + topic, Pattern.LITERAL, write, describe)
     if rights.reads_bank_topics:
@@ -188,6 +210,12 @@ def bank_grants(institution_id: str, prefix: str) -> list[Grant]:
     name = f"{prefix}{BANK_TOPICS}{institution_id}."
     principal = bank_principal(institution_id)
     return _topic(principal, name, Pattern.PREFIXED, Operation.WRITE, Operation.DESCRIBE)
+
+
+def subscriber_grants(name: str, prefix: str) -> list[Grant]:
+    """What a supervisors' own system reads: escalations and attainment, nothing else."""
+    principal = subscriber_principal(name)
+    return _reader_grants(principal, subscriber_groups(name), SUBSCRIBER_READS, prefix)
 
 
 def fineract_grants(institution_id: str, fineract_topic: str, prefix: str) -> list[Grant]:

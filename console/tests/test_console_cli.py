@@ -28,6 +28,7 @@ runner = CliRunner()
         ["ledger"],
         ["whitelist"],
         ["token"],
+        ["subscriber"],
         ["token", "issue", "--help"],
         ["status", "--help"],
         ["assessment", "rebuild", "--help"],
@@ -38,6 +39,14 @@ def test_help_everywhere(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"] if command[-1:] != ["--help"] else command)
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+@pytest.mark.parametrize("name", ["Desk", "desk.two", "d", "-desk", "2desk", "监管", "d" * 33])
+def test_a_subscriber_name_no_principal_may_have_is_bad_input(name: str) -> None:
+    """Refused before anything is made (no Kafka is needed to say so)."""
+    result = runner.invoke(app, ["subscriber", "add", "--bootstrap", "127.0.0.1:9", "--", name])
+    assert result.exit_code == 2, result.output
+    assert f"subscriber name {name!r}" in result.output
 
 
 def test_an_export_from_a_service_that_does_not_answer_fails_clearly(tmp_path: Path) -> None:

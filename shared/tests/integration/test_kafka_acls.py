@@ -12,8 +12,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import (
+    GroupAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
 from typer.testing import CliRunner
 
 import assessment.app
@@ -26,13 +30,26 @@ from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
 from shared.bus import client_options
-from shared.kafka_security import BANK_TOPICS, SERVICE_RIGHTS, bank_principal
+from shared.kafka_security import (
+    BANK_TOPICS,
+    SERVICE_RIGHTS,
+    bank_principal,
+    subscriber_groups,
+    subscriber_principal,
+)
 from shared.reference import PACKAGED_REFERENCE_FILE, load_reference
 from shared.service import Runtime
 from shared.settings import ServiceSettings
-from shared.topics import DEAD_LETTER, LEDGER_EVENTS, ROSTER_EVENTS
+from shared.topics import (
+    ASSESSMENT_ATTAINMENT,
+    ASSESSMENT_ESCALATIONS,
+    DEAD_LETTER,
+    LEDGER_EVENTS,
+    ROSTER_EVENTS,
+)
 
 pytestmark = pytest.mark.integration
+SUBSCRIBER = "acl-test-desk"
 
 
 def as_principal(namespace: str, principal: str) -> ServiceSettings:
@@ -54,6 +71,29 @@ async def send(
     started.append(producer)
     await producer.start()
     await producer.send_and_wait(settings.topic(topic), b"{}", key=b"k")
+
+
+async def first_record(
+    settings: ServiceSettings, topic: str, group: str
+) -> ConsumerRecord[bytes, bytes]:
+    """The first record of `topic`, read in `group` (both logical names), its offset
+    committed: what a subscriber's consumer does."""
+    consumer = AIOKafkaConsumer(
+        settings.topic(topic),
+        **client_options(settings),
+        group_id=settings.topic(group),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+    )
+    try:
+        await consumer.start()  # a refused topic or group is refused here
+        async with asyncio.timeout(30):
+            record = await consumer.getone()
+            await consumer.commit()
+        return record
+    finally:
+        await consumer.stop()
 
 
 @pytest.mark.skipif(
@@ -119,6 +159,39 @@ class TestWithAcls:
         await send(hqcb, "bank.hqcb.events", producer_for)
         with pytest.raises(TopicAuthorizationFailedError):
             await send(hqcb, "bank.boc.events", producer_for)
+
+    async def test_a_subscriber_reads_escalations_in_its_own_groups_and_nothing_else(
+        self,
+        private_namespace: str,
+        kafka_producer: AIOKafkaProducer,
+        producer_for: list[AIOKafkaProducer],
+    ) -> None:
+        arguments = ["subscriber", "add", SUBSCRIBER, "--namespace", private_namespace]
+        first = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert first.exit_code == 0, first.output
+        assert f"sasl.username={subscriber_principal(SUBSCRIBER)}" in first.output
+        assert f"group.id={private_namespace}.subscriber.{SUBSCRIBER}." in first.output
+        again = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert again.exit_code == 0, again.output
+        assert "already a subscriber" in again.output
+
+        desk = as_principal(private_namespace, subscriber_principal(SUBSCRIBER))
+        for topic in (ASSESSMENT_ESCALATIONS, ASSESSMENT_ATTAINMENT):
+            told = f"{topic} for the desk".encode()
+            await kafka_producer.send_and_wait(desk.topic(topic), told, key=b"140902")
+            record = await first_record(desk, topic, subscriber_groups(SUBSCRIBER) + "x")
+            assert record.value == told
+
+        with pytest.raises(TopicAuthorizationFailedError):
+            await first_record(desk, ROSTER_EVENTS, subscriber_groups(SUBSCRIBER) + "x")
+        with pytest.raises(TopicAuthorizationFailedError):
+            await first_record(desk, "bank.boc.events", subscriber_groups(SUBSCRIBER) + "x")
+        # Another subscriber's groups (the prefix ends with its dot) and a service's.
+        for group in (f"subscriber.{SUBSCRIBER}2.x", "assessment.feed"):
+            with pytest.raises(GroupAuthorizationFailedError):
+                await first_record(desk, ASSESSMENT_ESCALATIONS, group)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(desk, ASSESSMENT_ESCALATIONS, producer_for)
 
     async def test_a_conflicting_onboarding_is_refused_and_changes_nothing(
         self, tmp_path: Path

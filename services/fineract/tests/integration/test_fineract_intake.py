@@ -11,10 +11,13 @@ import pytest
 from aiokafka.errors import TopicAuthorizationFailedError
 
 import fineract.app
+from fineract import views
 from fineract.domain.mapping import APPROVED, DISBURSED, REJECTED, UNDO_DISBURSAL, FineractMapping
 from fineract.mapping_file import load_mapping
 from fineract.provisioning import provision_instances
+from fineract.schemas import InstanceOut
 from fineract.settings import FineractSettings
+from fineract.storage import SqlStore
 from fineract.testing import SCHEMA_DIR, bulk, loan, message, producer_as
 from shared.envelope import Envelope, parse_record
 from shared.kafka_security import bank_principal
@@ -52,6 +55,12 @@ def mapping_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fineract") / "mapping.toml"
     path.write_text(MAPPING, encoding="utf-8")
     return path
+
+
+async def shown_instance(runtime: Runtime, mapping: FineractMapping) -> InstanceOut:
+    async with runtime.engine.connect() as connection:
+        [shown] = await views.instances(SqlStore(connection), mapping)
+    return shown
 
 
 def bank_events(records: list[object]) -> list[Envelope]:
@@ -93,6 +102,13 @@ async def test_fineract_messages_become_the_banks_events(
     ]
     topic = settings.topic(FINERACT_TOPIC)
     async with runtime.running(), producer_as(settings, bank_principal("xzrcu")) as bank:
+        waiting = await shown_instance(runtime, mapping)
+        assert (waiting.institution_id, waiting.mapped) == ("xzrcu", True)
+        assert (waiting.messages, waiting.last_message_id, waiting.last_created_at) == (
+            0,
+            None,
+            None,
+        )
         for value in messages:
             await bank.send_and_wait(topic, value, key=(1).to_bytes(8, "big"))
         group = settings.topic("fineract.intake")
@@ -129,20 +145,16 @@ async def test_fineract_messages_become_the_banks_events(
         assert "is not in the schema directory" in reasons[0][1]
         assert "the client has no USCC" in reasons[1][1]
 
-        async with runtime.engine.connect() as connection:
-            from fineract import views
-            from fineract.storage import SqlStore
-
-            [shown] = await views.instances(SqlStore(connection))
-        assert shown["messages"] == 4  # the redelivery had no effect
-        assert shown["last_message_id"] == 4
-        assert shown["published"] == {
+        shown = await shown_instance(runtime, mapping)
+        assert shown.messages == 4  # the redelivery had no effect
+        assert shown.last_message_id == 4
+        assert shown.published == {
             "CreditDeclined": 1,
             "CreditGranted": 1,
             "LoanIssued": 1,
             "LoanReversed": 1,
         }
-        assert shown["skipped"] == {"LoanUndoApprovalBusinessEvent": 1}
+        assert shown.skipped == {"LoanUndoApprovalBusinessEvent": 1}
 
 
 async def test_the_adapter_may_write_its_banks_topic_only(
