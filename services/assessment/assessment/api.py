@@ -25,10 +25,13 @@ from assessment.commands import (
     Subscribe,
     UploadDocument,
 )
-from assessment.documents import DOCX, XLSX, circular_docx, ranking_xlsx
-from assessment.domain.follow_through import ACCEPTED_MEDIA_TYPES, FollowThroughRefusedError
+from assessment.documents import DOCX, XLSX, circular_docx, circular_draft, ranking_xlsx
+from assessment.domain.follow_through import (
+    ACCEPTED_MEDIA_TYPES,
+    FollowThroughRefusedError,
+    NotFoundError,
+)
 from assessment.domain.notices import DeliveryStatus
-from assessment.follow_through import NotFoundError, circular_draft, record_of
 from assessment.handlers import CheckpointOutsideCampaignError, Handlers
 from assessment.schemas import (
     AcknowledgeIn,
@@ -508,7 +511,7 @@ async def get_circular_draft(
 ) -> Response:
     with refusals():
         async with rt.transaction() as uow:
-            record = await record_of(uow, escalation_id)
+            record = await views.escalation_record(uow.store, escalation_id)
     body = circular_draft(record, known, request.app.state.now())
     disposition = f'attachment; filename="circular-{record.escalation.unit_id}-draft.docx"'
     return Response(body, media_type=DOCX, headers={"content-disposition": disposition})

@@ -10,8 +10,7 @@ from assessment.access import ACCESS
 from assessment.clock import clock
 from assessment.commands import DeliverNotices, KeepUpToDate
 from assessment.domain.notices import RetryPolicy
-from assessment.handlers import Handlers
-from assessment.notifying import Postman
+from assessment.handlers import Handlers, Postman
 from assessment.senders import Senders
 from assessment.settings import AssessmentSettings
 from shared.service import Runtime, create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from docx import Document
@@ -13,6 +13,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from assessment.domain.follow_through import Record
+from shared.reference import ReferenceData
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -111,3 +114,23 @@ def circular_docx(
 def _numeral(number: int) -> str:
     digits = "零一二三四五六七八九十"
     return digits[number] if number <= 10 else str(number)
+
+
+def circular_draft(record: Record, reference: ReferenceData, dated: datetime) -> bytes:
+    """The draft circular (通报) about this escalation alone, dated `dated`."""
+    escalation = record.escalation
+    history = escalation.history
+    as_of = history[-1].get("as_of") if history else None
+    figures = dict(history[-1].get("figures", {})) if history else {}
+    names = {c.code: c.name for c in reference.counties} | {
+        i.id: i.name for i in reference.institutions
+    }
+    campaign = reference.campaign
+    entry = {
+        "name": names.get(escalation.unit_id, escalation.unit_id),
+        "severity": escalation.severity.value,
+        "reason": escalation.reason,
+        "figures": figures,
+    }
+    day = dated.date() if as_of is None else type(dated.date()).fromisoformat(as_of)
+    return circular_docx(day, dated.date(), campaign.authority, campaign.name, [entry])

@@ -8,14 +8,13 @@ from typing import Any
 
 from assessment.domain.attainment import Attainment, attainment, attainment_from
 from assessment.domain.data_quality import DataQuality
-from assessment.domain.first_loan import evaluate
-from assessment.domain.follow_through import story
+from assessment.domain.evidence import anomaly_json
+from assessment.domain.first_loan import campaign_window, evaluate
+from assessment.domain.follow_through import NotFoundError, Record, story
 from assessment.domain.forecast import Forecast, first_loan_days, forecasts
 from assessment.domain.service_figures import service_figures
-from assessment.evaluation import window
 from assessment.schemas import InstitutionDataQualityOut, data_quality_out
 from assessment.storage import Store
-from assessment.storage.outcomes import anomaly_json
 from shared.reference import ReferenceData
 from shared.workdays import workdays_between
 
@@ -30,9 +29,16 @@ async def attainment_on(
         current = attainment_from(await store.counts.load(), reference, day)
         return current, forecasts(current, await store.first_loan_series.load(), reference)
     facts = await store.facts.load()
-    outcomes = [evaluate(f, window(reference), day) for f in facts.values()]
+    outcomes = [evaluate(f, campaign_window(reference), day) for f in facts.values()]
     current = attainment(outcomes, reference, day)
     return current, forecasts(current, first_loan_days(outcomes), reference)
+
+
+async def escalation_record(store: Store, escalation_id: str) -> Record:
+    found = await store.follow_through.records([escalation_id])
+    if escalation_id not in found:
+        raise NotFoundError("escalation_id", f"no escalation {escalation_id!r}")
+    return found[escalation_id]
 
 
 async def escalation_stories(store: Store, escalation_ids: list[str]) -> list[dict[str, Any]]:

@@ -12,8 +12,7 @@ from datetime import date, timedelta
 
 from assessment.domain.attainment import attainment
 from assessment.domain.facts import EnterpriseFacts
-from assessment.domain.first_loan import evaluate
-from assessment.evaluation import window
+from assessment.domain.first_loan import campaign_window, evaluate
 from shared.reference import ReferenceData
 
 
@@ -44,7 +43,7 @@ def first_loan_series(
     days: Iterable[date],
     today: date,
 ) -> list[SeriesPoint]:
-    campaign_window = window(reference)
+    window = campaign_window(reference)
     points = []
     for day in days:
         expected = sum(
@@ -55,8 +54,6 @@ def first_loan_series(
         if day > today:
             points.append(SeriesPoint(day, expected, None, None))
             continue
-        counted = attainment(
-            (evaluate(f, campaign_window, day) for f in facts.values()), reference, day
-        )
+        counted = attainment((evaluate(f, window, day) for f in facts.values()), reference, day)
         points.append(SeriesPoint(day, expected, counted.first_loans, counted.cultivated))
     return points

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from assessment.domain.counts import REGION, Counts, Measure, count_of, counted
 from assessment.domain.first_loan import EnterpriseOutcome
@@ -181,3 +182,33 @@ def attainment_from(counts: Counts, reference: ReferenceData, day: date) -> Atta
             if measure == Measure.ANOMALIES and n
         },
     )
+
+
+def ranking(current: Attainment) -> dict[str, Any]:
+    """A checkpoint's ranking of the units with a target: by attainment, then first loans."""
+
+    def ranked(units: tuple[UnitAttainment, ...]) -> list[dict[str, Any]]:
+        ordered = sorted(
+            (u for u in units if u.targets is not None),
+            key=lambda u: (-(u.attainment_ratio or 0.0), -u.first_loans, u.unit_id),
+        )
+        return [
+            {
+                "rank": i,
+                "unit_id": u.unit_id,
+                "name": u.name,
+                "category": u.category,
+                "cultivated": u.cultivated,
+                "first_loans": u.first_loans,
+                "first_loan_rate": u.first_loan_rate,
+                "attainment_ratio": u.attainment_ratio,
+                "status": u.status.value,
+            }
+            for i, u in enumerate(ordered, start=1)
+        ]
+
+    return {
+        "as_of": current.as_of.isoformat(),
+        "counties": ranked(current.counties),
+        "institutions": ranked(current.institutions),
+    }

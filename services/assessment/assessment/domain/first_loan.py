@@ -22,6 +22,7 @@ from datetime import date
 from assessment.domain.facts import EnterpriseFacts, Loan, LoanKey, Reversal
 from assessment.domain.listing import county_on
 from shared.dates import years_before
+from shared.reference import ReferenceData
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class CampaignWindow:
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+def campaign_window(reference: ReferenceData) -> CampaignWindow:
+    campaign = reference.campaign
+    return CampaignWindow(campaign.start, campaign.end, campaign.look_back_years)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,15 @@ class FollowThroughRefusedError(ValueError):
         self.message = message
 
 
+class NotFoundError(LookupError):
+    """An escalation, document or rectification the command names does not exist (404)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True)
 class EscalationState:
     escalation_id: str

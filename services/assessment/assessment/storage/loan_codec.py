@@ -5,15 +5,12 @@ goes both ways, so nothing a figure needs is lost on the way through storage."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from assessment.domain.evidence import LOAN_FIELDS
 from assessment.domain.facts import Loan
-
-LOAN_FIELDS = tuple(f.name for f in fields(Loan))
-_DATES = ("issued_on", "applied_on")
 
 
 def loan_row(loan: Loan) -> dict[str, Any]:
@@ -23,14 +20,6 @@ def loan_row(loan: Loan) -> dict[str, Any]:
     if loan.annual_rate_pct is not None:
         row["annual_rate_pct"] = Decimal(str(loan.annual_rate_pct))
     return row
-
-
-def loan_json(loan: Loan) -> dict[str, Any]:
-    """The loan as JSON: dates in ISO form, the amount a decimal string."""
-    data = {name: getattr(loan, name) for name in LOAN_FIELDS}
-    for name in _DATES:
-        data[name] = None if data[name] is None else data[name].isoformat()
-    return data
 
 
 def loan_from(values: Mapping[Any, Any]) -> Loan:

@@ -11,17 +11,11 @@ from sqlalchemy import Row, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assessment.domain.evidence import anomaly_json, loan_json
 from assessment.domain.first_loan import Anomaly, EnterpriseOutcome, FirstLoan
-from assessment.storage.loan_codec import loan_from, loan_json
+from assessment.storage.loan_codec import loan_from
 from assessment.storage.tables import enterprise_outcomes, evaluation_days
 from shared.db import as_arrays, in_array, insert_unnested
-
-
-def anomaly_json(anomaly: Anomaly) -> dict[str, Any]:
-    return {
-        "claim": loan_json(anomaly.claim),
-        "evidence": [loan_json(e) for e in anomaly.evidence],
-    }
 
 
 def _anomaly(data: Mapping[str, Any]) -> Anomaly:

@@ -22,7 +22,6 @@ from fastapi import FastAPI
 from assessment.app import build
 from assessment.commands import DeliverNotices
 from assessment.handlers import Handlers
-from assessment.notifying import deliver_due
 from assessment.settings import AssessmentSettings
 from assessment.storage.deliveries import DeliveryRepository
 from console.demo.receiver import GroupRobot, free_port
@@ -396,7 +395,7 @@ async def test_a_notice_sent_again_after_a_crash_carries_the_same_id(
 
         monkeypatch.setattr(DeliveryRepository, "sent", dies_before_committing)
         with pytest.raises(ConnectionResetError):
-            await deliver_due(runtime.transaction, handlers.postman, 10, lease_seconds=0)
+            await handlers.deliver_notices(runtime.transaction, DeliverNotices(10, lease_seconds=0))
         monkeypatch.undo()
 
         async def kept_sent() -> bool:

@@ -12,9 +12,8 @@ import pytest
 from assessment.app import build
 from assessment.domain.attainment import attainment, attainment_from
 from assessment.domain.facts import ListingChange, Loan
-from assessment.domain.first_loan import evaluate
+from assessment.domain.first_loan import campaign_window, evaluate
 from assessment.domain.history import Fact, facts_by_enterprise
-from assessment.evaluation import window
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore
 from bench.workload import FIRST_ISSUE_DAY, LISTED_ON, Record, Workload, publish
@@ -92,7 +91,9 @@ async def test_three_replicas_in_one_group_count_what_the_rules_count() -> None:
                 recounted = attainment(await store.outcomes.load(), reference, TODAY)
         facts = facts_by_enterprise(workload_facts(workload, loans))
         expected = attainment(
-            [evaluate(f, window(reference), TODAY) for f in facts.values()], reference, TODAY
+            [evaluate(f, campaign_window(reference), TODAY) for f in facts.values()],
+            reference,
+            TODAY,
         )
         assert served == recounted == expected
         assert expected.first_loans == ENTERPRISES

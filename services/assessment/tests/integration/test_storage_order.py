@@ -21,9 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from assessment.domain.attainment import attainment, attainment_from
 from assessment.domain.counts import Counts
 from assessment.domain.facts import Assignment, ListingChange, Loan, Reversal
-from assessment.domain.first_loan import EnterpriseOutcome, evaluate
+from assessment.domain.first_loan import EnterpriseOutcome, campaign_window, evaluate
 from assessment.domain.history import Fact, conflicting_loans, facts_by_enterprise
-from assessment.evaluation import window
 from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore
@@ -157,7 +156,9 @@ def test_any_order_duplication_and_batching_stores_what_the_domain_counts(
     stored, counts, conflicts = loop.run_until_complete(stored_after(engine, batches))
 
     day = TODAY.date()
-    counted = [evaluate(f, window(REFERENCE), day) for f in facts_by_enterprise(facts).values()]
+    counted = [
+        evaluate(f, campaign_window(REFERENCE), day) for f in facts_by_enterprise(facts).values()
+    ]
     assert known(stored) == known(counted)
     assert attainment(stored, REFERENCE, day) == attainment(counted, REFERENCE, day)
     # The counts kept batch by batch are those of every enterprise counted from scratch.

@@ -24,6 +24,7 @@ from assessment.documents import DOCX
 from assessment.domain.follow_through import (
     EscalationState,
     FollowThroughRefusedError,
+    NotFoundError,
     Record,
     Rectification,
     check_circular,
@@ -31,7 +32,6 @@ from assessment.domain.follow_through import (
     due_for_follow_up,
     story,
 )
-from assessment.follow_through import NotFoundError
 from assessment.handlers import Handlers
 from shared.contracts.assessment import (
     CircularIssued,

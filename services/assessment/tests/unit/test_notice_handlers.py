@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from assessment.commands import DeliverNotices, EndSubscription, Mute, RunCheckpoint, Subscribe
 from assessment.domain.notices import Channel, Delivery, DeliveryStatus, RetryPolicy
-from assessment.handlers import Handlers
-from assessment.notifying import Postman
+from assessment.handlers import Handlers, Postman
 from shared.contracts.assessment import EscalationReason, Severity
 from shared.reference import load_reference
 from shared.testing import transactions_over, unit_of_work_over
