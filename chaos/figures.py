@@ -31,7 +31,7 @@ from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
 from shared.consumer import ConsumedRecord, Message
-from shared.envelope import RejectionReason
+from shared.envelope import DeadLetterReason
 from shared.outbox import stored_record
 from shared.replay import unconsumed
 from shared.service import Runtime
@@ -174,7 +174,7 @@ async def bad_records_on(runtime: Runtime, topics: Iterable[str]) -> int:
     for topic in topics:
         for record in await read_topic(bootstrap, topic):
             kind = dict(record.headers).get(BAD_MARK)
-            if kind == RejectionReason.CONFLICTING_DUPLICATE.value.encode():
+            if kind == DeadLetterReason.CONFLICTING_DUPLICATE.value.encode():
                 conflicts.add(record.value)
             elif kind is not None:
                 count += 1

@@ -15,8 +15,8 @@ from typing import Any
 
 from shared.contracts.bank import BANK_SOURCE_PREFIX
 from shared.envelope import (
+    DeadLetterReason,
     Envelope,
-    RejectionReason,
     new_event,
     parse_record,
     to_binary,
@@ -43,7 +43,7 @@ class BankRecord:
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
     event: tuple[str, str, str] | None = None
-    bad: RejectionReason | None = None
+    bad: DeadLetterReason | None = None
 
 
 @dataclass(frozen=True)
@@ -150,38 +150,38 @@ class Inputs:
         if record.event is not None and record.event[2] == "LoanIssued":
             self.loans.append(record)
 
-    def bad_record(self, reason: RejectionReason) -> BankRecord | None:
+    def bad_record(self, reason: DeadLetterReason) -> BankRecord | None:
         """A bad record the platform must dead-letter for `reason` (None: no loan yet whose
         id a conflicting duplicate could reuse)."""
-        if reason is RejectionReason.CONFLICTING_DUPLICATE:
+        if reason is DeadLetterReason.CONFLICTING_DUPLICATE:
             return self.conflicting()
         return self.bad(reason)
 
-    def bad(self, reason: RejectionReason) -> BankRecord:
+    def bad(self, reason: DeadLetterReason) -> BankRecord:
         """A bad record the intake must dead-letter for `reason`."""
         nomination = self.nomination()
         loan = self.bank_events(nomination)[1]  # never sent as such
         envelope = _structured_of(loan)
         institution = loan.institution
         key = loan.key
-        if reason is RejectionReason.INVALID_JSON:
+        if reason is DeadLetterReason.INVALID_JSON:
             value: bytes = b'{"specversion": "1.0", "id": '
-        elif reason is RejectionReason.NOT_CLOUDEVENT:
+        elif reason is DeadLetterReason.NOT_CLOUDEVENT:
             value = json.dumps({"loan_id": "L1", "note": "a bare JSON object"}).encode()
-        elif reason is RejectionReason.UNKNOWN_TYPE:
+        elif reason is DeadLetterReason.UNKNOWN_TYPE:
             value = json.dumps({**envelope, "type": "cn.firstloan.LoanRestructured"}).encode()
-        elif reason is RejectionReason.INVALID_DATA:
+        elif reason is DeadLetterReason.INVALID_DATA:
             data = {**envelope["data"], "uscc": nomination.uscc[:-1] + "I"}  # not in the alphabet
             value = json.dumps({**envelope, "data": data}).encode()
-        elif reason is RejectionReason.SPOOFED_ORIGIN:
+        elif reason is DeadLetterReason.SPOOFED_ORIGIN:
             other = self.random.choice([b for b in self.banks if b != institution])
             value = json.dumps({**envelope, "source": BANK_SOURCE_PREFIX + other}).encode()
-        elif reason is RejectionReason.UNKNOWN_INSTITUTION:
+        elif reason is DeadLetterReason.UNKNOWN_INSTITUTION:
             institution = UNKNOWN_INSTITUTION
             source = BANK_SOURCE_PREFIX + UNKNOWN_INSTITUTION
             data = {**envelope["data"], "institution_id": UNKNOWN_INSTITUTION}
             value = json.dumps({**envelope, "source": source, "data": data}).encode()
-        elif reason is RejectionReason.CONFLICTING_DUPLICATE:
+        elif reason is DeadLetterReason.CONFLICTING_DUPLICATE:
             raise ValueError("a conflicting duplicate copies a loan sent: use conflicting()")
         else:
             raise ValueError(f"no bad input of kind {reason}")
@@ -197,22 +197,22 @@ class Inputs:
         data = {**envelope["data"], "amount_wan": "999.99"}
         value = json.dumps({**envelope, "data": data}).encode()
         return _marked(
-            original.institution, original.key, value, RejectionReason.CONFLICTING_DUPLICATE
+            original.institution, original.key, value, DeadLetterReason.CONFLICTING_DUPLICATE
         )
 
 
 BAD_KINDS = (
-    RejectionReason.INVALID_JSON,
-    RejectionReason.NOT_CLOUDEVENT,
-    RejectionReason.UNKNOWN_TYPE,
-    RejectionReason.INVALID_DATA,
-    RejectionReason.SPOOFED_ORIGIN,
-    RejectionReason.UNKNOWN_INSTITUTION,
-    RejectionReason.CONFLICTING_DUPLICATE,
+    DeadLetterReason.INVALID_JSON,
+    DeadLetterReason.NOT_CLOUDEVENT,
+    DeadLetterReason.UNKNOWN_TYPE,
+    DeadLetterReason.INVALID_DATA,
+    DeadLetterReason.SPOOFED_ORIGIN,
+    DeadLetterReason.UNKNOWN_INSTITUTION,
+    DeadLetterReason.CONFLICTING_DUPLICATE,
 )
 
 
-def _marked(institution: str, key: bytes, value: bytes, reason: RejectionReason) -> BankRecord:
+def _marked(institution: str, key: bytes, value: bytes, reason: DeadLetterReason) -> BankRecord:
     headers = (STRUCTURED, (BAD_MARK, reason.value.encode()))
     return BankRecord(institution, key, value, headers, bad=reason)
 

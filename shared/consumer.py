@@ -29,9 +29,9 @@ from shared.contracts import EventData
 from shared.db import is_transient
 from shared.envelope import (
     TYPE_PREFIX,
+    DeadLetterReason,
     Envelope,
     Rejection,
-    RejectionReason,
     describe_errors,
     parse_record,
 )
@@ -137,7 +137,7 @@ def accept_events(models: Sequence[type[EventData]]) -> Accept:
         try:
             return Message(envelope, model.model_validate(envelope.data))
         except ValidationError as error:
-            return Rejection(reason=RejectionReason.INVALID_DATA, detail=describe_errors(error))
+            return Rejection(reason=DeadLetterReason.INVALID_DATA, detail=describe_errors(error))
 
     return accept
 
@@ -214,7 +214,7 @@ class Consumer:
                 "%s: record %s failed alone; dead-lettering it", self.name, record.position_key
             )
             rejection = Rejection(
-                reason=RejectionReason.PROCESSING_FAILED, detail=f"{type(error).__name__}: {error}"
+                reason=DeadLetterReason.PROCESSING_FAILED, detail=f"{type(error).__name__}: {error}"
             )
             async with self.engine.begin() as connection:
                 claim = await self.inbox.claim(
@@ -250,7 +250,7 @@ class Consumer:
                 pair for key, c in copies.items() for pair in c.conflicting(_winner(key, c, claim))
             ]
             doubled = Rejection(
-                reason=RejectionReason.CONFLICTING_DUPLICATE,
+                reason=DeadLetterReason.CONFLICTING_DUPLICATE,
                 detail="this (source, id) was already recorded with other content",
             )
             for record, message in conflicting:

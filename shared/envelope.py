@@ -65,7 +65,9 @@ class Envelope(BaseModel):
         return self.type.removeprefix(TYPE_PREFIX)
 
 
-class RejectionReason(StrEnum):
+class DeadLetterReason(StrEnum):
+    """Why a record was dead-lettered (`platform.deadletter`'s `reason`)."""
+
     INVALID_JSON = "invalid_json"
     NOT_CLOUDEVENT = "not_cloudevent"
     UNKNOWN_TYPE = "unknown_type"
@@ -85,7 +87,7 @@ class RejectionReason(StrEnum):
 class Rejection(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    reason: RejectionReason
+    reason: DeadLetterReason
     detail: str
 
 
@@ -137,18 +139,18 @@ def _decode_headers(headers: Headers) -> dict[str, str] | Rejection:
             decoded[name.lower()] = raw.decode() if raw is not None else ""
         except UnicodeDecodeError:
             return Rejection(
-                reason=RejectionReason.NOT_CLOUDEVENT, detail=f"header {name!r} is not UTF-8"
+                reason=DeadLetterReason.NOT_CLOUDEVENT, detail=f"header {name!r} is not UTF-8"
             )
     return decoded
 
 
 def _load_json(value: bytes | None) -> Any | Rejection:
     if value is None:
-        return Rejection(reason=RejectionReason.INVALID_JSON, detail="message has no value")
+        return Rejection(reason=DeadLetterReason.INVALID_JSON, detail="message has no value")
     try:
         return json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return Rejection(reason=RejectionReason.INVALID_JSON, detail=str(error))
+        return Rejection(reason=DeadLetterReason.INVALID_JSON, detail=str(error))
 
 
 def _parse_structured(value: bytes | None) -> Envelope | Rejection:
@@ -157,7 +159,7 @@ def _parse_structured(value: bytes | None) -> Envelope | Rejection:
         return document
     if not isinstance(document, dict):
         return Rejection(
-            reason=RejectionReason.NOT_CLOUDEVENT,
+            reason=DeadLetterReason.NOT_CLOUDEVENT,
             detail=f"value is a JSON {type(document).__name__}, not an event object",
         )
     return _validate(document)
@@ -179,16 +181,16 @@ def _parse_binary(value: bytes | None, headers: Mapping[str, str]) -> Envelope |
 
 def _validate(attributes: dict[str, Any]) -> Envelope | Rejection:
     if "specversion" not in attributes:
-        return Rejection(reason=RejectionReason.NOT_CLOUDEVENT, detail="specversion: missing")
+        return Rejection(reason=DeadLetterReason.NOT_CLOUDEVENT, detail="specversion: missing")
     try:
         return Envelope.model_validate(attributes)
     except ValidationError as error:
         return Rejection(reason=_reason_for(error), detail=describe_errors(error))
 
 
-def _reason_for(error: ValidationError) -> RejectionReason:
+def _reason_for(error: ValidationError) -> DeadLetterReason:
     only_data = all(e["loc"][:1] == ("data",) for e in error.errors())
-    return RejectionReason.INVALID_DATA if only_data else RejectionReason.NOT_CLOUDEVENT
+    return DeadLetterReason.INVALID_DATA if only_data else DeadLetterReason.NOT_CLOUDEVENT
 
 
 def describe_errors(error: ValidationError) -> str:

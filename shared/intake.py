@@ -13,7 +13,8 @@ reason. A record is accepted only if
 
 `check_bank_record` is the one definition of these checks: the consumers use it through
 `accept_bank_events`, and `firstloan bank publish` runs it on a file before sending anything.
-`bank_asyncapi` describes the same contract to integrators as an AsyncAPI document.
+`BANK_ASYNCAPI_DESCRIPTION` tells integrators the same in the platform's AsyncAPI document
+(shared/asyncapi.py).
 """
 
 from __future__ import annotations
@@ -21,19 +22,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
-from faststream.kafka import KafkaBroker
-from faststream.middlewares import AckPolicy
-from faststream.specification import AsyncAPI
-from faststream.specification.base import Specification
 from pydantic import ValidationError
 
 from shared.consumer import Accept, ConsumedRecord, Message
 from shared.contracts import EventData
 from shared.contracts.bank import BANK_EVENTS, BANK_SOURCE_PREFIX, BankEventData
-from shared.envelope import TYPE_PREFIX, Rejection, RejectionReason, describe_errors, parse_record
+from shared.envelope import TYPE_PREFIX, DeadLetterReason, Rejection, describe_errors, parse_record
 from shared.metrics import BANK_EVENTS as BANK_EVENT_COUNTER
 from shared.reference import ReferenceData, configured_reference_file, load_reference
 from shared.validators import normalize_uscc
@@ -109,26 +106,26 @@ def check_bank_record(
         return envelope
     if institution not in reference.institution_ids:
         return _reject(
-            RejectionReason.UNKNOWN_INSTITUTION,
+            DeadLetterReason.UNKNOWN_INSTITUTION,
             f"topic {record.topic!r} names no institution of the reference data",
         )
     model = _BY_TYPE.get(envelope.type)
     if model is None:
         known = ", ".join(sorted(_BY_TYPE))
-        return _reject(RejectionReason.UNKNOWN_TYPE, f"type {envelope.type!r}; known: {known}")
+        return _reject(DeadLetterReason.UNKNOWN_TYPE, f"type {envelope.type!r}; known: {known}")
     expected_source = BANK_SOURCE_PREFIX + institution
     if envelope.source != expected_source:
         return _reject(
-            RejectionReason.SPOOFED_ORIGIN,
+            DeadLetterReason.SPOOFED_ORIGIN,
             f"source {envelope.source!r} on {record.topic!r}; expected {expected_source!r}",
         )
     try:
         payload: BankEventData = model.model_validate(envelope.data)
     except ValidationError as error:
-        return _reject(RejectionReason.INVALID_DATA, describe_errors(error))
+        return _reject(DeadLetterReason.INVALID_DATA, describe_errors(error))
     if payload.institution_id != institution:
         return _reject(
-            RejectionReason.SPOOFED_ORIGIN,
+            DeadLetterReason.SPOOFED_ORIGIN,
             f"data.institution_id {payload.institution_id!r} on {record.topic!r}",
         )
     uscc = getattr(payload, "uscc", None)
@@ -138,12 +135,12 @@ def check_bank_record(
         and normalize_uscc(envelope.subject) != uscc
     ):
         return _reject(
-            RejectionReason.INVALID_DATA, f"subject {envelope.subject!r} is not data.uscc {uscc!r}"
+            DeadLetterReason.INVALID_DATA, f"subject {envelope.subject!r} is not data.uscc {uscc!r}"
         )
     return Message(envelope, payload)
 
 
-def _reject(reason: RejectionReason, detail: str) -> Rejection:
+def _reject(reason: DeadLetterReason, detail: str) -> Rejection:
     return Rejection(reason=reason, detail=detail)
 
 
@@ -169,34 +166,3 @@ A message that fails any check goes to the dead-letter topic with a `dlq_reason`
 invalid_json, not_cloudevent, unknown_type, invalid_data, spoofed_origin (topic institution
 differs from `source` or `data.institution_id`), unknown_institution.
 """
-
-
-def bank_asyncapi(bootstrap: str = "127.0.0.1:9092", version: str = "1.0.0") -> Specification:
-    """The AsyncAPI 3.0 document of the bank topics, generated from the pydantic models."""
-    broker = KafkaBroker(bootstrap, description="Firstloan Kafka")
-    for model in BANK_EVENTS:
-        name = model.event_name()
-        subscriber = broker.subscriber(
-            "bank.{institution_id}.events",
-            title=f"bank.{{institution_id}}.events/{name}",
-            description=f"`type: {TYPE_PREFIX}{name}`. {model.__doc__ or ''}".strip(),
-            ack_policy=AckPolicy.MANUAL,
-        )
-        subscriber(_documented_handler(model))
-    return AsyncAPI(
-        broker,
-        title="Firstloan bank events",
-        version=version,
-        description=BANK_ASYNCAPI_DESCRIPTION,
-    ).to_specification()
-
-
-def _documented_handler(model: type[BankEventData]) -> Callable[..., Awaitable[None]]:
-    """A handler whose only purpose is its signature: FastStream documents its body type."""
-
-    async def handler(body: BankEventData) -> None:  # pragma: no cover - never consumed
-        del body
-
-    handler.__annotations__ = {"body": model, "return": None}
-    handler.__name__ = model.event_name()
-    return handler

@@ -7,7 +7,7 @@ from __future__ import annotations
 from chaos.inputs import BAD_KINDS, BAD_MARK, BankRecord, Inputs
 from shared.consumer import ConsumedRecord, Message
 from shared.contracts import EventData
-from shared.envelope import Rejection, RejectionReason
+from shared.envelope import DeadLetterReason, Rejection
 from shared.intake import check_bank_record
 from shared.reference import load_reference
 
@@ -32,13 +32,13 @@ def test_valid_records_are_accepted_and_bad_ones_rejected_for_their_reason() -> 
         for reason in BAD_KINDS:
             bad = (
                 inputs.conflicting()
-                if reason is RejectionReason.CONFLICTING_DUPLICATE
+                if reason is DeadLetterReason.CONFLICTING_DUPLICATE
                 else inputs.bad(reason)
             )
             assert bad is not None
             assert dict(bad.headers)[BAD_MARK] == reason.value.encode()
             outcome = judged(bad)
-            if reason is RejectionReason.CONFLICTING_DUPLICATE:
+            if reason is DeadLetterReason.CONFLICTING_DUPLICATE:
                 # Valid on its own: only the inbox, which knows the original, refuses it.
                 assert isinstance(outcome, Message)
                 ids = [r.event[1] for r in inputs.loans if r.event and r.key == bad.key]

@@ -1,6 +1,7 @@
 """A bank running Apache Fineract, end to end over the real broker: its Fineract publishes
-Avro-encoded external events on its Fineract topic (written by the bank's own principal), the
-adapter turns them into contract events, and assessment counts the first loan of a listed
+Avro-encoded external events on its Fineract topic (written by the bank's own principal, and
+encoded by the demo's Fineract writer, not by the adapter's code), the adapter
+turns them into contract events, and assessment counts the first loan of a listed
 enterprise for its county and the bank; a loan whose disbursal is undone is not counted, a
 rejection counts nothing, and a message Fineract sends again has no effect."""
 
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from fastapi import FastAPI
@@ -19,11 +20,19 @@ import assessment.app
 import fineract.app
 import roster.app
 from assessment.settings import AssessmentSettings
-from fineract.domain.mapping import APPROVED, DISBURSED, REJECTED, UNDO_DISBURSAL
+from console.demo.fineract import (
+    BULK_PAYLOAD,
+    LOAN_ACCOUNT,
+    LOAN_APPROVED,
+    LOAN_DISBURSAL_UNDONE,
+    LOAN_DISBURSED,
+    LOAN_REJECTED,
+    FineractWriter,
+)
 from fineract.mapping_file import load_mapping
 from fineract.provisioning import provision_instances
 from fineract.settings import FineractSettings
-from fineract.testing import SCHEMA_DIR, bulk, loan, message, producer_as
+from fineract.testing import SCHEMA_DIR, loan, producer_as
 from roster.settings import RosterSettings
 from shared.access_testing import supervisor_client
 from shared.envelope import Envelope, parse_record
@@ -45,6 +54,7 @@ true_values = ["首贷-征信已查"]
 false_values = ["续贷"]
 """
 LENT, REVERSED, REJECTED_CLIENT = (sample_uscc(n, COUNTY, tag="FE") for n in (1, 2, 3))
+FINERACT = FineractWriter(SCHEMA_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -93,53 +103,65 @@ def nomination(uscc: str) -> dict[str, object]:
     }
 
 
+def message(
+    event_type: str,
+    data: dict[str, Any],
+    message_id: int,
+    *,
+    dataschema: str = LOAN_ACCOUNT,
+    business_date: str = "2020-10-15",
+    message_id_type: Literal["int", "long"] | None = None,
+) -> bytes:
+    return FINERACT.message(
+        event_type,
+        data,
+        message_id=message_id,
+        idempotency_key=f"fe-{message_id}",
+        source=f"fineract-{BANK}-1",
+        business_date=business_date,
+        dataschema=dataschema,
+        message_id_type=message_id_type,
+    )
+
+
+def bulk(items: list[tuple[str, dict[str, Any]]], message_id: int) -> bytes:
+    """A `BulkBusinessEvent`: loan events recorded together, numbered from 1."""
+    datas = [
+        {
+            "id": number,
+            "type": event_type,
+            "category": "LOAN",
+            "dataschema": LOAN_ACCOUNT,
+            "data": FINERACT.single_object(LOAN_ACCOUNT, data),
+        }
+        for number, (event_type, data) in enumerate(items, start=1)
+    ]
+    return message("BulkBusinessEvent", {"datas": datas}, message_id, dataschema=BULK_PAYLOAD)
+
+
 def fineract_messages() -> list[tuple[int, bytes]]:
     """(loan id, value) as the bank's Fineract sends them, in the order of MessageV1.id."""
     disbursed = message(
-        DISBURSED,
+        LOAN_DISBURSED,
         loan(11, LENT, actualDisbursementDate="2020-10-15"),
-        message_id=2,
-        key="fe-2",
-        long_id=True,
+        2,
+        message_id_type="long",
     )
     return [
-        (
-            11,
-            message(
-                APPROVED, loan(11, LENT, approvedOnDate="2020-10-12"), message_id=1, key="fe-1"
-            ),
-        ),
+        (11, message(LOAN_APPROVED, loan(11, LENT, approvedOnDate="2020-10-12"), 1)),
         (11, disbursed),
         (
             12,
             bulk(
                 [
-                    (APPROVED, loan(12, REVERSED, approvedOnDate="2020-10-13")),
-                    (DISBURSED, loan(12, REVERSED, actualDisbursementDate="2020-10-16")),
+                    (LOAN_APPROVED, loan(12, REVERSED, approvedOnDate="2020-10-13")),
+                    (LOAN_DISBURSED, loan(12, REVERSED, actualDisbursementDate="2020-10-16")),
                 ],
-                message_id=3,
-                key="fe-3",
+                3,
             ),
         ),
-        (
-            13,
-            message(
-                REJECTED,
-                loan(13, REJECTED_CLIENT, rejectedOnDate="2020-10-14"),
-                message_id=4,
-                key="fe-4",
-            ),
-        ),
-        (
-            12,
-            message(
-                UNDO_DISBURSAL,
-                loan(12, REVERSED),
-                message_id=5,
-                key="fe-5",
-                business_date="2020-10-20",
-            ),
-        ),
+        (13, message(LOAN_REJECTED, loan(13, REJECTED_CLIENT, rejectedOnDate="2020-10-14"), 4)),
+        (12, message(LOAN_DISBURSAL_UNDONE, loan(12, REVERSED), 5, business_date="2020-10-20")),
         (11, disbursed),  # Fineract sends at least once: a redelivery
     ]
 

@@ -12,9 +12,9 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from shared.envelope import (
+    DeadLetterReason,
     Envelope,
     Rejection,
-    RejectionReason,
     new_event,
     parse_record,
     to_binary,
@@ -101,7 +101,7 @@ def test_sdk_understands_our_messages(encode: Any) -> None:
     assert event.get_data() == {"a": 1}
 
 
-def reason(outcome: Envelope | Rejection) -> RejectionReason:
+def reason(outcome: Envelope | Rejection) -> DeadLetterReason:
     assert isinstance(outcome, Rejection), outcome
     return outcome.reason
 
@@ -109,19 +109,19 @@ def reason(outcome: Envelope | Rejection) -> RejectionReason:
 @pytest.mark.parametrize(
     ("value", "headers", "expected"),
     [
-        (b"{not json", [], RejectionReason.INVALID_JSON),
-        (b"\xff\xfe", [], RejectionReason.INVALID_JSON),
-        (None, [], RejectionReason.INVALID_JSON),
-        (b"[1, 2]", [], RejectionReason.NOT_CLOUDEVENT),
-        (b'{"id": "1"}', [], RejectionReason.NOT_CLOUDEVENT),
-        (b"{bad", BINARY_HEADERS, RejectionReason.INVALID_JSON),
-        (b"[1]", BINARY_HEADERS, RejectionReason.INVALID_DATA),
-        (b"{}", [("ce_id", b"1"), ("ce_type", b"t")], RejectionReason.NOT_CLOUDEVENT),
-        (b"{}", [*BINARY_HEADERS[:2], ("ce_x", b"\xff")], RejectionReason.NOT_CLOUDEVENT),
+        (b"{not json", [], DeadLetterReason.INVALID_JSON),
+        (b"\xff\xfe", [], DeadLetterReason.INVALID_JSON),
+        (None, [], DeadLetterReason.INVALID_JSON),
+        (b"[1, 2]", [], DeadLetterReason.NOT_CLOUDEVENT),
+        (b'{"id": "1"}', [], DeadLetterReason.NOT_CLOUDEVENT),
+        (b"{bad", BINARY_HEADERS, DeadLetterReason.INVALID_JSON),
+        (b"[1]", BINARY_HEADERS, DeadLetterReason.INVALID_DATA),
+        (b"{}", [("ce_id", b"1"), ("ce_type", b"t")], DeadLetterReason.NOT_CLOUDEVENT),
+        (b"{}", [*BINARY_HEADERS[:2], ("ce_x", b"\xff")], DeadLetterReason.NOT_CLOUDEVENT),
     ],
 )
 def test_malformed_records_are_rejected(
-    value: bytes | None, headers: list[tuple[str, bytes]], expected: RejectionReason
+    value: bytes | None, headers: list[tuple[str, bytes]], expected: DeadLetterReason
 ) -> None:
     assert reason(parse_record(value, headers)) == expected
 
@@ -141,7 +141,7 @@ def test_malformed_records_are_rejected(
 def test_bad_attributes_are_named(change: dict[str, Any], field: str) -> None:
     document = {k: v for k, v in {**EVENT, **change}.items() if v is not None}
     outcome = structured(document)
-    assert reason(outcome) == RejectionReason.NOT_CLOUDEVENT
+    assert reason(outcome) == DeadLetterReason.NOT_CLOUDEVENT
     assert isinstance(outcome, Rejection)
     assert outcome.detail.startswith(field)
 
@@ -149,6 +149,6 @@ def test_bad_attributes_are_named(change: dict[str, Any], field: str) -> None:
 def test_binary_mode_without_time_is_rejected_not_stamped_with_now() -> None:
     headers = [h for h in BINARY_HEADERS if h[0] != "ce_time"]
     outcome = parse_record(b"{}", headers)
-    assert reason(outcome) == RejectionReason.NOT_CLOUDEVENT
+    assert reason(outcome) == DeadLetterReason.NOT_CLOUDEVENT
     assert isinstance(outcome, Rejection)
     assert "time" in outcome.detail

@@ -20,7 +20,6 @@ from shared.envelope import Envelope, Rejection, new_event, to_binary, to_struct
 from shared.intake import (
     ReferenceWatcher,
     accept_bank_events,
-    bank_asyncapi,
     check_bank_record,
     institution_of_topic,
 )
@@ -296,12 +295,3 @@ def _touch_later(file: Path) -> None:
 
     stat = file.stat()
     os.utime(file, (stat.st_atime, stat.st_mtime + 10))
-
-
-def test_the_asyncapi_document_describes_every_bank_event() -> None:
-    document = bank_asyncapi().to_jsonable()
-    schemas = document["components"]["schemas"]
-    assert {"CreditGranted", "CreditDeclined", "LoanIssued", "LoanReversed"} <= set(schemas)
-    assert schemas["CreditGranted"]["properties"]["amount_wan"]["type"] == "string"
-    addresses = {channel["address"] for channel in document["channels"].values()}
-    assert addresses == {"bank.{institution_id}.events"}

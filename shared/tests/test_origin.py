@@ -36,6 +36,6 @@ def test_a_trusted_proxy_names_the_first_hop_it_does_not_vouch_past() -> None:
 
 
 def test_a_proxy_list_entry_that_is_not_a_network_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"proxy\.internal"):
         trusted_networks("127.0.0.1, proxy.internal")
     assert trusted_networks("") == ()

@@ -12,7 +12,7 @@ from fineract.handlers import Handlers
 from fineract.translated import TranslatedMessage
 from shared.consumer import Accept, ConsumedRecord, Message, Registry
 from shared.contracts import EventData
-from shared.envelope import Envelope, Rejection, RejectionReason
+from shared.envelope import DeadLetterReason, Envelope, Rejection
 from shared.service import Runtime
 
 FINERACT_TYPE_PREFIX = "org.apache.fineract."
@@ -27,19 +27,19 @@ def accept_fineract(
         try:
             message = decode_message(schemas, record.value)
         except UndecodableError as error:
-            return Rejection(reason=RejectionReason.UNDECODABLE, detail=str(error))
+            return Rejection(reason=DeadLetterReason.UNDECODABLE, detail=str(error))
         topic = physical_topic.get(record.topic, record.topic)
         instance = mapping.instance(topic, message.tenant_id)
         if instance is None:
             return Rejection(
-                reason=RejectionReason.UNMAPPABLE,
+                reason=DeadLetterReason.UNMAPPABLE,
                 detail=f"no instance in the mapping for topic {topic!r}, "
                 f"tenant {message.tenant_id!r}",
             )
         try:
             translation = translate(message, instance)
         except UnmappableError as error:
-            return Rejection(reason=RejectionReason.UNMAPPABLE, detail=str(error))
+            return Rejection(reason=DeadLetterReason.UNMAPPABLE, detail=str(error))
         payload = TranslatedMessage.of(translation, instance)
         envelope = Envelope(
             id=message.idempotency_key,
@@ -61,7 +61,7 @@ def subscribe(
     physical = {runtime.settings.topic(t): t for t in mapping.topics}
     runtime.subscribe(
         "intake",
-        Registry({TranslatedMessage: handlers.translated}),
+        Registry({TranslatedMessage: handlers.apply_fineract_events}),
         topics=mapping.topics,
         accept=accept_fineract(mapping, schemas, physical),
         audited=True,  # writes from outside the platform: every one is audited

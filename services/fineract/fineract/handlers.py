@@ -23,7 +23,7 @@ def bank_topic(institution_id: str) -> str:
 
 
 class Handlers:
-    async def translated(
+    async def apply_fineract_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[TranslatedMessage]]
     ) -> None:
         """In Fineract's order within each instance (its message ids), whatever the order

@@ -14,19 +14,19 @@ from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
 def subscribe(runtime: Runtime, handlers: Handlers) -> None:
     runtime.subscribe(
         "matchmaking",
-        Registry({EnterpriseMatched: handlers.pairings}),
+        Registry({EnterpriseMatched: handlers.apply_pairings}),
         topics=[MATCHMAKING_EVENTS],
     )
     runtime.subscribe(
-        "roster", Registry({EnterpriseListed: handlers.listings}), topics=[ROSTER_EVENTS]
+        "roster", Registry({EnterpriseListed: handlers.apply_listings}), topics=[ROSTER_EVENTS]
     )
     runtime.subscribe_bank_events(
         Registry(
             {
-                CreditGranted: handlers.credit_decisions,
-                CreditDeclined: handlers.credit_decisions,
-                LoanIssued: handlers.loans,
-                LoanReversed: handlers.reversals,
+                CreditGranted: handlers.apply_credit_decisions,
+                CreditDeclined: handlers.apply_credit_decisions,
+                LoanIssued: handlers.apply_loans,
+                LoanReversed: handlers.apply_reversals,
             }
         )
     )

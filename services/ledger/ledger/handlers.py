@@ -122,7 +122,7 @@ class Handlers:
 
     # --- events -----------------------------------------------------------------------
 
-    async def pairings(
+    async def apply_pairings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseMatched]]
     ) -> None:
         await uow.store.facts.save_pairings(
@@ -140,7 +140,7 @@ class Handlers:
             ]
         )
 
-    async def listings(
+    async def apply_listings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseListed]]
     ) -> None:
         await uow.store.facts.save_enterprises(
@@ -150,14 +150,16 @@ class Handlers:
             ]
         )
 
-    async def credit_decisions(
+    async def apply_credit_decisions(
         self,
         uow: UnitOfWork[Store],
         messages: Sequence[Message[CreditGranted | CreditDeclined]],
     ) -> None:
         await uow.store.facts.save_decisions([_decision(message) for message in messages])
 
-    async def loans(self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]) -> None:
+    async def apply_loans(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]
+    ) -> None:
         await uow.store.facts.save_loans(
             [
                 Loan(
@@ -172,7 +174,7 @@ class Handlers:
             ]
         )
 
-    async def reversals(
+    async def apply_reversals(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
     ) -> None:
         await uow.store.facts.save_reversals(

@@ -15,8 +15,8 @@ def subscribe(runtime: Runtime, handlers: Handlers) -> None:
         "roster",
         Registry(
             {
-                EnterpriseListed: handlers.listings,
-                EnterpriseDelisted: handlers.delistings,
+                EnterpriseListed: handlers.apply_listings,
+                EnterpriseDelisted: handlers.apply_delistings,
             }
         ),
         topics=[ROSTER_EVENTS],
@@ -24,10 +24,10 @@ def subscribe(runtime: Runtime, handlers: Handlers) -> None:
     runtime.subscribe_bank_events(
         Registry(
             {
-                CreditGranted: handlers.bank_outcomes,
-                CreditDeclined: handlers.bank_outcomes,
-                LoanIssued: handlers.bank_outcomes,
-                LoanReversed: handlers.loan_reversals,
+                CreditGranted: handlers.apply_credit_decisions,
+                CreditDeclined: handlers.apply_credit_decisions,
+                LoanIssued: handlers.apply_loans,
+                LoanReversed: handlers.apply_reversals,
             }
         )
     )

@@ -237,7 +237,7 @@ class Handlers:
 
     # --- roster's events --------------------------------------------------------------
 
-    async def listings(
+    async def apply_listings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseListed]]
     ) -> None:
         """Keep each listing; two that disagree about one day keep a fixed one of them."""
@@ -258,7 +258,7 @@ class Handlers:
             ]
         )
 
-    async def delistings(
+    async def apply_delistings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseDelisted]]
     ) -> None:
         await uow.store.listings.add_delistings(
@@ -267,17 +267,28 @@ class Handlers:
 
     # --- the banks' events ------------------------------------------------------------
 
-    async def bank_outcomes(
+    async def apply_credit_decisions(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[CreditGranted | CreditDeclined]]
+    ) -> None:
+        """Keep every credit and decline, and credit the pairings they follow."""
+        await self._keep_outcomes(uow, messages)
+
+    async def apply_loans(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]
+    ) -> None:
+        """Keep every loan, and credit the pairings it follows."""
+        await self._keep_outcomes(uow, messages)
+
+    async def _keep_outcomes(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[BankOutcomeEvent]]
     ) -> None:
-        """Keep every credit, decline and loan (one copy of each, the same whatever the
-        order copies arrive in), and credit the pairings they follow."""
+        """One copy of each outcome, the same whatever the order copies arrive in."""
         arrived = canonical_copies(bank_outcome(m) for m in messages)
         stored = await uow.store.outcomes.get(o.key for o in arrived)
         await uow.store.outcomes.put([o for o in arrived if prefer_copy(o, stored.get(o.key))])
         await self._attribute_waiting(uow, {(o.uscc, o.institution_id) for o in arrived})
 
-    async def loan_reversals(
+    async def apply_reversals(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
     ) -> None:
         """Keep each loan's earliest reversal; a reversed loan credited to a pairing is

@@ -13,14 +13,14 @@ from shared.topics import MATCHMAKING_EVENTS
 def subscribe(runtime: Runtime, handlers: Handlers) -> None:
     # Credits are the other services' business: rule 1 looks at loans only.
     runtime.subscribe_bank_events(
-        Registry({LoanIssued: handlers.record_loans, LoanReversed: handlers.record_reversals})
+        Registry({LoanIssued: handlers.apply_loans, LoanReversed: handlers.apply_reversals})
     )
     runtime.subscribe(
         "matchmaking",
         Registry(
             {
-                EnterpriseMatched: handlers.record_pairings,
-                AttendanceRegistered: handlers.record_attendance,
+                EnterpriseMatched: handlers.apply_pairings,
+                AttendanceRegistered: handlers.apply_attendance,
             }
         ),
         topics=[MATCHMAKING_EVENTS],

@@ -161,13 +161,13 @@ class Handlers:
 
     # --- events ------------------------------------------------------------------------
 
-    async def record_loans(
+    async def apply_loans(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanIssued]]
     ) -> None:
         """Each enterprise's loan history, for rule 1."""
         await uow.store.loans.save_issuances([_issuance(m.payload) for m in messages])
 
-    async def record_reversals(
+    async def apply_reversals(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LoanReversed]]
     ) -> None:
         """A reversed loan no longer counts for rule 1; the reversal may come before it."""
@@ -178,7 +178,7 @@ class Handlers:
             ]
         )
 
-    async def record_pairings(
+    async def apply_pairings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseMatched]]
     ) -> None:
         """A pairing assigns the enterprise to the bank from `matched_on` (the earliest
@@ -194,7 +194,7 @@ class Handlers:
         changes = await uow.store.assignments.record(arriving, on_file=set(on_file))
         _emit_changes(uow, changes, on_file)
 
-    async def record_attendance(
+    async def apply_attendance(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[AttendanceRegistered]]
     ) -> None:
         """Fairs attended go into the enterprise's file."""

@@ -17,14 +17,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from roster.domain.enterprise import DelistReason, Enterprise
+from roster.domain.enterprise import Enterprise
 from roster.domain.nomination import NominationDraft
 from roster.domain.reasons import Reason, invalid, missing, unknown_field
 from roster.domain.size_standard import Figures, SizeStandard
 from roster.domain.whitelist import WhitelistEntry
 from roster.handlers import NominationOutcome, PublishedWhitelist
 from roster.views import CountyAtDeadline, EnterpriseFile, Whitelist
-from shared.contracts.roster import NominationSource
+from shared.contracts.roster import DelistReason, NominationSource
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Wan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]

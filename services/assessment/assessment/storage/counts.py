@@ -24,7 +24,7 @@ def _rows(counts: Mapping[CountKey, int]) -> list[dict[str, object]]:
     ]
 
 
-class CountRepository:
+class SqlCountRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -14,7 +14,7 @@ from assessment.domain.facts import LoanKey
 from assessment.storage.tables import conflicting_duplicates, conflicting_loans
 
 
-class DataQualityRepository:
+class SqlDataQualityRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -33,7 +33,7 @@ from assessment.storage.tables import (
 from shared.contracts.assessment import EscalationReason, Severity
 
 
-class DeliveryRepository:
+class SqlDeliveryRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -14,7 +14,7 @@ from assessment.storage.tables import checkpoints, escalations
 from shared.contracts.assessment import EscalationReason, Severity
 
 
-class EscalationRepository:
+class SqlEscalationRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -49,7 +49,7 @@ def _precedence(columns: Any) -> ColumnElement[Any]:
     )
 
 
-class FactRepository:
+class SqlFactRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

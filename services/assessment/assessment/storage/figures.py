@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assessment.storage.tables import published_figures
 
 
-class PublishedFigureRepository:
+class SqlPublishedFigureRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

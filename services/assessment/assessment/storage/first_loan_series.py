@@ -27,7 +27,7 @@ def series_from(data: Mapping[str, Mapping[str, int]]) -> dict[str, dict[date, i
     }
 
 
-class FirstLoanSeriesRepository:
+class SqlFirstLoanSeriesRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

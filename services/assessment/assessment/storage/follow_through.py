@@ -57,7 +57,7 @@ def _rectification(row: Any) -> Rectification:
     )
 
 
-class FollowThroughRepository:
+class SqlFollowThroughRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -15,7 +15,7 @@ from assessment.domain.facts import Fair, OverdueLedger, SubmittedLedger
 from assessment.storage.tables import fairs, overdue_ledgers, submitted_ledgers
 
 
-class LedgersAndFairsRepository:
+class SqlLedgersAndFairsRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

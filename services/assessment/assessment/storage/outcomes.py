@@ -59,7 +59,7 @@ _OUTCOME_COLUMNS = (
 )
 
 
-class OutcomeRepository:
+class SqlOutcomeRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -13,7 +13,7 @@ from assessment.storage.tables import notice_silences, notice_subscriptions
 from shared.contracts.assessment import EscalationReason, Severity
 
 
-class SubscriptionRepository:
+class SqlSubscriptionRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 

@@ -23,7 +23,7 @@ from assessment.app import build
 from assessment.commands import DeliverNotices
 from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
-from assessment.storage.deliveries import DeliveryRepository
+from assessment.storage.deliveries import SqlDeliveryRepository
 from console.demo.receiver import GroupRobot, free_port
 from shared.access_testing import bearer_headers
 from shared.contracts.ledger import LedgerOverdue
@@ -386,14 +386,16 @@ async def test_a_notice_sent_again_after_a_crash_carries_the_same_id(
 
         await eventually(recorded, what="both notices recorded")
         [lost_id] = [d["delivery_id"] for d in await deliveries_of(http, lost)]
-        really_sent = DeliveryRepository.sent
+        really_sent = SqlDeliveryRepository.sent
 
-        async def dies_before_committing(repository: DeliveryRepository, delivery_id: str) -> None:
+        async def dies_before_committing(
+            repository: SqlDeliveryRepository, delivery_id: str
+        ) -> None:
             if delivery_id == lost_id:
                 raise ConnectionResetError("the process died before this commit")
             await really_sent(repository, delivery_id)
 
-        monkeypatch.setattr(DeliveryRepository, "sent", dies_before_committing)
+        monkeypatch.setattr(SqlDeliveryRepository, "sent", dies_before_committing)
         with pytest.raises(ConnectionResetError):
             await handlers.deliver_notices(runtime.transaction, DeliverNotices(10, lease_seconds=0))
         monkeypatch.undo()

@@ -8,17 +8,17 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fineract.storage.tables import metadata
-from fineract.storage.tallies import InstanceProgress, SqlTallies, TalliesRepository, Tally
+from fineract.storage.tallies import InstanceProgress, SqlTallyRepository, Tally, TallyRepository
 
 
 class Store(Protocol):
     @property
-    def tallies(self) -> TalliesRepository: ...
+    def tallies(self) -> TallyRepository: ...
 
 
 class SqlStore:
     def __init__(self, connection: AsyncConnection) -> None:
-        self.tallies = SqlTallies(connection)
+        self.tallies = SqlTallyRepository(connection)
 
 
-__all__ = ["InstanceProgress", "SqlStore", "Store", "TalliesRepository", "Tally", "metadata"]
+__all__ = ["InstanceProgress", "SqlStore", "Store", "Tally", "TallyRepository", "metadata"]

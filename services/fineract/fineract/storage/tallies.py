@@ -31,7 +31,7 @@ class InstanceProgress:
     last_created_at: datetime
 
 
-class TalliesRepository(Protocol):
+class TallyRepository(Protocol):
     async def add(self, counts: Sequence[Tally], progress: Sequence[InstanceProgress]) -> None:
         """Add `counts` to the tallies; `progress` adds its messages and keeps the highest
         message id (and its time) per instance."""
@@ -39,7 +39,7 @@ class TalliesRepository(Protocol):
     async def all(self) -> tuple[list[Tally], list[InstanceProgress]]: ...
 
 
-class SqlTallies:
+class SqlTallyRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

@@ -56,7 +56,7 @@ MESSAGES = loan_messages(6)
 def test_events_go_to_the_banks_topic_as_the_bank_would_send_them() -> None:
     store = InMemoryStore()
     uow = unit_of_work_over(store)
-    asyncio.run(Handlers().translated(uow, MESSAGES[:2]))
+    asyncio.run(Handlers().apply_fineract_events(uow, MESSAGES[:2]))
     asyncio.run(uow.flush())
     records = recorded(uow).records
     assert {r.topic for r in records} == {"bank.xzrcu.events"}
@@ -78,7 +78,7 @@ def test_events_are_published_in_fineract_order_whatever_the_reading_order(
 ) -> None:
     store = InMemoryStore()
     uow = unit_of_work_over(store)
-    asyncio.run(Handlers().translated(uow, shuffled))
+    asyncio.run(Handlers().apply_fineract_events(uow, shuffled))
     asyncio.run(uow.flush())
     assert [e.id for e in recorded(uow).events()] == [f"key-{n}" for n in range(1, 7)]
     [progress] = asyncio.run(store.tallies.all())[1]
@@ -89,7 +89,7 @@ def test_events_are_published_in_fineract_order_whatever_the_reading_order(
 def test_tallies_count_what_each_message_became(chosen: list[Message[TranslatedMessage]]) -> None:
     store = InMemoryStore()
     uow = unit_of_work_over(store)
-    asyncio.run(Handlers().translated(uow, chosen))
+    asyncio.run(Handlers().apply_fineract_events(uow, chosen))
     tallies, [progress] = asyncio.run(store.tallies.all())
     counted = {(t.outcome, t.event_type): t.count for t in tallies}
     issued = sum(1 for m in chosen if m.payload.message_id % 2)
@@ -102,7 +102,7 @@ def test_a_skipped_type_is_counted_and_publishes_nothing() -> None:
     store = InMemoryStore()
     uow = unit_of_work_over(store)
     skipped = accepted(message("LoanUndoApprovalBusinessEvent", loan(9, sample_uscc(9, tag="FH"))))
-    asyncio.run(Handlers().translated(uow, [skipped]))
+    asyncio.run(Handlers().apply_fineract_events(uow, [skipped]))
     asyncio.run(uow.flush())
     assert recorded(uow).records == []
     tallies, _ = asyncio.run(store.tallies.all())

@@ -8,29 +8,29 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ledger.storage.facts import FactsRepository, Pair, SqlFacts
-from ledger.storage.filings import FiledVersion, FilingsRepository, SqlFilings
+from ledger.storage.facts import FactRepository, Pair, SqlFactRepository
+from ledger.storage.filings import FiledVersion, FilingRepository, SqlFilingRepository
 from ledger.storage.tables import metadata
 
 
 class Store(Protocol):
     @property
-    def facts(self) -> FactsRepository: ...
+    def facts(self) -> FactRepository: ...
 
     @property
-    def filings(self) -> FilingsRepository: ...
+    def filings(self) -> FilingRepository: ...
 
 
 class SqlStore:
     def __init__(self, connection: AsyncConnection) -> None:
-        self.facts = SqlFacts(connection)
-        self.filings = SqlFilings(connection)
+        self.facts = SqlFactRepository(connection)
+        self.filings = SqlFilingRepository(connection)
 
 
 __all__ = [
-    "FactsRepository",
+    "FactRepository",
     "FiledVersion",
-    "FilingsRepository",
+    "FilingRepository",
     "Pair",
     "SqlStore",
     "Store",

@@ -27,7 +27,7 @@ from ledger.storage.tables import credit_decisions, enterprises, loan_reversals,
 Pair = tuple[str, str]  # (uscc, institution_id)
 
 
-class FactsRepository(Protocol):
+class FactRepository(Protocol):
     async def save_pairings(self, copies: Sequence[Pairing]) -> None: ...
 
     async def save_enterprises(self, copies: Sequence[ListedEnterprise]) -> None: ...
@@ -57,7 +57,7 @@ def first_copies(copies: Iterable[F], key: Sequence[str]) -> list[F]:
     return [first_copy(group) for group in by_id.values()]
 
 
-class SqlFacts:
+class SqlFactRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

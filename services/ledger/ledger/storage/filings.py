@@ -31,7 +31,7 @@ class FiledVersion:
     snapshot: dict[str, Any]
 
 
-class FilingsRepository(Protocol):
+class FilingRepository(Protocol):
     async def lock_ledger(self, unit_id: str, month: Month) -> None:
         """Until the transaction ends, no one else files this reporting unit's month."""
 
@@ -66,7 +66,7 @@ class FilingsRepository(Protocol):
         """By the day they were held."""
 
 
-class SqlFilings:
+class SqlFilingRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

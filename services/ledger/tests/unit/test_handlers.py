@@ -102,8 +102,8 @@ async def test_a_pairing_then_a_loan_make_a_row_with_the_loan() -> None:
     clock = Clock(datetime(2020, 11, 5, 12, tzinfo=SHANGHAI))
     handlers = handlers_at(clock)
     uow, store = new_uow()
-    await handlers.pairings(uow, [message(matched())])
-    await handlers.loans(uow, [message(issued("2020-10-20"))])
+    await handlers.apply_pairings(uow, [message(matched())])
+    await handlers.apply_loans(uow, [message(issued("2020-10-20"))])
     [row] = await october_rows(store, clock.now)
     assert (row.uscc, row.institution_id) == (USCC, "icbc")
     assert row.loan_amount_wan == Decimal("80.00")
@@ -114,9 +114,9 @@ async def test_a_reversal_withdraws_the_loan_from_the_row() -> None:
     clock = Clock(datetime(2020, 11, 5, 12, tzinfo=SHANGHAI))
     handlers = handlers_at(clock)
     uow, store = new_uow()
-    await handlers.reversals(uow, [message(reversed_("2020-10-21"))])  # before its loan
-    await handlers.pairings(uow, [message(matched())])
-    await handlers.loans(uow, [message(issued("2020-10-20"))])
+    await handlers.apply_reversals(uow, [message(reversed_("2020-10-21"))])  # before its loan
+    await handlers.apply_pairings(uow, [message(matched())])
+    await handlers.apply_loans(uow, [message(issued("2020-10-20"))])
     [row] = await october_rows(store, clock.now)
     assert row.loan_amount_wan == 0
     assert "冲正贷款1笔80.00万元" in row.remarks
@@ -126,7 +126,7 @@ async def test_a_submission_announces_itself_once() -> None:
     clock = Clock(datetime(2020, 11, 5, 12, tzinfo=SHANGHAI))
     handlers = handlers_at(clock)
     uow, store = new_uow()
-    await handlers.pairings(uow, [message(matched())])
+    await handlers.apply_pairings(uow, [message(matched())])
     county = reporting_unit_of(REFERENCE, COUNTY)
     submission = await handlers.submit_ledger(uow, SubmitLedger(county, OCTOBER))
     await uow.flush()
@@ -181,9 +181,13 @@ async def kept(order: list[Any], batch_size: int) -> tuple[Loan, Reversal, Liste
     uow, store = new_uow()
     for start in range(0, len(order), batch_size):
         batch = [message(payload) for payload in order[start : start + batch_size]]
-        await handlers.loans(uow, [m for m in batch if isinstance(m.payload, LoanIssued)])
-        await handlers.reversals(uow, [m for m in batch if isinstance(m.payload, LoanReversed)])
-        await handlers.listings(uow, [m for m in batch if isinstance(m.payload, EnterpriseListed)])
+        await handlers.apply_loans(uow, [m for m in batch if isinstance(m.payload, LoanIssued)])
+        await handlers.apply_reversals(
+            uow, [m for m in batch if isinstance(m.payload, LoanReversed)]
+        )
+        await handlers.apply_listings(
+            uow, [m for m in batch if isinstance(m.payload, EnterpriseListed)]
+        )
     [loan] = store.facts.loans.values()
     [reversal] = store.facts.reversals.values()
     [enterprise] = store.facts.enterprises.values()

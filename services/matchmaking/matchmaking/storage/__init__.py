@@ -7,12 +7,22 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from matchmaking.storage.fairs import Attendance, Fairs, SqlAttendance, SqlFairs
-from matchmaking.storage.listings import Listings, SqlListings
-from matchmaking.storage.matches import Matches, SqlMatches
-from matchmaking.storage.outcomes import BankOutcomes, SqlBankOutcomes
-from matchmaking.storage.plans import Plans, SqlPlans, SqlVisits, Visits
-from matchmaking.storage.products import Products, SqlProducts
+from matchmaking.storage.fairs import (
+    AttendanceRepository,
+    FairRepository,
+    SqlAttendanceRepository,
+    SqlFairRepository,
+)
+from matchmaking.storage.listings import ListingRepository, SqlListingRepository
+from matchmaking.storage.matches import MatchRepository, SqlMatchRepository
+from matchmaking.storage.outcomes import BankOutcomeRepository, SqlBankOutcomeRepository
+from matchmaking.storage.plans import (
+    PlanRepository,
+    SqlPlanRepository,
+    SqlVisitRepository,
+    VisitRepository,
+)
+from matchmaking.storage.products import ProductRepository, SqlProductRepository
 from matchmaking.storage.tables import metadata
 
 __all__ = ["SqlStore", "Store", "metadata"]
@@ -20,32 +30,32 @@ __all__ = ["SqlStore", "Store", "metadata"]
 
 class Store(Protocol):
     @property
-    def fairs(self) -> Fairs: ...
+    def fairs(self) -> FairRepository: ...
     @property
-    def attendance(self) -> Attendance: ...
+    def attendance(self) -> AttendanceRepository: ...
     @property
-    def listings(self) -> Listings: ...
+    def listings(self) -> ListingRepository: ...
     @property
-    def products(self) -> Products: ...
+    def products(self) -> ProductRepository: ...
     @property
-    def matches(self) -> Matches: ...
+    def matches(self) -> MatchRepository: ...
     @property
-    def outcomes(self) -> BankOutcomes: ...
+    def outcomes(self) -> BankOutcomeRepository: ...
     @property
-    def plans(self) -> Plans: ...
+    def plans(self) -> PlanRepository: ...
     @property
-    def visits(self) -> Visits: ...
+    def visits(self) -> VisitRepository: ...
 
 
 class SqlStore:
     """Every repository over one transaction's (or one read's) connection."""
 
     def __init__(self, connection: AsyncConnection) -> None:
-        self.fairs = SqlFairs(connection)
-        self.attendance = SqlAttendance(connection)
-        self.listings = SqlListings(connection)
-        self.products = SqlProducts(connection)
-        self.matches = SqlMatches(connection)
-        self.outcomes = SqlBankOutcomes(connection)
-        self.plans = SqlPlans(connection)
-        self.visits = SqlVisits(connection)
+        self.fairs = SqlFairRepository(connection)
+        self.attendance = SqlAttendanceRepository(connection)
+        self.listings = SqlListingRepository(connection)
+        self.products = SqlProductRepository(connection)
+        self.matches = SqlMatchRepository(connection)
+        self.outcomes = SqlBankOutcomeRepository(connection)
+        self.plans = SqlPlanRepository(connection)
+        self.visits = SqlVisitRepository(connection)

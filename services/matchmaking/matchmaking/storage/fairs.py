@@ -12,13 +12,13 @@ from matchmaking.domain.fairs import Attendee, AttendeeKind, Fair
 from matchmaking.storage.tables import attendance, fairs
 
 
-class Fairs(Protocol):
+class FairRepository(Protocol):
     async def add(self, fair: Fair) -> None: ...
     async def get(self, fair_id: str) -> Fair | None: ...
     async def find(self, county_code: str | None = None) -> list[Fair]: ...
 
 
-class Attendance(Protocol):
+class AttendanceRepository(Protocol):
     async def add(self, attendee: Attendee) -> bool:
         """Record it; False if it was already recorded (the first registration stands)."""
         ...
@@ -27,7 +27,7 @@ class Attendance(Protocol):
     async def of_fair(self, fair_id: str) -> list[Attendee]: ...
 
 
-class SqlFairs:
+class SqlFairRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
@@ -59,7 +59,7 @@ def _fair(row: Any) -> Fair:
     return Fair(row.fair_id, row.county_code, row.title, row.held_on, row.venue, row.organizer)
 
 
-class SqlAttendance:
+class SqlAttendanceRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

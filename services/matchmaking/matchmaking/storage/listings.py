@@ -17,7 +17,7 @@ from matchmaking.storage.tables import delistings, listings
 ListingKey = tuple[str, date]
 
 
-class Listings(Protocol):
+class ListingRepository(Protocol):
     async def get(self, keys: Iterable[ListingKey]) -> dict[ListingKey, Listing]: ...
     async def put(self, entries: Sequence[Listing]) -> None:
         """Store these listings, replacing any stored for the same enterprise and day."""
@@ -27,7 +27,7 @@ class Listings(Protocol):
     async def history(self, uscc: str) -> ListingHistory: ...
 
 
-class SqlListings:
+class SqlListingRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

@@ -14,7 +14,7 @@ from matchmaking.storage.tables import matches
 from shared.contracts.matchmaking import Channel
 
 
-class Matches(Protocol):
+class MatchRepository(Protocol):
     async def add(self, match: Match) -> bool:
         """Record the pairing; False if the same pairing was already recorded."""
         ...
@@ -35,7 +35,7 @@ class Matches(Protocol):
         ...
 
 
-class SqlMatches:
+class SqlMatchRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

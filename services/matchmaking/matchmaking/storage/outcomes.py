@@ -21,7 +21,7 @@ from matchmaking.storage.tables import bank_outcomes, loan_reversals, match_outc
 from shared.contracts.matchmaking import Outcome
 
 
-class BankOutcomes(Protocol):
+class BankOutcomeRepository(Protocol):
     async def get(self, keys: Iterable[OutcomeKey]) -> dict[OutcomeKey, BankOutcome]: ...
     async def put(self, outcomes: Sequence[BankOutcome]) -> None:
         """Store these copies, replacing the stored copies of the same outcomes."""
@@ -59,7 +59,7 @@ _ATTRIBUTED_KEY = tuple_(
 )
 
 
-class SqlBankOutcomes:
+class SqlBankOutcomeRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

@@ -13,7 +13,7 @@ from matchmaking.storage.tables import plans, visits
 from shared.contracts.types import Problem
 
 
-class Plans(Protocol):
+class PlanRepository(Protocol):
     async def get(self, uscc: str) -> Plan | None: ...
     async def lock(self, uscc: str) -> Plan | None:
         """The enterprise's plan, locked until the transaction ends (one revision at once)."""
@@ -22,14 +22,14 @@ class Plans(Protocol):
     async def save(self, plan: Plan) -> None: ...
 
 
-class Visits(Protocol):
+class VisitRepository(Protocol):
     async def add(self, visit: Visit) -> None: ...
     async def of(self, uscc: str) -> list[Visit]:
         """The enterprise's visits, by date."""
         ...
 
 
-class SqlPlans:
+class SqlPlanRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
@@ -75,7 +75,7 @@ def _plan(row: Any) -> Plan:
     )
 
 
-class SqlVisits:
+class SqlVisitRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

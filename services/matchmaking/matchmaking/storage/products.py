@@ -12,7 +12,7 @@ from matchmaking.storage.tables import products
 from shared.contracts.types import Guarantee
 
 
-class Products(Protocol):
+class ProductRepository(Protocol):
     async def add(self, product: Product) -> None: ...
     async def get(self, product_id: str) -> Product | None: ...
     async def find(self, institution_id: str | None = None) -> list[Product]: ...
@@ -22,7 +22,7 @@ class Products(Protocol):
         ...
 
 
-class SqlProducts:
+class SqlProductRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 

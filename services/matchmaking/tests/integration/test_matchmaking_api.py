@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 import matchmaking.app
-from matchmaking.asyncapi import event_types
 from matchmaking.settings import MatchmakingSettings
 from shared.access_testing import bearer_headers
+from shared.asyncapi import event_types
 from shared.consumer import ConsumedRecord, Consumer
 from shared.envelope import new_event, to_binary, to_structured
 from shared.service import Runtime

@@ -81,11 +81,13 @@ async def deliver(work: Handlers, uow: UnitOfWork[Store], fact: Any) -> None:
     if isinstance(fact, RecordMatch):
         await work.record_match(uow, fact)
     elif isinstance(fact, EnterpriseListed):
-        await work.listings(uow, [message(fact)])
+        await work.apply_listings(uow, [message(fact)])
     elif isinstance(fact, LoanReversed):
-        await work.loan_reversals(uow, [message(fact, source=BANK_SOURCE)])
+        await work.apply_reversals(uow, [message(fact, source=BANK_SOURCE)])
+    elif isinstance(fact, LoanIssued):
+        await work.apply_loans(uow, [message(fact, source=BANK_SOURCE)])
     else:
-        await work.bank_outcomes(uow, [message(fact, source=BANK_SOURCE)])
+        await work.apply_credit_decisions(uow, [message(fact, source=BANK_SOURCE)])
     await uow.flush()
 
 

@@ -19,15 +19,6 @@ class Admission(StrEnum):
     MERGED = "merged"
 
 
-class DelistReason(StrEnum):
-    CLOSED = "closed"  # 注销、停业
-    INELIGIBLE = "ineligible"  # 不再符合条件
-    WITHDRAWN = "withdrawn"  # 推荐单位撤回
-    MOVED = "moved"  # 迁出本县（市）
-    FIRST_LOAN_OBTAINED = "first_loan_obtained"  # 已获首贷, 培植完成
-    OTHER = "other"
-
-
 class NotListedError(Exception):
     """The enterprise is not on the list now, so it cannot be delisted."""
 

@@ -102,7 +102,7 @@ async def test_a_repeated_nomination_merges_into_the_file() -> None:
 async def test_a_match_assigns_and_publishes_the_assignment() -> None:
     unit = uow()
     await handlers().nominate(unit, nominate_command())
-    await handlers().record_pairings(unit, [matched("2020-09-20")])
+    await handlers().apply_pairings(unit, [matched("2020-09-20")])
     held = unit.store.assignments.held[(CODE, "xzrcu")]
     assert held == Assignment(CODE, "xzrcu", date(2020, 9, 20), AssignmentWay.MATCH)
     assert await assigned_days(unit) == [("xzrcu", "2020-09-20", "match")]
@@ -111,9 +111,9 @@ async def test_a_match_assigns_and_publishes_the_assignment() -> None:
 async def test_an_earlier_match_moves_the_assignment_day_and_a_later_one_does_not() -> None:
     unit = uow()
     await handlers().nominate(unit, nominate_command())
-    await handlers().record_pairings(unit, [matched("2020-09-20")])
-    await handlers().record_pairings(unit, [matched("2020-09-12", match_id="M2")])
-    await handlers().record_pairings(unit, [matched("2020-09-30", match_id="M3")])
+    await handlers().apply_pairings(unit, [matched("2020-09-20")])
+    await handlers().apply_pairings(unit, [matched("2020-09-12", match_id="M2")])
+    await handlers().apply_pairings(unit, [matched("2020-09-30", match_id="M3")])
     assert unit.store.assignments.held[(CODE, "xzrcu")].assigned_on == date(2020, 9, 12)
     assert await assigned_days(unit) == [
         ("xzrcu", "2020-09-20", "match"),
@@ -123,7 +123,7 @@ async def test_an_earlier_match_moves_the_assignment_day_and_a_later_one_does_no
 
 async def test_a_match_before_the_file_waits_and_an_earlier_bank_nomination_wins() -> None:
     unit = uow()
-    await handlers().record_pairings(unit, [matched("2020-09-20")])
+    await handlers().apply_pairings(unit, [matched("2020-09-20")])
     assert await assigned_days(unit) == [], "no county to publish before the enterprise is on file"
     bank = nominate_command(source="bank", institution_id="xzrcu", nominated_by="忻州农商银行")
     await handlers().nominate(unit, bank)
@@ -185,7 +185,7 @@ async def test_two_copies_of_a_loan_keep_the_same_one_in_either_order() -> None:
     for order in (copies, copies[::-1]):
         unit = uow()
         for copy in order:
-            await handlers().record_loans(unit, [copy])
+            await handlers().apply_loans(unit, [copy])
         kept.append(unit.store.loans.issued[("icbc", "L1")])
     assert kept[0] == kept[1]
     assert (kept[0].issued_on, kept[0].amount_wan) == (date(2019, 2, 1), Decimal("80.00"))
@@ -196,5 +196,5 @@ async def test_the_earliest_reversal_counts_in_either_order() -> None:
     for order in (copies, copies[::-1]):
         unit = uow()
         for copy in order:
-            await handlers().record_reversals(unit, [copy])
+            await handlers().apply_reversals(unit, [copy])
         assert unit.store.loans.reversed[("icbc", "L1")].reversed_on == date(2020, 7, 1)
