@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import insert_rows
 
-# The audit table as each service's migration creates it. Frozen: a later change is a new
-# list (AUDIT_SCHEMA_V2) in a new migration, never an edit of this one.
+# The audit table as the platform's migration creates it (shared/schema). Frozen: a later
+# change is a new list (AUDIT_SCHEMA_V2) in a new migration, never an edit of this one.
 AUDIT_SCHEMA_V1 = (
     """
     CREATE TABLE audit (

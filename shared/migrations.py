@@ -1,5 +1,9 @@
 """Alembic, the one migration tool: each service's `migrations/env.py` calls `run`.
 
+A service's revisions are read from two version locations: its own
+(`services/<name>/migrations/versions`) and the platform's (`shared/schema`: the inbox, the
+outbox and the audit trail, which every service has), one graph with one head.
+
 The database URL comes from the service's settings unless the caller (provisioning, test
 fixtures) passes one in `config.attributes["database_url"]`.
 
@@ -10,6 +14,7 @@ database (brought to head first): `python -m shared.migrations SERVICE "what cha
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from alembic import command, context
@@ -20,16 +25,32 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.settings import ServiceSettings
 
+PLATFORM_VERSIONS = Path(__file__).resolve().parent / "schema"
+
+
+def service_versions(service_dir: Path) -> Path:
+    return service_dir / "migrations" / "versions"
+
 
 def alembic_config(service_dir: Path, database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(service_dir / "migrations"))
+    # The OS's separator, so that a checkout's path may hold spaces or commas.
+    config.set_main_option("path_separator", "os")
+    locations = (service_versions(service_dir), PLATFORM_VERSIONS)
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
     config.attributes["database_url"] = database_url
     return config
 
 
+def no_schema_change() -> None:
+    """The upgrade and the downgrade of a service revision that only merges a platform one:
+    the revision keeps its place in the service's history, where databases record its id."""
+
+
 def upgrade(service_dir: Path, database_url: str) -> None:
-    command.upgrade(alembic_config(service_dir, database_url), "head")
+    # `heads`: a platform revision that no service revision merges yet still runs everywhere.
+    command.upgrade(alembic_config(service_dir, database_url), "heads")
 
 
 def run(metadata: MetaData, settings: ServiceSettings) -> None:
@@ -62,10 +83,19 @@ def new_revision(service: str, message: str) -> None:
     root = Path(__file__).resolve().parent.parent
     service_dir = root / "services" / service
     config = alembic_config(service_dir, ServiceSettings(service=service).database_url())
-    command.upgrade(config, "head")
-    existing = sorted((service_dir / "migrations" / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    command.upgrade(config, "heads")
+    versions = service_versions(service_dir)
+    existing = sorted(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))
     number = int(existing[-1].name[:4]) + 1 if existing else 1
-    command.revision(config, message=message, autogenerate=True, rev_id=f"{number:04d}")
+    # On every head: a platform revision the service has not merged yet is merged by this one.
+    command.revision(
+        config,
+        message=message,
+        autogenerate=True,
+        rev_id=f"{number:04d}",
+        head="heads",
+        version_path=str(versions),
+    )
 
 
 if __name__ == "__main__":

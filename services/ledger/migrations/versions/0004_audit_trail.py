@@ -1,27 +1,10 @@
 """audit trail: who did what, when, from where (append-only)
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01 23:55:00
+Merges the platform's revision that creates it (shared/schema): databases at 0004 have it.
 """
 
-from collections.abc import Sequence
-
-from alembic import op
-
-from shared.audit import AUDIT_DOWNGRADE_V1, AUDIT_UPGRADE_V1
+from shared.migrations import no_schema_change
 
 revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
-
-
-def upgrade() -> None:
-    for statement in AUDIT_UPGRADE_V1:
-        op.execute(statement)
-
-
-def downgrade() -> None:
-    for statement in AUDIT_DOWNGRADE_V1:
-        op.execute(statement)
+down_revision: tuple[str, str] = ("0003", "platform_0003")
+upgrade = downgrade = no_schema_change
