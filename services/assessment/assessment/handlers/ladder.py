@@ -68,7 +68,7 @@ class LadderHandlers(NoticeHandlers):
         window = campaign_window(reference)
         current = attainment([evaluate(f, window, as_of) for f in facts.values()], reference, as_of)
         talked = await store.escalations.talked_before(as_of)
-        with_fair = await store.ledgers_and_fairs.counties_with_fair(campaign.end)
+        with_fair = await store.ledgers_and_fairs.counties_with_fair(campaign.start, campaign.end)
         findings = checkpoint_findings(current, reference, talked, with_fair)
         evaluated = {EscalationReason.UNDER_TARGET}
         if as_of >= campaign.end:
@@ -112,7 +112,9 @@ class LadderHandlers(NoticeHandlers):
             evaluated.add(EscalationReason.LEDGER_OVERDUE)
         end = reference.campaign.end
         if EscalationReason.NO_MATCHMAKING_FAIR in changed and current.as_of >= end:
-            with_fair = await store.ledgers_and_fairs.counties_with_fair(end)
+            with_fair = await store.ledgers_and_fairs.counties_with_fair(
+                reference.campaign.start, end
+            )
             findings += [
                 f
                 for f in checkpoint_findings(current, reference, frozenset(), with_fair)

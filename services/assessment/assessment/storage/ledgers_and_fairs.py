@@ -34,9 +34,10 @@ class SqlLedgersAndFairsRepository:
     async def save_submitted(self, submitted: Sequence[SubmittedLedger]) -> None:
         await self._insert(submitted_ledgers, [vars(s) for s in submitted])
 
-    async def counties_with_fair(self, until: date) -> frozenset[str]:
+    async def counties_with_fair(self, start: date, end: date) -> frozenset[str]:
+        held = fairs.c.held_on
         result = await self.connection.execute(
-            select(fairs.c.county_code).where(fairs.c.held_on <= until).distinct()
+            select(fairs.c.county_code).where(held >= start, held <= end).distinct()
         )
         return frozenset(result.scalars())
 

@@ -354,7 +354,7 @@ async def test_the_ladder_moves_alike_over_the_in_memory_store_and_postgresql(
     assert stored == open_after(expected)
 
     # The figures the ladder was moved from, kept batch by batch.
-    end = REFERENCE.campaign.end
+    start, end = REFERENCE.campaign.start, REFERENCE.campaign.end
     final = attainment_from(await store.counts.load(), REFERENCE, end)
     counted = {
         u.unit_id: (u.cultivated, u.first_loans) for u in (*final.counties, *final.institutions)
@@ -387,4 +387,4 @@ async def test_the_ladder_moves_alike_over_the_in_memory_store_and_postgresql(
     pending, ever = await store.ledgers_and_fairs.overdue_months()
     assert {u: sorted(months) for u, months in pending.items()} == {XINFU: ["2020-09", "2020-10"]}
     assert ever == {XINFU: 2, "jinshang": 1}
-    assert await store.ledgers_and_fairs.counties_with_fair(end) == {XINFU}
+    assert await store.ledgers_and_fairs.counties_with_fair(start, end) == {XINFU}

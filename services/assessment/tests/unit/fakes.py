@@ -211,8 +211,8 @@ class InMemoryLedgersAndFairs:
     async def save_submitted(self, submitted: Sequence[SubmittedLedger]) -> None:
         self.submitted |= set(submitted)
 
-    async def counties_with_fair(self, until: date) -> frozenset[str]:
-        return frozenset(f.county_code for f in self.fairs if f.held_on <= until)
+    async def counties_with_fair(self, start: date, end: date) -> frozenset[str]:
+        return frozenset(f.county_code for f in self.fairs if start <= f.held_on <= end)
 
     async def overdue_months(self) -> tuple[dict[str, list[str]], dict[str, int]]:
         done = {(s.unit_id, s.period) for s in self.submitted}
