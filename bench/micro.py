@@ -51,7 +51,7 @@ async def outbox(records: int) -> tuple[float, float]:
     await provision(namespace)
     try:
         settings = AssessmentSettings(namespace=namespace)
-        runtime: Runtime = build_assessment(settings).state.runtime
+        runtime: Runtime = build_assessment(settings).runtime
         outbox = Outbox(runtime.outbox.table)
         rows = [
             OutgoingRecord(settings.topic("assessment.escalations"), b"k", b"x" * 500)

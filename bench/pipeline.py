@@ -17,7 +17,6 @@ from aiokafka import AIOKafkaConsumer
 
 from assessment.app import build
 from assessment.commands import KeepUpToDate
-from assessment.handlers import Handlers
 from assessment.rebuild import rebuild
 from assessment.settings import AssessmentSettings
 from bench.workload import Record, Workload, publish
@@ -71,7 +70,7 @@ async def consume(
     """Run assessment until each consumer group (by consumer name) has committed every record
     of its topics. The clock starts when the first record is committed, so that joining the
     group is not counted."""
-    runtime: Runtime = build(settings).state.runtime
+    runtime: Runtime = build(settings).runtime
     async with KafkaLag(settings.kafka_bootstrap) as lag:
         named = {
             settings.topic(f"assessment.{g}"): await lag.partitions(t) for g, t in groups.items()
@@ -107,8 +106,8 @@ async def seed(settings: AssessmentSettings, workload: Workload, say: Say) -> Co
     )
     stored = await consume(facts_only, {"roster": [settings.topic(ROSTER_EVENTS)]}, say)
     app = build(settings)
-    runtime: Runtime = app.state.runtime
-    handlers: Handlers = app.state.handlers
+    runtime = app.runtime
+    handlers = app.handlers
     started = time.perf_counter()
     async with runtime.transaction() as uow:
         await handlers.keep_up_to_date(uow, KeepUpToDate(run_checkpoints=False))
@@ -147,7 +146,7 @@ async def latency(enterprises: int, rate: int, seconds: float, say: Say) -> Late
         await seed(settings, workload, say)
         count = int(rate * seconds)
         loans = workload.loans(count)
-        runtime: Runtime = build(settings).state.runtime
+        runtime: Runtime = build(settings).runtime
         topic = settings.topic(ASSESSMENT_ATTAINMENT)
         watcher = AIOKafkaConsumer(**operator_options(settings.kafka_bootstrap))
         await watcher.start()

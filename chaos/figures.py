@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import func, select
 
 import assessment.app
@@ -34,7 +34,7 @@ from shared.consumer import ConsumedRecord, Message
 from shared.envelope import DeadLetterReason
 from shared.outbox import stored_record
 from shared.replay import unconsumed
-from shared.service import Runtime
+from shared.service import Runtime, Service
 from shared.testing import read_topic
 from shared.topics import DEAD_LETTER
 
@@ -45,13 +45,13 @@ DedupKey = tuple[str, str]
 async def runtimes(namespace: str) -> AsyncIterator[dict[str, Runtime]]:
     """Each service's runtime as the service builds it (its consumers, inbox, outbox, audit
     trail), in the run's namespace; nothing is started."""
-    apps: dict[str, FastAPI] = {
+    apps: dict[str, Service[Any]] = {
         "roster": roster.app.build(RosterSettings(namespace=namespace)),
         "matchmaking": matchmaking.app.build(MatchmakingSettings(namespace=namespace)),
         "ledger": ledger.app.build(LedgerSettings(namespace=namespace)),
         "assessment": assessment.app.build(AssessmentSettings(namespace=namespace)),
     }
-    built = {name: app.state.runtime for name, app in apps.items()}
+    built = {name: app.runtime for name, app in apps.items()}
     try:
         yield built
     finally:

@@ -39,6 +39,7 @@ from shared.access import (
 )
 from shared.auth import Role, Scope, TokenIssuer, ensure_signing_keys, load_signing_key
 from shared.reference import ReferenceData, load_reference
+from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.validators import uscc_check_character
 
@@ -284,15 +285,16 @@ async def check_access(client: httpx.AsyncClient, case: AccessCase, issuer: Toke
         assert response.status_code < 500, said
 
 
-async def check_access_on(app: FastAPI, case: AccessCase) -> None:
+async def check_access_on(service: Service[Any], case: AccessCase) -> None:
     """`check_access` against a service's app, with tokens signed by the key it trusts."""
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=service.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-        await check_access(client, case, TokenIssuer.from_settings(app.state.runtime.settings))
+        await check_access(client, case, TokenIssuer.from_settings(service.settings))
 
 
-def check_coverage(app: FastAPI) -> None:
-    """Every route of the app has a rule, and every rule a route."""
+def check_coverage(service: Service[Any]) -> None:
+    """Every route of the service's app has a rule, and every rule a route."""
+    app = service.app
     table: AccessTable = app.state.access_table
     assert uncovered_routes(app, table) == [], "routes without an access rule (refused to all)"
     assert stale_rules(app, table) == [], "access rules that match no route"
@@ -337,10 +339,10 @@ def bearer_headers(settings: ServiceSettings, *scopes: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def supervisor_client(app: FastAPI) -> httpx.AsyncClient:
-    """An in-process client of `app` with a supervisor's token (central), for tests about a
-    flow rather than about access."""
-    headers = bearer_headers(app.state.runtime.settings)
+def supervisor_client(service: Service[Any]) -> httpx.AsyncClient:
+    """An in-process client of the service with a supervisor's token (central), for tests
+    about a flow rather than about access."""
+    headers = bearer_headers(service.settings)
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://svc", headers=headers
+        transport=httpx.ASGITransport(app=service.app), base_url="http://svc", headers=headers
     )

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,6 +30,7 @@ from shared import bus
 from shared.access import AccessTable, announce, protect
 from shared.audit import CURRENT_REQUEST, AuditEntry, AuditTrail
 from shared.cancellation import raise_if_cancelling
+from shared.clock import Clock
 from shared.consumer import (
     Accept,
     ConsumedRecord,
@@ -275,6 +276,34 @@ async def _bounded(what: str, step: Awaitable[object], seconds: float) -> None:
         log.warning("stopping %s took over %.0fs; abandoned", what, seconds)
 
 
+H = TypeVar("H")
+
+
+@dataclass(frozen=True)
+class Service(Generic[H]):
+    """A service as its composition root (`build`) made it: the HTTP app, the runtime behind
+    it (settings, engine, store factory, consumers, loops), its handlers and its clock.
+    Tests, the console, the bench and chaos take the parts from here; routes reach the same
+    object through `shared.dependencies`. A service with more parts subclasses it."""
+
+    app: FastAPI
+    runtime: Runtime
+    handlers: H
+    clock: Clock
+
+    def __post_init__(self) -> None:
+        # The one thing the app keeps: routes find every part through it.
+        self.app.state.service = self
+
+    @property
+    def settings(self) -> ServiceSettings:
+        return self.runtime.settings
+
+    def running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """The consumers, the relay and the loops running, as the app's lifespan runs them."""
+        return self.runtime.running()
+
+
 def create_app(
     runtime: Runtime,
     routers: Sequence[APIRouter],
@@ -294,7 +323,6 @@ def create_app(
             yield
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
-    app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DataError, _unstorable_value)
     app.add_middleware(TextGuard)
@@ -363,14 +391,15 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": problems}, status_code=422)
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
+def serve(service: Service[Any]) -> None:
     """Run one service until SIGTERM/SIGINT; uvicorn drains requests, then the lifespan
     stops the consumers, the relay and the pool."""
     import uvicorn
 
+    settings = service.settings
     configure_logging(settings.service, settings.log_level)
     uvicorn.run(
-        app,
+        service.app,
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,

@@ -20,12 +20,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from fastapi import FastAPI
 from sqlalchemy import Column, Integer, MetaData, Table, Text, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,7 +39,7 @@ from shared.inbox import inbox_table
 from shared.lag import KafkaLag
 from shared.outbox import OutgoingRecord, outbox_table
 from shared.provision import deprovision, drop_database, ensure_database, provision
-from shared.service import Runtime
+from shared.service import Service
 from shared.settings import CLUSTER_ENV_FILE, ServiceSettings
 from shared.topics import TopicSpec
 from shared.unit_of_work import UnitOfWork
@@ -146,12 +145,12 @@ async def caught_up(bootstrap: str, group: str, topics: Sequence[str]) -> bool:
         return await lag.behind(group, await lag.partitions(topics)) == 0
 
 
-async def services_caught_up(apps: Iterable[FastAPI], bank_topic: str) -> bool:
+async def services_caught_up(services: Iterable[Service[Any]], bank_topic: str) -> bool:
     """Every subscription of every in-process service has committed all there is (those on
     the bank topics pattern: on `bank_topic`, a logical name), and no outbox holds anything
     unpublished."""
-    for app in apps:
-        runtime: Runtime = app.state.runtime
+    for service in services:
+        runtime = service.runtime
         if await runtime.relay.pending():
             return False
         for subscription in runtime.consumers:

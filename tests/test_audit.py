@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -18,7 +17,7 @@ import roster.app
 from roster.settings import RosterSettings
 from shared.access_testing import bearer_headers
 from shared.contracts.bank import LoanIssued
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import eventually, publish_event, sample_uscc
 
 pytestmark = pytest.mark.integration
@@ -27,18 +26,18 @@ USCC = sample_uscc(1, tag="AD")
 
 
 @pytest.fixture(scope="module")
-async def running(private_namespace: str) -> AsyncIterator[FastAPI]:
+async def running(private_namespace: str) -> AsyncIterator[Service[Any]]:
     app = roster.app.build(
         RosterSettings(namespace=private_namespace, consumer_batch_timeout_ms=50)
     )
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app
 
 
-def client(app: FastAPI, *scopes: str, peer: str = "10.1.2.3") -> httpx.AsyncClient:
-    headers = bearer_headers(app.state.runtime.settings, *scopes)
-    transport = httpx.ASGITransport(app=app, client=(peer, 50000))
+def client(app: Service[Any], *scopes: str, peer: str = "10.1.2.3") -> httpx.AsyncClient:
+    headers = bearer_headers(app.runtime.settings, *scopes)
+    transport = httpx.ASGITransport(app=app.app, client=(peer, 50000))
     return httpx.AsyncClient(transport=transport, base_url="http://roster", headers=headers)
 
 
@@ -55,7 +54,7 @@ def nomination() -> dict[str, Any]:
     }
 
 
-async def trail(app: FastAPI, **query: str) -> list[dict[str, Any]]:
+async def trail(app: Service[Any], **query: str) -> list[dict[str, Any]]:
     async with client(app) as supervisor:
         answer = await supervisor.get("/audit", params=query)
     assert answer.status_code == 200, answer.text
@@ -63,7 +62,7 @@ async def trail(app: FastAPI, **query: str) -> list[dict[str, Any]]:
 
 
 async def test_writes_refusals_and_bank_events_are_audited(
-    running: FastAPI, kafka_producer: AIOKafkaProducer
+    running: Service[Any], kafka_producer: AIOKafkaProducer
 ) -> None:
     since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     async with client(running, "department") as department:
@@ -72,7 +71,7 @@ async def test_writes_refusals_and_bank_events_are_audited(
         refused = await county.post(f"/enterprises/{USCC}/delist", json={"reason": "other"})
         assert refused.status_code == 403
         assert (await county.get("/audit")).status_code == 403  # supervisors only
-    runtime: Runtime = running.state.runtime
+    runtime = running.runtime
     loan = LoanIssued.model_validate(
         {
             "loan_id": "AUDIT-1",
@@ -121,21 +120,23 @@ async def test_writes_refusals_and_bank_events_are_audited(
     assert await trail(running, actor="nobody") == []
 
 
-async def test_the_trail_cannot_be_changed(running: FastAPI) -> None:
-    runtime: Runtime = running.state.runtime
+async def test_the_trail_cannot_be_changed(running: Service[Any]) -> None:
+    runtime = running.runtime
     for statement in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
         with pytest.raises(DBAPIError, match="append-only"):
             async with runtime.engine.begin() as connection:
                 await connection.execute(text(statement))
 
 
-async def test_the_origin_is_the_socket_unless_a_trusted_proxy_forwards(running: FastAPI) -> None:
+async def test_the_origin_is_the_socket_unless_a_trusted_proxy_forwards(
+    running: Service[Any],
+) -> None:
     forged = {"X-Forwarded-For": "203.0.113.66"}
     target = f"/enterprises/{sample_uscc(3, tag='AD')}/delist"
     async with client(running, "county:140902", peer="127.0.0.1") as county:
         refused = await county.post(target, json={"reason": "other"}, headers=forged)
         assert refused.status_code == 403
-    namespace = running.state.runtime.settings.namespace
+    namespace = running.runtime.settings.namespace
     behind_proxy = roster.app.build(
         RosterSettings(namespace=namespace, trusted_proxies="127.0.0.1")
     )
@@ -149,7 +150,7 @@ async def test_the_origin_is_the_socket_unless_a_trusted_proxy_forwards(running:
     ]
 
 
-async def test_the_outcome_is_what_happened(running: FastAPI) -> None:
+async def test_the_outcome_is_what_happened(running: Service[Any]) -> None:
     """A miss and a refusal are audited with their status; `committed` only for an effect."""
     unknown = f"/enterprises/{sample_uscc(2, tag='AD')}/delist"
     async with client(running) as supervisor:

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
 import assessment.app
 import roster.app
@@ -19,7 +19,7 @@ from roster.settings import RosterSettings
 from shared.access_testing import supervisor_client
 from shared.contracts.bank import LoanIssued
 from shared.contracts.types import Guarantee
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import caught_up, eventually, publish_event, sample_uscc
 from shared.topics import ROSTER_EVENTS
 
@@ -31,8 +31,8 @@ def uscc(n: int) -> str:
 
 
 @pytest.fixture
-async def services(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
-    apps = {
+async def services(namespace: str) -> AsyncIterator[dict[str, Service[Any]]]:
+    apps: dict[str, Service[Any]] = {
         "roster": roster.app.build(
             RosterSettings(
                 namespace=namespace, consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1
@@ -50,7 +50,7 @@ async def services(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
     }
     async with AsyncExitStack() as stack:
         for app in apps.values():
-            await stack.enter_async_context(app.state.runtime.running())
+            await stack.enter_async_context(app.running())
         yield apps
 
 
@@ -69,10 +69,10 @@ def nomination(who: str, **extra: object) -> dict[str, object]:
 
 
 async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
-    services: dict[str, FastAPI], kafka_producer: AIOKafkaProducer
+    services: dict[str, Service[Any]], kafka_producer: AIOKafkaProducer
 ) -> None:
     roster_app, assessment_app = services["roster"], services["assessment"]
-    settings = assessment_app.state.runtime.settings
+    settings = assessment_app.runtime.settings
     first, second = uscc(1), uscc(2)
     async with supervisor_client(roster_app) as http:
         listed = await http.post("/nominations", json=nomination(first))
@@ -126,7 +126,7 @@ async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
         banks = (await http.get("/attainment", params={"level": "institution"})).json()
         psbc = next(u for u in banks["units"] if u["unit_id"] == "psbc")
         assert (psbc["cultivated"], psbc["first_loans"]) == (1, 1)
-    roster_group = roster_app.state.runtime.settings.topic("roster.bank")
+    roster_group = roster_app.runtime.settings.topic("roster.bank")
     await eventually(
         lambda: caught_up(
             settings.kafka_bootstrap, roster_group, [settings.topic("bank.psbc.events")]
@@ -138,6 +138,6 @@ async def test_nominated_enterprises_and_a_first_loan_reach_attainment(
     assert "PSBC-1" in str(file)
 
 
-async def roster_drained(app: FastAPI) -> bool:
-    runtime: Runtime = app.state.runtime
+async def roster_drained(app: Service[Any]) -> bool:
+    runtime = app.runtime
     return await runtime.relay.pending() == 0

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from fastapi import FastAPI
 
 import assessment.app
 import fineract.app
@@ -37,6 +36,7 @@ from roster.settings import RosterSettings
 from shared.access_testing import supervisor_client
 from shared.envelope import Envelope, parse_record
 from shared.kafka_security import bank_principal
+from shared.service import Service
 from shared.testing import eventually, read_topic, sample_uscc, services_caught_up
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,9 @@ def mapping_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def services(private_namespace: str, mapping_file: Path) -> AsyncIterator[dict[str, FastAPI]]:
+async def services(
+    private_namespace: str, mapping_file: Path
+) -> AsyncIterator[dict[str, Service[Any]]]:
     fast: dict[str, Any] = {
         "namespace": private_namespace,
         "consumer_batch_timeout_ms": 50,
@@ -75,7 +77,7 @@ async def services(private_namespace: str, mapping_file: Path) -> AsyncIterator[
         {**fast, "fineract_mapping_file": mapping_file, "fineract_schema_dir": SCHEMA_DIR}
     )
     await provision_instances(adapter_settings, load_mapping(mapping_file))
-    apps = {
+    apps: dict[str, Service[Any]] = {
         "roster": roster.app.build(RosterSettings.model_validate(fast)),
         "fineract": fineract.app.build(adapter_settings),
         "assessment": assessment.app.build(
@@ -86,7 +88,7 @@ async def services(private_namespace: str, mapping_file: Path) -> AsyncIterator[
     }
     async with AsyncExitStack() as stack:
         for app in apps.values():
-            await stack.enter_async_context(app.state.runtime.running())
+            await stack.enter_async_context(app.running())
         yield apps
 
 
@@ -166,13 +168,13 @@ def fineract_messages() -> list[tuple[int, bytes]]:
     ]
 
 
-async def attainment(app: FastAPI, level: str, unit_id: str) -> dict[str, Any]:
+async def attainment(app: Service[Any], level: str, unit_id: str) -> dict[str, Any]:
     async with supervisor_client(app) as http:
         body = (await http.get("/attainment", params={"level": level})).json()
     return next(u for u in body["units"] if u["unit_id"] == unit_id)
 
 
-async def test_a_fineract_banks_loans_reach_attainment(services: dict[str, FastAPI]) -> None:
+async def test_a_fineract_banks_loans_reach_attainment(services: dict[str, Service[Any]]) -> None:
     async with supervisor_client(services["roster"]) as http:
         for uscc in (LENT, REVERSED):
             listed = await http.post("/nominations", json=nomination(uscc))
@@ -183,7 +185,8 @@ async def test_a_fineract_banks_loans_reach_attainment(services: dict[str, FastA
         what="the listing to reach everyone",
     )
 
-    settings: FineractSettings = services["fineract"].state.runtime.settings
+    settings = services["fineract"].settings
+    assert isinstance(settings, FineractSettings)
     async with producer_as(settings, bank_principal(BANK)) as bank:
         for loan_id, value in fineract_messages():
             await bank.send_and_wait(

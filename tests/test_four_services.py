@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
 import assessment.app
 import ledger.app
@@ -26,8 +25,7 @@ from roster.settings import RosterSettings
 from shared.access_testing import supervisor_client
 from shared.contracts.bank import CreditGranted, LoanIssued
 from shared.contracts.types import Guarantee
-from shared.service import Runtime
-from shared.settings import ServiceSettings
+from shared.service import Service
 from shared.testing import eventually, publish_event, services_caught_up
 from shared.validators import uscc_check_character
 
@@ -39,14 +37,14 @@ USCC = "91140928MA0KFY001" + uscc_check_character("91140928MA0KFY001")
 
 
 @pytest.fixture
-async def apps(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
+async def apps(namespace: str) -> AsyncIterator[dict[str, Service[Any]]]:
     fast: dict[str, Any] = {
         "namespace": namespace,
         "consumer_batch_timeout_ms": 50,
         "outbox_poll_seconds": 0.1,
         "clock_date": TODAY,
     }
-    built = {
+    built: dict[str, Service[Any]] = {
         "roster": roster.app.build(RosterSettings.model_validate(fast)),
         "matchmaking": matchmaking.app.build(MatchmakingSettings.model_validate(fast)),
         "ledger": ledger.app.build(LedgerSettings.model_validate(fast)),
@@ -56,23 +54,18 @@ async def apps(namespace: str) -> AsyncIterator[dict[str, FastAPI]]:
     }
     async with AsyncExitStack() as stack:
         for app in built.values():
-            await stack.enter_async_context(app.state.runtime.running())
+            await stack.enter_async_context(app.running())
         yield built
 
 
-def settings_of(app: FastAPI) -> ServiceSettings:
-    runtime: Runtime = app.state.runtime
-    return runtime.settings
-
-
-async def institution_figures(app: FastAPI) -> dict[str, Any]:
+async def institution_figures(app: Service[Any]) -> dict[str, Any]:
     async with supervisor_client(app) as http:
         body = (await http.get("/attainment", params={"level": "institution"})).json()
     return next(u for u in body["units"] if u["unit_id"] == BANK)
 
 
 async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
-    apps: dict[str, FastAPI], kafka_producer: AIOKafkaProducer
+    apps: dict[str, Service[Any]], kafka_producer: AIOKafkaProducer
 ) -> None:
     before = await institution_figures(apps["assessment"])
 
@@ -109,7 +102,7 @@ async def test_a_pairing_becomes_a_ledger_row_and_a_first_loan(
         assert matched.status_code == 201, matched.text
         match_id = matched.json()["match_id"]
 
-    bank_topic = settings_of(apps["roster"]).topic(f"bank.{BANK}.events")
+    bank_topic = apps["roster"].settings.topic(f"bank.{BANK}.events")
     source = f"urn:firstloan:institution:{BANK}"
     await publish_event(
         kafka_producer,

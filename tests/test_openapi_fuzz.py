@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Err
 
@@ -29,13 +28,13 @@ from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
 from shared.access_testing import bearer_headers
-from shared.service import Runtime
+from shared.service import Service
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = 15
 BASE = "http://service"
-BUILDERS: dict[str, Callable[[str], FastAPI]] = {
+BUILDERS: dict[str, Callable[[str], Service[Any]]] = {
     "roster": lambda ns: roster.app.build(RosterSettings(namespace=ns)),
     "matchmaking": lambda ns: matchmaking.app.build(MatchmakingSettings(namespace=ns)),
     "ledger": lambda ns: ledger.app.build(LedgerSettings(namespace=ns)),
@@ -53,18 +52,18 @@ ENDLESS = {"/events/stream"}
 @pytest.fixture(scope="module", params=sorted(BUILDERS))
 async def service_app(
     request: pytest.FixtureRequest, private_namespace: str
-) -> AsyncIterator[FastAPI]:
+) -> AsyncIterator[Service[Any]]:
     app = BUILDERS[request.param](private_namespace)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():  # as it runs: consumers, relay, /health answering 200
         yield app
 
 
-def generated_cases(app: FastAPI) -> list[Any]:
+def generated_cases(app: Service[Any]) -> list[Any]:
     """Each operation's hypothesis-generated cases (schemathesis' pytest plugin is not used:
     it does not run under this pytest; its ASGI transport would start the app's lifespan
     for every call)."""
-    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema = schemathesis.openapi.from_dict(app.app.openapi())
     cases: list[Any] = []
     for result in schema.get_all_operations():
         if isinstance(result, Err):
@@ -82,11 +81,11 @@ def generated_cases(app: FastAPI) -> list[Any]:
     return cases
 
 
-async def test_no_input_is_a_server_error(service_app: FastAPI) -> None:
+async def test_no_input_is_a_server_error(service_app: Service[Any]) -> None:
     cases = generated_cases(service_app)
     assert len({(c.method, c.path) for c in cases}) > 5
-    headers = bearer_headers(service_app.state.runtime.settings)
-    transport = httpx.ASGITransport(app=service_app)
+    headers = bearer_headers(service_app.runtime.settings)
+    transport = httpx.ASGITransport(app=service_app.app)
     server_errors: list[str] = []
     async with httpx.AsyncClient(transport=transport, base_url=BASE, timeout=30) as http:
         for case in cases:
@@ -112,10 +111,10 @@ DEEP_OBJECT = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
 MEDIA_TYPES = ("application/json", "Application/JSON; charset=utf-8", "APPLICATION/JSON")
 
 
-def json_operations(app: FastAPI) -> list[tuple[str, str, list[str]]]:
+def json_operations(app: Service[Any]) -> list[tuple[str, str, list[str]]]:
     """(method, path with its parameters filled, the body's top-level fields) of each
     operation that takes a JSON body."""
-    document = app.openapi()
+    document = app.app.openapi()
     schemas = document.get("components", {}).get("schemas", {})
     found = []
     for path, operations in document["paths"].items():
@@ -140,11 +139,11 @@ def hostile_bodies(fields: list[str]) -> list[tuple[bytes, str]]:
     return bodies
 
 
-async def test_hostile_json_bodies_get_4xx_naming_the_field(service_app: FastAPI) -> None:
+async def test_hostile_json_bodies_get_4xx_naming_the_field(service_app: Service[Any]) -> None:
     operations = json_operations(service_app)
-    assert operations or "Fineract" in service_app.title  # the adapter takes no JSON body
-    headers = bearer_headers(service_app.state.runtime.settings)
-    transport = httpx.ASGITransport(app=service_app)
+    assert operations or "Fineract" in service_app.app.title  # the adapter takes no JSON body
+    headers = bearer_headers(service_app.runtime.settings)
+    transport = httpx.ASGITransport(app=service_app.app)
     wrong: list[str] = []
     async with httpx.AsyncClient(transport=transport, base_url=BASE, timeout=60) as http:
         for method, path, fields in operations:

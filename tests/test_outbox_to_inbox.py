@@ -31,18 +31,13 @@ pytestmark = pytest.mark.integration
 USCC = "91110108551385082Q"
 
 
-def runtime_of(app: object) -> Runtime:
-    runtime: Runtime = app.state.runtime  # type: ignore[attr-defined]
-    return runtime
-
-
 async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
     namespace: str, kafka_producer: AIOKafkaProducer
 ) -> None:
     roster_app = roster.app.build(RosterSettings(namespace=namespace, outbox_poll_seconds=0.1))
     assessment_settings = AssessmentSettings(namespace=namespace, consumer_batch_timeout_ms=50)
     assessment_app = assessment.app.build(assessment_settings)
-    roster_rt, assessment_rt = runtime_of(roster_app), runtime_of(assessment_app)
+    roster_rt, assessment_rt = roster_app.runtime, assessment_app.runtime
     topic = roster_rt.settings.topic(ROSTER_EVENTS)
 
     event = new_event(
@@ -106,7 +101,7 @@ async def test_outbox_event_takes_effect_once_despite_crash_and_duplicate(
         )
         assert [r for r in dead if dict(r.headers)["dlq_consumer"] == b"assessment.roster"] == []
 
-        transport = httpx.ASGITransport(app=assessment_app)
+        transport = httpx.ASGITransport(app=assessment_app.app)
         headers = bearer_headers(assessment_settings)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://assessment", headers=headers

@@ -35,7 +35,9 @@ async def assessment_served(private_namespace: str) -> AsyncIterator[ServedAsses
         webhook_allow="127.0.0.1",  # the demo's group robot, as the demo allows it
     )
     server = uvicorn.Server(
-        uvicorn.Config(build(settings), host="127.0.0.1", port=settings.http_port, log_config=None)
+        uvicorn.Config(
+            build(settings).app, host="127.0.0.1", port=settings.http_port, log_config=None
+        )
     )
     serving = asyncio.create_task(server.serve())
 

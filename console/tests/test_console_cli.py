@@ -85,7 +85,7 @@ async def catch_up_live_assessment(namespace: str) -> None:
     live = build_assessment(
         AssessmentSettings(namespace=namespace, run_checkpoints=False, consumer_batch_timeout_ms=50)
     )
-    runtime: Runtime = live.state.runtime
+    runtime = live.runtime
     async with runtime.running():
         await eventually(
             lambda: no_backlog(runtime), within=60, what="the live assessment to catch up"

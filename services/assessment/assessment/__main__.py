@@ -2,5 +2,4 @@ from assessment.app import build
 from assessment.settings import AssessmentSettings
 from shared.service import serve
 
-settings = AssessmentSettings()
-serve(build(settings), settings)
+serve(build(AssessmentSettings()))

@@ -3,7 +3,7 @@ what supervisors are told about each institution's service and data quality."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -63,6 +63,15 @@ from shared.contracts.assessment import (
     RectificationClosed,
     TalkHeld,
 )
+from shared.dependencies import (
+    NowDep,
+    ReferenceDep,
+    RuntimeDep,
+    TodayDep,
+    handlers_of,
+    reading,
+    runtime_of,
+)
 from shared.reference import ReferenceData
 from shared.service import Runtime
 from shared.webhook_targets import TargetRefusedError
@@ -70,36 +79,8 @@ from shared.webhook_targets import TargetRefusedError
 router = APIRouter()
 
 
-def runtime(request: Request) -> Runtime:
-    found: Runtime = request.app.state.runtime
-    return found
-
-
-def handlers(request: Request) -> Handlers:
-    found: Handlers = request.app.state.handlers
-    return found
-
-
-def today(request: Request) -> date:
-    """The platform's today (its clock, `app.state.now`)."""
-    return request.app.state.now().date()  # type: ignore[no-any-return]
-
-
-def reference(request: Request) -> ReferenceData:
-    return runtime(request).reference()
-
-
-async def read_store(request: Request) -> AsyncIterator[Store]:
-    """The store over a connection of its own, for reads."""
-    async with runtime(request).engine.connect() as connection:
-        yield SqlStore(connection)
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
-HandlersDep = Annotated[Handlers, Depends(handlers)]
-TodayDep = Annotated[date, Depends(today)]
-ReferenceDep = Annotated[ReferenceData, Depends(reference)]
-StoreDep = Annotated[Store, Depends(read_store)]
+HandlersDep = Annotated[Handlers, Depends(handlers_of)]
+StoreDep = Annotated[Store, Depends(reading)]
 
 
 @router.get(
@@ -414,8 +395,8 @@ async def post_acknowledgement(
     return await story_of(rt, escalation_id)
 
 
-def config(request: Request) -> AssessmentSettings:
-    found = runtime(request).settings
+def settings_of(request: Request) -> AssessmentSettings:
+    found = runtime_of(request).settings
     assert isinstance(found, AssessmentSettings)
     return found
 
@@ -447,7 +428,7 @@ async def post_document(
                 }
             ],
         )
-    limit = config(request).document_max_bytes
+    limit = settings_of(request).document_max_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise HTTPException(413, [{"field": "file", "message": f"over {limit} bytes"}])
@@ -507,12 +488,11 @@ async def post_talk(
     summary="The draft circular (通报) about this escalation, dated today, to edit and upload",
 )
 async def get_circular_draft(
-    escalation_id: str, rt: RuntimeDep, known: ReferenceDep, request: Request
+    escalation_id: str, store: StoreDep, known: ReferenceDep, now: NowDep
 ) -> Response:
     with refusals():
-        async with rt.transaction() as uow:
-            record = await views.escalation_record(uow.store, escalation_id)
-    body = circular_draft(record, known, request.app.state.now())
+        record = await views.escalation_record(store, escalation_id)
+    body = circular_draft(record, known, now)
     disposition = f'attachment; filename="circular-{record.escalation.unit_id}-draft.docx"'
     return Response(body, media_type=DOCX, headers={"content-disposition": disposition})
 

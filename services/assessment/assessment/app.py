@@ -3,24 +3,30 @@ handlers, consumers, the daily tick and the API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
 
 from assessment import api, consumers, dashboard, storage
 from assessment.access import ACCESS
-from assessment.clock import clock
 from assessment.commands import DeliverNotices, KeepUpToDate
+from assessment.dashboard.feed import Broadcaster
 from assessment.domain.notices import RetryPolicy
 from assessment.handlers import Handlers, Postman
 from assessment.senders import Senders
 from assessment.settings import AssessmentSettings
-from shared.service import Runtime, create_app
+from shared.clock import platform_clock
+from shared.service import Runtime, Service, create_app
 from shared.webhook_targets import TargetPolicy
 
 
-def build(settings: AssessmentSettings | None = None) -> FastAPI:
+@dataclass(frozen=True)
+class AssessmentService(Service[Handlers]):
+    feed: Broadcaster  # the dashboard's live feed of escalations and attainment
+
+
+def build(settings: AssessmentSettings | None = None) -> AssessmentService:
     settings = settings or AssessmentSettings()
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
-    now = clock(settings, runtime.reference)
+    now = platform_clock(settings, runtime.reference().campaign.zone)
     policy = RetryPolicy(
         first_seconds=settings.notice_retry_first_seconds,
         longest_seconds=settings.notice_retry_longest_seconds,
@@ -57,7 +63,5 @@ def build(settings: AssessmentSettings | None = None) -> FastAPI:
         "and notices of escalations to subscribers (webhooks, e-mail).",
         access=ACCESS,
     )
-    app.state.now = now
-    app.state.handlers = handlers
-    dashboard.mount(app, runtime)
-    return app
+    feed = dashboard.mount(app, runtime)
+    return AssessmentService(app, runtime, handlers, now, feed)

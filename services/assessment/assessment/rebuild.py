@@ -13,12 +13,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date
 
-from fastapi import FastAPI
-
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.commands import KeepUpToDate
 from assessment.domain.attainment import Attainment, attainment, attainment_from
-from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore
 from shared.migrations import upgrade
@@ -58,11 +55,9 @@ async def served(runtime: Runtime, day: date) -> Attainment:
     return attainment_from(counts, runtime.reference(), day)
 
 
-async def bring_up_to_date(app: FastAPI) -> None:
-    runtime: Runtime = app.state.runtime
-    handlers: Handlers = app.state.handlers
-    async with runtime.transaction() as uow:
-        await handlers.keep_up_to_date(uow, KeepUpToDate(run_checkpoints=False))
+async def bring_up_to_date(service: AssessmentService) -> None:
+    async with service.runtime.transaction() as uow:
+        await service.handlers.keep_up_to_date(uow, KeepUpToDate(run_checkpoints=False))
 
 
 async def rebuild(settings: AssessmentSettings, progress: Progress = lambda *_: None) -> Rebuilt:
@@ -74,18 +69,17 @@ async def rebuild(settings: AssessmentSettings, progress: Progress = lambda *_: 
             "consumer_batch_size": max(settings.consumer_batch_size, REPLAY_BATCH),
         }
     )
-    scratch_app, live_app = build(scratch_settings), build(settings)
-    scratch: Runtime = scratch_app.state.runtime
-    live: Runtime = live_app.state.runtime
-    now = scratch_app.state.now()
+    scratch_service, live_service = build(scratch_settings), build(settings)
+    scratch, live = scratch_service.runtime, live_service.runtime
+    now = scratch_service.clock()
     try:
         await fresh_database(scratch)
         await asyncio.to_thread(
             upgrade, ROOT / "services" / "assessment", scratch_settings.database_url()
         )
         records = await replay(scratch, progress)
-        for app in (scratch_app, live_app):
-            await bring_up_to_date(app)
+        for service in (scratch_service, live_service):
+            await bring_up_to_date(service)
         return Rebuilt(
             records,
             await counted_afresh(scratch, now.date()),

@@ -2,5 +2,4 @@ from fineract.app import build
 from fineract.settings import FineractSettings
 from shared.service import serve
 
-settings = FineractSettings()
-serve(build(settings), settings)
+serve(build(FineractSettings()))

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 
 from fineract import views
 from fineract.domain.mapping import FineractMapping
 from fineract.schemas import InstanceOut
-from fineract.storage import SqlStore, Store
-from shared.service import Runtime
+from fineract.storage import Store
+from shared.dependencies import reading, service_of
+
+if TYPE_CHECKING:
+    from fineract.app import FineractService
 
 router = APIRouter()
 
 
-async def get_store(request: Request) -> AsyncIterator[Store]:
-    runtime: Runtime = request.app.state.runtime
-    async with runtime.engine.connect() as connection:
-        yield SqlStore(connection)
+def mapping_of(request: Request) -> FineractMapping:
+    return cast("FineractService", service_of(request)).mapping
 
 
-def get_mapping(request: Request) -> FineractMapping:
-    mapping: FineractMapping = request.app.state.mapping
-    return mapping
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-MappingDep = Annotated[FineractMapping, Depends(get_mapping)]
+StoreDep = Annotated[Store, Depends(reading)]
+MappingDep = Annotated[FineractMapping, Depends(mapping_of)]
 
 
 @router.get(

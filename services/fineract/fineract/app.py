@@ -3,16 +3,18 @@ runtime, handlers, consumers, API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
 
 from fineract import api, consumers, storage
 from fineract.access import ACCESS
 from fineract.domain.avro import SchemaSet
+from fineract.domain.mapping import FineractMapping
 from fineract.domain.messages import reading_both_id_widths
 from fineract.handlers import Handlers
 from fineract.mapping_file import MappingFileError, load_mapping
 from fineract.settings import FineractSettings
-from shared.service import Runtime, create_app
+from shared.clock import platform_clock
+from shared.service import Runtime, Service, create_app
 
 DESCRIPTION = """
 Apache Fineract as a bank core: the adapter consumes the external business events a bank's
@@ -28,7 +30,12 @@ bearer token (`central`).
 """
 
 
-def build(settings: FineractSettings | None = None) -> FastAPI:
+@dataclass(frozen=True)
+class FineractService(Service[Handlers]):
+    mapping: FineractMapping  # the operator's, in force since the start
+
+
+def build(settings: FineractSettings | None = None) -> FineractService:
     settings = settings or FineractSettings()
     mapping = load_mapping(settings.fineract_mapping_file)
     if mapping.instances and settings.fineract_schema_dir is None:
@@ -45,6 +52,5 @@ def build(settings: FineractSettings | None = None) -> FastAPI:
         access=ACCESS,
         description=DESCRIPTION,
     )
-    app.state.handlers = handlers
-    app.state.mapping = mapping
-    return app
+    clock = platform_clock(settings, runtime.reference().campaign.zone)
+    return FineractService(app, runtime, handlers, clock, mapping)

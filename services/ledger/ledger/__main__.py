@@ -2,5 +2,4 @@ from ledger.app import build
 from ledger.settings import LedgerSettings
 from shared.service import serve
 
-settings = LedgerSettings()
-serve(build(settings), settings)
+serve(build(LedgerSettings()))

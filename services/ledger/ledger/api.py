@@ -3,8 +3,6 @@ hand-kept ledgers, special information reports, publicity activities, the status
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
@@ -23,46 +21,17 @@ from ledger.reporting_units import (
     reporting_unit_of,
 )
 from ledger.settings import LedgerSettings
-from ledger.storage import SqlStore, Store
+from ledger.storage import Store
 from shared.access import AccessDep
-from shared.clock import Clock
+from shared.dependencies import NowDep, ReferenceDep, RuntimeDep, handlers_of, reading
 from shared.reference import ReferenceData
-from shared.service import Runtime
+from shared.workbooks import RefusedWorkbookError
 
 router = APIRouter()
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def get_handlers(request: Request) -> Handlers:
-    handlers: Handlers = request.app.state.handlers
-    return handlers
-
-
-def get_reference(request: Request) -> ReferenceData:
-    return get_runtime(request).reference()
-
-
-def get_now(request: Request) -> datetime:
-    """Now by the platform's clock (a fixed or a replayed day, else the real time)."""
-    clock: Clock = request.app.state.clock
-    return clock()
-
-
-async def get_store(request: Request) -> AsyncIterator[Store]:
-    """The store over a read-only connection, for GETs."""
-    async with get_runtime(request).engine.connect() as connection:
-        yield SqlStore(connection)
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-HandlersDep = Annotated[Handlers, Depends(get_handlers)]
-ReferenceDep = Annotated[ReferenceData, Depends(get_reference)]
-NowDep = Annotated[datetime, Depends(get_now)]
-StoreDep = Annotated[Store, Depends(get_store)]
+HandlersDep = Annotated[Handlers, Depends(handlers_of)]
+StoreDep = Annotated[Store, Depends(reading)]
 
 
 def problem(status: int, field: str, message: str) -> HTTPException:
@@ -186,13 +155,11 @@ async def upload_ledger(
     settings: LedgerSettings = runtime.settings  # type: ignore[assignment]
     reporting_unit = resolve_reporting_unit(reference, unit_id)
     month = resolve_month(reference, period)
-    content = await file.read(settings.upload_max_bytes + 1)
-    if len(content) > settings.upload_max_bytes:
-        raise problem(413, "file", f"larger than {settings.upload_max_bytes} bytes")
+    limits = settings.workbook_limits
     try:
-        rows = list(spreadsheet.read_rows(content))
-    except spreadsheet.UnreadableWorkbookError as error:
-        raise problem(422, "file", str(error)) from error
+        rows = list(spreadsheet.read_rows(await file.read(limits.bytes_to_read), limits))
+    except RefusedWorkbookError as error:
+        raise problem(error.status, "file", str(error)) from error
     async with runtime.transaction() as uow:
         check = await handlers.check_upload(uow, commands.CheckUpload(reporting_unit, month, rows))
     identity = {"unit_id": reporting_unit.id, "period": str(month)}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from ledger import api, consumers, storage
 from ledger.access import ACCESS
 from ledger.handlers import Handlers
 from ledger.settings import LedgerSettings
 from shared.clock import Clock, platform_clock
-from shared.service import Runtime, create_app
+from shared.service import Runtime, Service, create_app
 
 DESCRIPTION = """
 The monthly work ledger (工作台帐) of every county sub-branch and city-level institution,
@@ -40,7 +38,9 @@ records and reads its county's publicity activities; the status grid is for supe
 """
 
 
-def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def build(
+    settings: LedgerSettings | None = None, *, clock: Clock | None = None
+) -> Service[Handlers]:
     settings = settings or LedgerSettings()
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
     clock = clock or platform_clock(settings, runtime.reference().campaign.zone)
@@ -55,6 +55,4 @@ def build(settings: LedgerSettings | None = None, *, clock: Clock | None = None)
     app = create_app(
         runtime, [api.router], title="Firstloan ledger", access=ACCESS, description=DESCRIPTION
     )
-    app.state.clock = clock
-    app.state.handlers = handlers
-    return app
+    return Service(app, runtime, handlers, clock)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ledger.domain import sheet
 from ledger.views import LedgerView
 from shared.spreadsheets import row_values
+from shared.workbooks import RefusedWorkbookError, WorkbookLimits, first_sheet_rows
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AMOUNT_FORMAT = "#,##0.00"
@@ -31,8 +32,8 @@ _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-class UnreadableWorkbookError(ValueError):
-    """Not an xlsx file, or no row with the ledger's columns."""
+class UnreadableWorkbookError(RefusedWorkbookError):
+    """No row with the ledger's columns."""
 
 
 def workbook_bytes(view: LedgerView) -> bytes:
@@ -126,17 +127,13 @@ def _print_setup(ws: Worksheet) -> None:
         footer.center.text = "第 &P 页，共 &N 页"
 
 
-def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_rows(content: bytes, limits: WorkbookLimits) -> Iterator[tuple[int, dict[str, Any]]]:
     """(Excel row number, {column: value}) for each data row of the first sheet: the rows
-    under the header row, up to the totals row or the end; blank rows are skipped."""
-    try:
-        book = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not xlsx
-        raise UnreadableWorkbookError(f"not an xlsx workbook: {type(error).__name__}") from error
-    ws = book.worksheets[0]
+    under the header row, up to the totals row or the end; blank rows are skipped. A file
+    that cannot be read, or is past `limits`, raises `RefusedWorkbookError`."""
     positions: dict[str, int] | None = None
     wanted = {sheet.normalized_header(c): c for c in sheet.COLUMNS}
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, values in enumerate(first_sheet_rows(content, limits), start=1):
         if positions is None:
             found = {
                 wanted[h]: i

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from matchmaking import views
 from matchmaking.commands import (
@@ -40,8 +39,9 @@ from matchmaking.schemas import (
     product_out,
     visit_out,
 )
-from matchmaking.storage import SqlStore, Store
+from matchmaking.storage import Store
 from shared.access import AccessDep
+from shared.dependencies import RuntimeDep, handlers_of, reading
 from shared.reference import ReferenceData
 from shared.service import Runtime
 from shared.validators import Uscc
@@ -49,26 +49,8 @@ from shared.validators import Uscc
 router = APIRouter()
 
 
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def handlers_of(request: Request) -> Handlers:
-    handlers: Handlers = request.app.state.handlers
-    return handlers
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 HandlersDep = Annotated[Handlers, Depends(handlers_of)]
-
-
-async def reading(runtime: RuntimeDep) -> AsyncIterator[Store]:
-    async with runtime.engine.connect() as connection:
-        yield SqlStore(connection)
-
-
-Reader = Annotated[Store, Depends(reading)]
+StoreDep = Annotated[Store, Depends(reading)]
 
 
 def check_known(reference: ReferenceData, **values: str | None) -> None:
@@ -117,13 +99,13 @@ async def schedule_fair(
 
 
 @router.get("/fairs", tags=["fairs"], summary="Fairs, by date")
-async def list_fairs(store: Reader, county_code: str | None = None) -> list[FairOut]:
+async def list_fairs(store: StoreDep, county_code: str | None = None) -> list[FairOut]:
     return await views.fairs(store, county_code)
 
 
 @router.get("/fairs/{fair_id}", tags=["fairs"], summary="A fair, its attendance and pairings")
 async def fair_detail(
-    fair_id: str, store: Reader, runtime: RuntimeDep, access: AccessDep
+    fair_id: str, store: StoreDep, runtime: RuntimeDep, access: AccessDep
 ) -> FairDetail:
     detail = await views.fair_detail(store, fair_id, goal_of(runtime))
     if detail is None:
@@ -145,7 +127,7 @@ async def register_attendance(
     runtime: RuntimeDep,
     handlers: HandlersDep,
     response: Response,
-    store: Reader,
+    store: StoreDep,
     access: AccessDep,
 ) -> AttendanceOut:
     fair = await views.fair(store, fair_id)
@@ -202,14 +184,14 @@ async def record_match(
 
 @router.get("/matches", tags=["matches"], summary="Pairings with their outcomes")
 async def list_matches(
-    store: Reader, runtime: RuntimeDep, institution_id: str | None = None, uscc: str | None = None
+    store: StoreDep, runtime: RuntimeDep, institution_id: str | None = None, uscc: str | None = None
 ) -> list[MatchOut]:
     return await views.matches(store, goal_of(runtime), institution_id=institution_id, uscc=uscc)
 
 
 @router.get("/matches/{match_id}", tags=["matches"], summary="A pairing and its outcomes")
 async def match_detail(
-    match_id: str, store: Reader, runtime: RuntimeDep, access: AccessDep
+    match_id: str, store: StoreDep, runtime: RuntimeDep, access: AccessDep
 ) -> MatchOut:
     found = await views.match(store, match_id, goal_of(runtime))
     if found is None:
@@ -231,7 +213,7 @@ async def record_plan(
     body: PlanRequest,
     runtime: RuntimeDep,
     handlers: HandlersDep,
-    store: Reader,
+    store: StoreDep,
     access: AccessDep,
 ) -> PlanOut:
     access.require_institution(body.institution_id)
@@ -257,7 +239,7 @@ async def record_plan(
 
 
 @router.get("/enterprises/{uscc}/plan", tags=["plans"], summary="Plan and visits")
-async def plan_detail(uscc: Uscc, store: Reader, access: AccessDep) -> PlanOut:
+async def plan_detail(uscc: Uscc, store: StoreDep, access: AccessDep) -> PlanOut:
     shown = await views.plan(store, uscc)
     if shown is None:
         raise not_found("uscc", "no plan or visit")
@@ -304,12 +286,12 @@ async def register_product(
 
 
 @router.get("/institutions/{institution_id}/products", tags=["products"])
-async def institution_products(institution_id: str, store: Reader) -> list[ProductOut]:
+async def institution_products(institution_id: str, store: StoreDep) -> list[ProductOut]:
     return await views.products(store, institution_id)
 
 
 @router.get("/products", tags=["products"], summary="Every institution's first-loan products")
-async def all_products(store: Reader) -> list[ProductOut]:
+async def all_products(store: StoreDep) -> list[ProductOut]:
     return await views.products(store)
 
 
@@ -317,7 +299,7 @@ async def all_products(store: Reader) -> list[ProductOut]:
 
 
 @router.get("/figures", tags=["figures"], summary="Pairings and outcomes of every institution")
-async def all_figures(runtime: RuntimeDep, store: Reader) -> list[FiguresOut]:
+async def all_figures(runtime: RuntimeDep, store: StoreDep) -> list[FiguresOut]:
     reference = runtime.reference()
     return [await views.institution_figures(store, reference, i.id) for i in reference.institutions]
 
@@ -329,7 +311,7 @@ async def all_figures(runtime: RuntimeDep, store: Reader) -> list[FiguresOut]:
     "(a reversed loan is not counted)",
 )
 async def institution_figures(
-    institution_id: str, runtime: RuntimeDep, store: Reader
+    institution_id: str, runtime: RuntimeDep, store: StoreDep
 ) -> FiguresOut:
     reference = runtime.reference()
     check_known(reference, institution_id=institution_id)

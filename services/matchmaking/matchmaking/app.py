@@ -3,18 +3,16 @@ handlers, consumers and API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from matchmaking import api, asyncapi, consumers
 from matchmaking.access import ACCESS
 from matchmaking.handlers import Handlers
 from matchmaking.settings import MatchmakingSettings
 from matchmaking.storage import SqlStore, metadata
 from shared.clock import platform_clock
-from shared.service import Runtime, create_app
+from shared.service import Runtime, Service, create_app
 
 
-def build(settings: MatchmakingSettings | None = None) -> FastAPI:
+def build(settings: MatchmakingSettings | None = None) -> Service[Handlers]:
     settings = settings or MatchmakingSettings()
     runtime = Runtime.create(settings, metadata, store=SqlStore)
     clock = platform_clock(settings, runtime.reference().campaign.zone)
@@ -29,5 +27,4 @@ def build(settings: MatchmakingSettings | None = None) -> FastAPI:
         "(一企一策), first-loan products, outcomes in working days. Bank integrators and "
         "consumers of the platform's events: `/asyncapi` documents the topics.",
     )
-    app.state.handlers = handlers
-    return app
+    return Service(app, runtime, handlers, clock)

@@ -2,5 +2,4 @@ from roster.app import build
 from roster.settings import RosterSettings
 from shared.service import serve
 
-settings = RosterSettings()
-serve(build(settings), settings)
+serve(build(RosterSettings()))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -43,37 +43,30 @@ from roster.schemas import (
     standard_view,
     whitelist_view,
 )
+from roster.settings import RosterSettings
 from roster.views import EnterpriseFile, UnknownCountyError, Views
 from shared.access import Access, AccessDenied, AccessDep
 from shared.auth import Role
+from shared.dependencies import RuntimeDep, handlers_of, service_of
 from shared.service import Runtime
 from shared.validators import describe_problem, normalize_uscc, uscc_problem
+from shared.workbooks import RefusedWorkbookError
+
+if TYPE_CHECKING:
+    from roster.app import RosterService
 
 router = APIRouter()
 MAX_BATCH = 5000
 
 
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-def handlers_of(request: Request) -> Handlers:
-    handlers: Handlers = request.app.state.handlers
-    return handlers
-
-
 def views_of(request: Request) -> Views:
-    views: Views = request.app.state.views
-    return views
+    return cast("RosterService", service_of(request)).views
 
 
 def size_standard_of(request: Request) -> SizeStandard:
-    standard: SizeStandard = request.app.state.size_standard
-    return standard
+    return cast("RosterService", service_of(request)).size_standard
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 HandlersDep = Annotated[Handlers, Depends(handlers_of)]
 ViewsDep = Annotated[Views, Depends(views_of)]
 StandardDep = Annotated[SizeStandard, Depends(size_standard_of)]
@@ -154,10 +147,12 @@ async def nominate_upload(
     access: AccessDep,
     format: Annotated[str | None, Query(pattern="^(json|xlsx)$")] = None,
 ) -> Response:
+    settings: RosterSettings = runtime.settings  # type: ignore[assignment]
+    limits = settings.workbook_limits
     try:
-        numbered = list(spreadsheets.read_rows(await file.read()))
-    except spreadsheets.NotASpreadsheetError as error:
-        raise HTTPException(422, [{"field": "file", "message": str(error)}]) from error
+        numbered = list(spreadsheets.read_rows(await file.read(limits.bytes_to_read), limits))
+    except RefusedWorkbookError as error:
+        raise HTTPException(error.status, [{"field": "file", "message": str(error)}]) from error
     if len(numbered) > MAX_BATCH:
         raise HTTPException(422, [{"field": "file", "message": f"over {MAX_BATCH} rows"}])
     return await _nominate_rows(request, runtime, handlers, access, numbered, "upload", format)

@@ -3,20 +3,26 @@ handlers, views and API."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
 
 from roster import api, consumers
 from roster.access import ACCESS
-from roster.domain.size_standard import load_size_standard
+from roster.domain.size_standard import SizeStandard, load_size_standard
 from roster.handlers import Handlers
 from roster.settings import RosterSettings
 from roster.storage import SqlStore, metadata
 from roster.views import Views
 from shared.clock import platform_clock
-from shared.service import Runtime, create_app
+from shared.service import Runtime, Service, create_app
 
 
-def build(settings: RosterSettings | None = None) -> FastAPI:
+@dataclass(frozen=True)
+class RosterService(Service[Handlers]):
+    views: Views
+    size_standard: SizeStandard
+
+
+def build(settings: RosterSettings | None = None) -> RosterService:
     settings = settings or RosterSettings()
     runtime = Runtime.create(settings, metadata, store=SqlStore)
     clock = platform_clock(settings, runtime.reference().campaign.zone)
@@ -35,7 +41,5 @@ def build(settings: RosterSettings | None = None) -> FastAPI:
             "removed, lower-case letters upper-cased) before they are checked."
         ),
     )
-    app.state.size_standard = size_standard
-    app.state.handlers = handlers
-    app.state.views = Views(runtime.engine, runtime.reference, clock)
-    return app
+    views = Views(runtime.engine, runtime.reference, clock)
+    return RosterService(app, runtime, handlers, clock, views, size_standard)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from roster.domain.size_standard import STANDARD_2011_FILE
-from shared.settings import ServiceSettings
+from shared.workbooks import WorkbookUploadSettings
 
 
-class RosterSettings(ServiceSettings):
+class RosterSettings(WorkbookUploadSettings):
     service: str = "roster"
     http_port: int = 8101
     # The size classification standard (dated, versioned TOML); operators may point elsewhere.

@@ -12,10 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from roster.domain.whitelist import WhitelistEntry
 from shared.spreadsheets import row_values
+from shared.workbooks import RefusedWorkbookError, WorkbookLimits, first_sheet_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,8 +57,8 @@ WORDS: Mapping[str, Mapping[str, Any]] = {
 }
 
 
-class NotASpreadsheetError(ValueError):
-    """The upload is not an xlsx workbook, or it has no header row."""
+class NotASpreadsheetError(RefusedWorkbookError):
+    """The upload's first sheet has no header row with a USCC column."""
 
 
 def header(key: str, label: str) -> str:
@@ -91,14 +92,10 @@ def template() -> bytes:
     return _bytes(book)
 
 
-def read_rows(content: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(spreadsheet row number, raw nomination) for every row that is not blank."""
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # a broken upload can fail anywhere in openpyxl or zipfile
-        raise NotASpreadsheetError(f"not an xlsx workbook: {error}") from error
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+def read_rows(content: bytes, limits: WorkbookLimits) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(spreadsheet row number, raw nomination) for every row that is not blank; a file that
+    cannot be read, or is past `limits`, raises `RefusedWorkbookError`."""
+    rows = first_sheet_rows(content, limits)
     keys = _keys(next(rows, None))
     for number, values in enumerate(rows, start=2):
         raw = {

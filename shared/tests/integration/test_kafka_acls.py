@@ -10,6 +10,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -38,7 +39,7 @@ from shared.kafka_security import (
     subscriber_principal,
 )
 from shared.reference import PACKAGED_REFERENCE_FILE, load_reference
-from shared.service import Runtime
+from shared.service import Service
 from shared.settings import ServiceSettings
 from shared.topics import (
     ASSESSMENT_ATTAINMENT,
@@ -210,14 +211,14 @@ class TestWithAcls:
 
 def test_each_service_reads_exactly_what_its_rights_allow() -> None:
     """The rights table and the services' subscriptions must not drift apart."""
-    apps = {
+    apps: dict[str, Service[Any]] = {
         "roster": roster.app.build(RosterSettings()),
         "matchmaking": matchmaking.app.build(MatchmakingSettings()),
         "ledger": ledger.app.build(LedgerSettings()),
         "assessment": assessment.app.build(AssessmentSettings()),
     }
     for service, app in apps.items():
-        runtime: Runtime = app.state.runtime
+        runtime = app.runtime
         topics = {t for s in runtime.consumers for t in s.topics}
         patterns = {s.pattern for s in runtime.consumers if s.pattern}
         rights = SERVICE_RIGHTS[service]

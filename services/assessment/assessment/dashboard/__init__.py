@@ -14,8 +14,9 @@ from assessment.dashboard.routes import STATIC, router
 from shared.service import Runtime
 
 
-def mount(app: FastAPI, runtime: Runtime) -> None:
-    """Add the pages, their assets and the feed to the service's app (before it starts)."""
+def mount(app: FastAPI, runtime: Runtime) -> Broadcaster:
+    """Add the pages, their assets and the feed to the service's app (before it starts);
+    the feed."""
     broadcaster = Broadcaster()
     subscribe_feed(runtime, broadcaster)
 
@@ -27,9 +28,9 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
             broadcaster.close()
 
     runtime.run_in_background("dashboard-feed", close_streams_on_stop)
-    app.state.feed = broadcaster
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="dashboard-static")
+    return broadcaster
 
 
 __all__ = ["mount"]

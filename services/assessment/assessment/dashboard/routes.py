@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from assessment.api import ranking_of, read_store
+from assessment.api import ranking_of, settings_of
 from assessment.dashboard import queries
 from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
@@ -23,7 +23,11 @@ from assessment.schemas import DataQualityOut, StepOut, data_quality_out
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
 from assessment.views import escalation_stories
+from shared.dependencies import RuntimeDep, TodayDep, reading, service_of
 from shared.service import Runtime
+
+if TYPE_CHECKING:
+    from assessment.app import AssessmentService
 
 STATIC = Path(__file__).parent / "static"
 
@@ -32,25 +36,14 @@ router = APIRouter()
 Level = Literal["county", "institution"]
 
 
-def runtime(request: Request) -> Runtime:
-    found: Runtime = request.app.state.runtime
-    return found
+def feed_of(request: Request) -> Broadcaster:
+    service = cast("AssessmentService", service_of(request))
+    return service.feed
 
 
-def today(request: Request) -> date:
-    return request.app.state.now().date()  # type: ignore[no-any-return]
-
-
-def settings(request: Request) -> AssessmentSettings:
-    found = request.app.state.runtime.settings
-    assert isinstance(found, AssessmentSettings)
-    return found
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
-TodayDep = Annotated[date, Depends(today)]
-SettingsDep = Annotated[AssessmentSettings, Depends(settings)]
-StoreDep = Annotated[Store, Depends(read_store)]
+SettingsDep = Annotated[AssessmentSettings, Depends(settings_of)]
+FeedDep = Annotated[Broadcaster, Depends(feed_of)]
+StoreDep = Annotated[Store, Depends(reading)]
 
 
 @router.get("/", include_in_schema=False)
@@ -65,8 +58,7 @@ async def unit_page(unit_id: str, rt: RuntimeDep) -> FileResponse:
 
 
 @router.get("/events/stream", tags=["dashboard"], summary="Escalations and attainment, live (SSE)")
-async def stream(request: Request, config: SettingsDep) -> StreamingResponse:
-    broadcaster: Broadcaster = request.app.state.feed
+async def stream(request: Request, config: SettingsDep, broadcaster: FeedDep) -> StreamingResponse:
     return StreamingResponse(
         event_stream(broadcaster, config.dashboard_heartbeat_seconds, request.is_disconnected),
         media_type="text/event-stream",

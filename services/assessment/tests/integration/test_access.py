@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 import assessment.app
 from assessment import api
 from assessment.access import ACCESS
+from assessment.app import AssessmentService
 from assessment.dashboard import routes as dashboard_routes
 from assessment.settings import AssessmentSettings
 from shared.access_testing import (
@@ -24,7 +24,6 @@ from shared.access_testing import (
     check_access_on,
     check_coverage,
 )
-from shared.service import Runtime
 
 SAMPLES = Samples.of(as_of="2020-09-30")
 ROUTES = [*api.router.routes, *dashboard_routes.router.routes]
@@ -49,34 +48,34 @@ ADMITTED = [
 
 
 @pytest.fixture(scope="module")
-def idle_app() -> FastAPI:
+def idle_app() -> AssessmentService:
     # Never started: it needs no broker, so no broker credentials either (`make unit`).
     settings = AssessmentSettings(namespace="accessidle", run_checkpoints=False)
     return assessment.app.build(settings.model_copy(update={"kafka_security": "none"}))
 
 
 @pytest.fixture(scope="module")
-async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
+async def running_app(private_namespace: str) -> AsyncIterator[AssessmentService]:
     app = assessment.app.build(
         AssessmentSettings(namespace=private_namespace, run_checkpoints=False)
     )
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app
 
 
 @pytest.mark.parametrize("case", REFUSED)
-async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
+async def test_refused(case: AccessCase, idle_app: AssessmentService) -> None:
     await check_access_on(idle_app, case)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", ADMITTED)
-async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
+async def test_admitted(case: AccessCase, running_app: AssessmentService) -> None:
     await check_access_on(running_app, case)
 
 
-def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:
+def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: AssessmentService) -> None:
     check_coverage(idle_app)
 
 

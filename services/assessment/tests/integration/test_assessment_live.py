@@ -11,10 +11,9 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from docx import Document
-from fastapi import FastAPI
 from openpyxl import load_workbook
 
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.documents import XLSX
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
@@ -38,7 +37,7 @@ XINFU = "140902"
 
 
 @pytest.fixture
-async def assessment(private_namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+async def assessment(private_namespace: str) -> AsyncIterator[tuple[AssessmentService, Runtime]]:
     settings = AssessmentSettings(
         namespace=private_namespace,
         consumer_batch_timeout_ms=50,
@@ -48,7 +47,7 @@ async def assessment(private_namespace: str) -> AsyncIterator[tuple[FastAPI, Run
         tick_seconds=0.5,
     )
     app = build(settings)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app, runtime
 
@@ -82,7 +81,7 @@ def loan(bank: str, loan_id: str, who: str, on: date, attested: bool = True) -> 
 
 
 async def test_facts_in_attainment_and_escalations_out(
-    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+    assessment: tuple[AssessmentService, Runtime], kafka_producer: AIOKafkaProducer
 ) -> None:
     app, runtime = assessment
     topic = runtime.settings.topic
@@ -138,7 +137,7 @@ async def test_facts_in_attainment_and_escalations_out(
 
     async with httpx.AsyncClient(
         headers=supervisor_headers(),
-        transport=httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app.app),
         base_url="http://assessment",
     ) as http:
         body = (await http.get("/attainment", params={"level": "county"})).json()
@@ -246,7 +245,7 @@ async def attainment_on_topic(runtime: Runtime) -> dict[str, AttainmentUpdated]:
 
 
 async def test_rebuild_from_the_topics_equals_the_live_figures(
-    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+    assessment: tuple[AssessmentService, Runtime], kafka_producer: AIOKafkaProducer
 ) -> None:
     from assessment.rebuild import rebuild
 
@@ -303,7 +302,7 @@ async def listed_and_lent(
 
 
 async def test_service_figures_and_anomalies_keep_the_loans_details(
-    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+    assessment: tuple[AssessmentService, Runtime], kafka_producer: AIOKafkaProducer
 ) -> None:
     """Application date, guarantee and rate travel from the bank's event through the stored
     outcomes to the service figures and the anomalies' evidence."""
@@ -329,7 +328,7 @@ async def test_service_figures_and_anomalies_keep_the_loans_details(
 
     async with httpx.AsyncClient(
         headers=supervisor_headers(),
-        transport=httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app.app),
         base_url="http://assessment",
     ) as http:
 
@@ -356,7 +355,7 @@ async def test_service_figures_and_anomalies_keep_the_loans_details(
 
 
 async def test_a_reused_event_id_with_other_content_is_a_data_quality_finding(
-    assessment: tuple[FastAPI, Runtime], kafka_producer: AIOKafkaProducer
+    assessment: tuple[AssessmentService, Runtime], kafka_producer: AIOKafkaProducer
 ) -> None:
     """A bank reuses an event id for another loan (keyed to another enterprise): the copy
     recorded first counts, the other is dead-lettered and counted against the bank."""
@@ -374,7 +373,7 @@ async def test_a_reused_event_id_with_other_content_is_a_data_quality_finding(
 
     async with httpx.AsyncClient(
         headers=supervisor_headers(),
-        transport=httpx.ASGITransport(app=app),
+        transport=httpx.ASGITransport(app=app.app),
         base_url="http://assessment",
     ) as http:
 

@@ -13,7 +13,6 @@ from docx import Document
 from assessment.app import build
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
-from shared.service import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -27,12 +26,12 @@ async def test_the_circular_and_the_live_day_follow_the_platform_clock(
         namespace=private_namespace, clock_date=FIXED, run_checkpoints=False, tick_seconds=0.5
     )
     app = build(settings)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with (
         runtime.running(),
         httpx.AsyncClient(
             headers=supervisor_headers(),
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app.app),
             base_url="http://assessment",
         ) as http,
     ):

@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
 from shared.contracts.bank import LoanIssued
@@ -34,7 +33,7 @@ def uscc(n: int) -> str:
 
 
 @pytest.fixture
-async def assessment(namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
+async def assessment(namespace: str) -> AsyncIterator[tuple[AssessmentService, Runtime]]:
     settings = AssessmentSettings(
         namespace=namespace,
         consumer_batch_timeout_ms=50,
@@ -46,14 +45,14 @@ async def assessment(namespace: str) -> AsyncIterator[tuple[FastAPI, Runtime]]:
         ledger_url="http://127.0.0.1:9",
     )
     app = build(settings)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app, runtime
 
 
 @pytest.fixture
-async def http(assessment: tuple[FastAPI, Runtime]) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=assessment[0])
+async def http(assessment: tuple[AssessmentService, Runtime]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=assessment[0].app)
     async with httpx.AsyncClient(
         headers=supervisor_headers(), transport=transport, base_url="http://assessment"
     ) as client:
@@ -142,7 +141,7 @@ async def test_pages_and_assets_are_served(http: httpx.AsyncClient) -> None:
 
 
 async def test_series_and_unit_detail_count_the_scripted_facts(
-    assessment: tuple[FastAPI, Runtime],
+    assessment: tuple[AssessmentService, Runtime],
     http: httpx.AsyncClient,
     kafka_producer: AIOKafkaProducer,
 ) -> None:

@@ -21,7 +21,7 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.dashboard.feed import Broadcaster
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
+async def serving(app: FastAPI, feed: Broadcaster | None = None) -> AsyncIterator[str]:
     """Run `app` (with its lifespan) under uvicorn in this event loop; yield its base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
@@ -66,8 +66,7 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        feed = getattr(app.state, "feed", None)
-        if isinstance(feed, Broadcaster):
+        if feed is not None:
             feed.close()
         server.should_exit = True
         await task
@@ -111,8 +110,7 @@ def ledger_stub() -> FastAPI:
 
 @dataclass
 class Served:
-    app: FastAPI
-    runtime: Runtime
+    service: AssessmentService
     url: str
 
 
@@ -130,9 +128,9 @@ async def served(namespace: str, kafka_producer: AIOKafkaProducer) -> AsyncItera
             ledger_url=ledger_url,
             dashboard_heartbeat_seconds=1.0,
         )
-        app = build(settings)
-        async with serving(app) as url:
-            served = Served(app, app.state.runtime, url)
+        service = build(settings)
+        async with serving(service.app, service.feed) as url:
+            served = Served(service, url)
             await feed_is_live(served, kafka_producer)
             yield served
 
@@ -191,7 +189,7 @@ class EventReader:
 async def feed_is_live(served: Served, producer: AIOKafkaProducer) -> None:
     """The feed reads from the end of the topics: wait until it has found that end, by
     publishing a probe until one arrives."""
-    topic = served.runtime.settings.topic(ASSESSMENT_ESCALATIONS)
+    topic = served.service.runtime.settings.topic(ASSESSMENT_ESCALATIONS)
     async with EventReader(served.url) as reader:
         for attempt in range(40):
             probe = EscalationResolved(
@@ -253,7 +251,7 @@ async def lend(
 async def test_the_feed_delivers_an_escalation_raised_after_the_client_connected(
     served: Served, kafka_producer: AIOKafkaProducer
 ) -> None:
-    runtime = served.runtime
+    runtime = served.service.runtime
     async with EventReader(served.url) as reader:
         # Three first-loan claims of spdb that earlier loans of another bank contradict.
         for n in range(3):
@@ -275,7 +273,7 @@ async def test_the_feed_delivers_an_escalation_raised_after_the_client_connected
         assert len(raised["evidence"]) == 3
         # Heartbeats keep the connection alive while nothing happens.
         await eventually(lambda: _true(reader.comments >= 2), within=5, what="a heartbeat")
-    feed: Broadcaster = served.app.state.feed
+    feed = served.service.feed
     await eventually(lambda: _true(feed.subscribers == 0), within=10, what="the client to go")
 
 
@@ -333,7 +331,7 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
 ) -> None:
     from playwright.async_api import async_playwright
 
-    runtime = served.runtime
+    runtime = served.service.runtime
     await seed_campaign(kafka_producer, runtime)
     shenchi, bank = "140927", "jincheng"
     newcomer = uscc(shenchi, 900)

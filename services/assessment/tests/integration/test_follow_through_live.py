@@ -11,9 +11,8 @@ from datetime import date
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.documents import DOCX
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
@@ -39,13 +38,13 @@ async def service(private_namespace: str) -> AsyncIterator[tuple[httpx.AsyncClie
         tick_seconds=0.3,
         document_max_bytes=2_000,
     )
-    app: FastAPI = build(settings)
-    runtime: Runtime = app.state.runtime
+    app: AssessmentService = build(settings)
+    runtime = app.runtime
     async with (
         runtime.running(),
         httpx.AsyncClient(
             headers=supervisor_headers(),
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app.app),
             base_url="http://assessment",
         ) as http,
     ):

@@ -17,17 +17,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from fastapi import FastAPI
 
-from assessment.app import build
+from assessment.app import AssessmentService, build
 from assessment.commands import DeliverNotices
-from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
 from assessment.storage.deliveries import SqlDeliveryRepository
 from console.demo.receiver import GroupRobot, free_port
 from shared.access_testing import bearer_headers
 from shared.contracts.ledger import LedgerOverdue
-from shared.service import Runtime
 from shared.testing import eventually, provisioned_namespace, publish_event
 from shared.topics import LEDGER_EVENTS
 
@@ -77,17 +74,17 @@ def settings_for(namespace: str, smtp_port: int) -> AssessmentSettings:
 
 
 @pytest.fixture(scope="module")
-async def assessment(private_namespace: str, mailbox: Any) -> AsyncIterator[FastAPI]:
+async def assessment(private_namespace: str, mailbox: Any) -> AsyncIterator[AssessmentService]:
     app = build(settings_for(private_namespace, mailbox[1]))
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app
 
 
-def client(app: FastAPI, scope: str = "central") -> httpx.AsyncClient:
+def client(app: AssessmentService, scope: str = "central") -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        headers=bearer_headers(app.state.runtime.settings, scope),
-        transport=httpx.ASGITransport(app=app),
+        headers=bearer_headers(app.runtime.settings, scope),
+        transport=httpx.ASGITransport(app=app.app),
         base_url="http://assessment",
     )
 
@@ -110,7 +107,7 @@ async def deliveries_of(
 
 
 async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
-    assessment: FastAPI, mailbox: Any
+    assessment: AssessmentService, mailbox: Any
 ) -> None:
     box, _ = mailbox
     robot = GroupRobot()
@@ -249,7 +246,7 @@ async def test_a_checkpoint_reaches_each_subscriber_once_by_webhook_and_by_mail(
 
 
 async def test_a_robot_that_answers_an_error_code_has_not_taken_the_notice(
-    assessment: FastAPI, kafka_producer: AIOKafkaProducer
+    assessment: AssessmentService, kafka_producer: AIOKafkaProducer
 ) -> None:
     robot = GroupRobot(errcode=45009)
     async with client(assessment) as http, robot.up():
@@ -267,9 +264,9 @@ async def test_a_robot_that_answers_an_error_code_has_not_taken_the_notice(
         assert len(robot.posted_to("/busy")) >= 2
 
 
-async def overdue_ledger(app: FastAPI, producer: AIOKafkaProducer, unit_id: str) -> None:
+async def overdue_ledger(app: AssessmentService, producer: AIOKafkaProducer, unit_id: str) -> None:
     """A ledger overdue: a live escalation (a warning) of `unit_id`, consumed."""
-    settings = app.state.runtime.settings
+    settings = app.runtime.settings
     await publish_event(
         producer,
         settings.topic(LEDGER_EVENTS),
@@ -301,9 +298,9 @@ INSIDE_TARGETS = [
 
 @pytest.mark.parametrize("target", INSIDE_TARGETS)
 async def test_a_webhook_inside_the_platform_network_is_refused_at_subscription(
-    assessment: FastAPI, target: str
+    assessment: AssessmentService, target: str
 ) -> None:
-    namespace = assessment.state.runtime.settings.namespace
+    namespace = assessment.runtime.settings.namespace
     strict = build(settings_for(namespace, 25).model_copy(update={"webhook_allow": ""}))
     async with client(strict) as http, client(strict, f"county:{XINFU}") as county:
         for caller in (http, county):
@@ -318,24 +315,24 @@ async def test_a_webhook_inside_the_platform_network_is_refused_at_subscription(
 
 
 @pytest.fixture(scope="module")
-async def quiet_assessment(mailbox: Any) -> AsyncIterator[FastAPI]:
+async def quiet_assessment(mailbox: Any) -> AsyncIterator[AssessmentService]:
     """Assessment in a namespace of its own whose delivery loop runs once at its start: the
     tests send the rounds themselves."""
     async with provisioned_namespace() as namespace:
         settings = settings_for(namespace, mailbox[1])
         app = build(settings.model_copy(update={"notice_poll_seconds": 3600.0}))
-        runtime: Runtime = app.state.runtime
+        runtime = app.runtime
         async with runtime.running():
             yield app
 
 
 async def test_each_send_checks_the_target_again(
-    quiet_assessment: FastAPI, kafka_producer: AIOKafkaProducer
+    quiet_assessment: AssessmentService, kafka_producer: AIOKafkaProducer
 ) -> None:
     """A target that was allowed when subscribed, and is not when a notice is due (the
     operator's allow list, or the name's address, changed), is not called."""
     robot = GroupRobot()
-    namespace = quiet_assessment.state.runtime.settings.namespace
+    namespace = quiet_assessment.runtime.settings.namespace
     strict = build(settings_for(namespace, 25).model_copy(update={"webhook_allow": ""}))
     async with client(quiet_assessment) as http, robot.up():
         subscription = await subscribe(
@@ -359,14 +356,16 @@ async def test_each_send_checks_the_target_again(
 
 
 async def test_a_notice_sent_again_after_a_crash_carries_the_same_id(
-    quiet_assessment: FastAPI, kafka_producer: AIOKafkaProducer, monkeypatch: pytest.MonkeyPatch
+    quiet_assessment: AssessmentService,
+    kafka_producer: AIOKafkaProducer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each notice's outcome commits alone, right after its receiver answered: a crash in
     one outcome's commit leaves the other notices of the round sent, and the notice whose
     outcome was lost goes again, with the id its first attempt carried."""
     robot = GroupRobot()
-    handlers: Handlers = quiet_assessment.state.handlers
-    runtime: Runtime = quiet_assessment.state.runtime
+    handlers = quiet_assessment.handlers
+    runtime = quiet_assessment.runtime
     assert handlers.postman is not None
     async with client(quiet_assessment) as http, robot.up():
         kept, lost = [
@@ -415,18 +414,16 @@ async def test_a_notice_sent_again_after_a_crash_carries_the_same_id(
         assert (sent["status"], sent["attempts"]) == ("sent", 1)
 
 
-async def round_on(app: FastAPI) -> int:
-    runtime: Runtime = app.state.runtime
-    handlers: Handlers = app.state.handlers
-    return await handlers.deliver_notices(runtime.transaction, DeliverNotices(50))
+async def round_on(service: AssessmentService) -> int:
+    return await service.handlers.deliver_notices(service.runtime.transaction, DeliverNotices(50))
 
 
 async def test_two_replicas_never_send_one_notice_twice(
-    assessment: FastAPI, mailbox: Any, kafka_producer: AIOKafkaProducer
+    assessment: AssessmentService, mailbox: Any, kafka_producer: AIOKafkaProducer
 ) -> None:
     robot = GroupRobot(delay=0.3)  # answers slowly: rounds overlap while one is sending
-    replica = build(settings_for(assessment.state.runtime.settings.namespace, mailbox[1]))
-    async with client(assessment) as http, robot.up(), replica.state.runtime.running():
+    replica = build(settings_for(assessment.runtime.settings.namespace, mailbox[1]))
+    async with client(assessment) as http, robot.up(), replica.running():
         paths = [f"/r{n}" for n in range(6)]
         for path in paths:
             await subscribe(

@@ -62,7 +62,7 @@ async def test_three_replicas_in_one_group_count_what_the_rules_count() -> None:
         loans = workload.loans(LOANS)
         # Loans first: many reach a replica before their enterprise is listed.
         await publish(settings, [*loans, *workload.listings()])
-        replicas: list[Runtime] = [build(settings).state.runtime for _ in range(3)]
+        replicas: list[Runtime] = [build(settings).runtime for _ in range(3)]
         groups = {
             settings.topic("assessment.roster"): [settings.topic(ROSTER_EVENTS)],
             settings.topic("assessment.bank"): workload.bank_topics,

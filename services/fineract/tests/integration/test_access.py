@@ -8,16 +8,16 @@ started (no Kafka, no PostgreSQL); the cases that reach a route use a running on
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
 import fineract.app
 from fineract import api
 from fineract.access import ACCESS
 from fineract.settings import FineractSettings
 from shared.access_testing import AccessCase, access_params, check_access_on, check_coverage
-from shared.service import Runtime
+from shared.service import Service
 
 CASES = access_params(api.router.routes, ACCESS)
 REFUSED = [case for case in CASES if case.values[0].expect in ("unauthenticated", "denied")]
@@ -25,29 +25,29 @@ ADMITTED = [case for case in CASES if case.values[0].expect in ("public", "allow
 
 
 @pytest.fixture(scope="module")
-def idle_app() -> FastAPI:
+def idle_app() -> Service[Any]:
     # Never started: it needs no broker, so no broker credentials either (`make unit`).
     return fineract.app.build(FineractSettings(namespace="accessidle", kafka_security="none"))
 
 
 @pytest.fixture(scope="module")
-async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
+async def running_app(private_namespace: str) -> AsyncIterator[Service[Any]]:
     app = fineract.app.build(FineractSettings(namespace=private_namespace))
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app
 
 
 @pytest.mark.parametrize("case", REFUSED)
-async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
+async def test_refused(case: AccessCase, idle_app: Service[Any]) -> None:
     await check_access_on(idle_app, case)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", ADMITTED)
-async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
+async def test_admitted(case: AccessCase, running_app: Service[Any]) -> None:
     await check_access_on(running_app, case)
 
 
-def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:
+def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: Service[Any]) -> None:
     check_coverage(idle_app)

@@ -75,7 +75,7 @@ async def test_fineract_messages_become_the_banks_events(
     mapping: FineractMapping = load_mapping(mapping_file)
     await provision_instances(settings, mapping)
     app = fineract.app.build(settings)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     uscc, other = sample_uscc(1, tag="FJ"), sample_uscc(2, tag="FJ")
     approved = message(APPROVED, loan(1, uscc, approvedOnDate="2020-10-12"), message_id=1, key="k1")
     messages = [

@@ -65,7 +65,7 @@ async def test_an_instance_that_left_the_mapping_keeps_what_it_sent() -> None:
 def test_the_openapi_document_describes_the_instances() -> None:
     # Never started: the document needs neither Kafka nor PostgreSQL.
     app = build(FineractSettings(namespace="openapi", kafka_security="none"))
-    document = app.openapi()
+    document = app.app.openapi()
     answer = document["paths"]["/instances"]["get"]["responses"]["200"]["content"]
     items = answer["application/json"]["schema"]["items"]
     assert items == {"$ref": "#/components/schemas/InstanceOut"}

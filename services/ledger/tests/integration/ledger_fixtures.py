@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
 import ledger.app
 from ledger.settings import LedgerSettings
 from shared.access_testing import bearer_headers
 from shared.contracts.bank import BANK_SOURCE_PREFIX
 from shared.envelope import new_event, to_structured
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import read_topic
 from shared.topics import LEDGER_EVENTS, MATCHMAKING_EVENTS, ROSTER_EVENTS
 from shared.validators import uscc_check_character
@@ -57,20 +56,20 @@ def settings_for(namespace: str) -> LedgerSettings:
 @contextlib.asynccontextmanager
 async def running_ledger(
     namespace: str, clock: MovableClock
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+) -> AsyncIterator[tuple[Service[Any], httpx.AsyncClient]]:
     app = ledger.app.build(settings_for(namespace), clock=clock)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running(), client_of(app) as http:
         yield app, http
 
 
 @contextlib.asynccontextmanager
-async def client_of(app: FastAPI, *scopes: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client_of(app: Service[Any], *scopes: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client of `app` whose every request carries a token of `scopes` (a supervisor's,
     `central`, unless they say otherwise)."""
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     headers = bearer_headers(runtime.settings, *scopes)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app.app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://ledger", headers=headers
     ) as http:

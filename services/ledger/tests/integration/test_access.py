@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import ledger.app
 from ledger import api
@@ -25,7 +24,7 @@ from shared.access_testing import (
     check_access_on,
     check_coverage,
 )
-from shared.service import Runtime
+from shared.service import Service
 
 from .ledger_fixtures import MovableClock, client_of, settings_for, shanghai
 
@@ -53,7 +52,7 @@ ADMITTED = [case for case in CASES if case.values[0].expect in ("public", "allow
 
 
 @pytest.fixture(scope="module")
-def idle_app() -> FastAPI:
+def idle_app() -> Service[Any]:
     # Never started: it needs no broker, so no broker credentials either (`make unit`).
     return ledger.app.build(
         settings_for("accessidle").model_copy(update={"kafka_security": "none"})
@@ -61,27 +60,27 @@ def idle_app() -> FastAPI:
 
 
 @pytest.fixture(scope="module")
-async def running_app(private_namespace: str) -> AsyncIterator[FastAPI]:
+async def running_app(private_namespace: str) -> AsyncIterator[Service[Any]]:
     app = ledger.app.build(
         settings_for(private_namespace), clock=MovableClock(shanghai(2020, 11, 5))
     )
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running():
         yield app
 
 
 @pytest.mark.parametrize("case", REFUSED)
-async def test_refused(case: AccessCase, idle_app: FastAPI) -> None:
+async def test_refused(case: AccessCase, idle_app: Service[Any]) -> None:
     await check_access_on(idle_app, case)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", ADMITTED)
-async def test_admitted(case: AccessCase, running_app: FastAPI) -> None:
+async def test_admitted(case: AccessCase, running_app: Service[Any]) -> None:
     await check_access_on(running_app, case)
 
 
-def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: FastAPI) -> None:
+def test_every_route_has_a_rule_and_every_rule_a_route(idle_app: Service[Any]) -> None:
     check_coverage(idle_app)
 
 
@@ -110,8 +109,8 @@ def test_the_cases_try_each_unit_on_its_own_and_on_anothers_ledger() -> None:
     assert ("guarantor", "denied") in named
 
 
-async def test_openapi_documents_the_bearer_scheme_401_and_403(idle_app: FastAPI) -> None:
-    transport = httpx.ASGITransport(app=idle_app)
+async def test_openapi_documents_the_bearer_scheme_401_and_403(idle_app: Service[Any]) -> None:
+    transport = httpx.ASGITransport(app=idle_app.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as http:
         response = await http.get("/openapi.json")  # public: no token
     assert response.status_code == 200
@@ -132,7 +131,7 @@ async def test_openapi_documents_the_bearer_scheme_401_and_403(idle_app: FastAPI
 
 
 @pytest.mark.integration
-async def test_a_county_files_and_reads_its_own_reports_only(running_app: FastAPI) -> None:
+async def test_a_county_files_and_reads_its_own_reports_only(running_app: Service[Any]) -> None:
     county, other = SAMPLES.county, SAMPLES.other_county
     period = SAMPLES.values["period"]
     report = BODIES[("POST", "/reports")] | {"unit_id": county, "title": "本县首贷案例"}
@@ -152,7 +151,7 @@ async def test_a_county_files_and_reads_its_own_reports_only(running_app: FastAP
 
 
 @pytest.mark.integration
-async def test_a_bank_reads_and_submits_its_own_ledger_only(running_app: FastAPI) -> None:
+async def test_a_bank_reads_and_submits_its_own_ledger_only(running_app: Service[Any]) -> None:
     bank, other = SAMPLES.institution, SAMPLES.other_institution
     async with client_of(running_app, f"institution:{bank}") as http:
         own = await http.get(f"/ledgers/{bank}/2020-10")

@@ -79,7 +79,7 @@ async def test_copies_keep_the_same_copy_in_any_order(private_namespace: str) ->
     app = ledger.app.build(
         settings_for(private_namespace), clock=MovableClock(shanghai(2020, 11, 5))
     )
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
 
     def copies_of(uscc: str) -> list[tuple[str, Any]]:
         return [

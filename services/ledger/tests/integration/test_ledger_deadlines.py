@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 
 from shared.reference import load_reference
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import eventually
 
 from .ledger_fixtures import (
@@ -29,8 +29,8 @@ ON_TIME, LATE = "140923", "140924"  # 代县, 繁峙县: no other test of the le
 OCTOBER = "2020-10"
 
 
-async def drained(app: FastAPI) -> None:
-    runtime: Runtime = app.state.runtime
+async def drained(service: Service[Any]) -> None:
+    runtime = service.runtime
 
     async def empty() -> bool:
         return await runtime.relay.pending() == 0

@@ -12,7 +12,6 @@ import datetime as dt
 import pytest
 
 import ledger.app
-from shared.service import Runtime
 from shared.testing import eventually
 
 from .ledger_fixtures import client_of, ledger_events, settings_for
@@ -26,7 +25,7 @@ CLOCK_DATE = dt.date(2020, 11, 5)
 async def test_due_and_overdue_follow_the_fixed_clock(private_namespace: str) -> None:
     settings = settings_for(private_namespace).model_copy(update={"clock_date": CLOCK_DATE})
     app = ledger.app.build(settings)  # the platform's clock from the settings, as deployed
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running(), client_of(app) as http:
         september = (await http.get(f"/ledgers/{COUNTY}/2020-09")).json()
         october = (await http.get(f"/ledgers/{COUNTY}/2020-10")).json()

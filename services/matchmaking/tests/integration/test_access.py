@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import matchmaking.app
 from matchmaking.access import ACCESS
@@ -25,6 +24,7 @@ from shared.access_testing import (
     check_access_on,
     check_coverage,
 )
+from shared.service import Service
 from shared.testing import sample_uscc
 
 SAMPLES = Samples.of()
@@ -51,8 +51,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 # Never started: no broker, so no broker credentials either (`make unit`).
 IDLE = matchmaking.app.build(MatchmakingSettings(kafka_security="none"))
 CASES = access_params(
-    IDLE,
-    IDLE.state.access_table,
+    IDLE.app,
+    IDLE.app.state.access_table,
     samples=SAMPLES,
     bodies=BODIES,
     allowed_marks=[pytest.mark.integration],
@@ -61,14 +61,14 @@ REACHING = [p for p in CASES if p.values[0].expect in ("public", "allowed")]
 REFUSED = [p for p in CASES if p not in REACHING]
 
 
-def client_of(app: FastAPI, *scopes: str) -> httpx.AsyncClient:
-    headers = bearer_headers(app.state.runtime.settings, *scopes) if scopes else {}
-    transport = httpx.ASGITransport(app=app)
+def client_of(app: Service[Any], *scopes: str) -> httpx.AsyncClient:
+    headers = bearer_headers(app.runtime.settings, *scopes) if scopes else {}
+    transport = httpx.ASGITransport(app=app.app)
     return httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers)
 
 
 @pytest.mark.parametrize("case", REACHING)
-async def test_access_reaching_the_route(case: AccessCase, started: FastAPI) -> None:
+async def test_access_reaching_the_route(case: AccessCase, started: Service[Any]) -> None:
     await check_access_on(started, case)
 
 
@@ -79,7 +79,7 @@ async def test_access_refused(case: AccessCase) -> None:
 
 def test_every_route_has_a_rule_and_every_rule_a_route() -> None:
     check_coverage(IDLE)
-    assert set(ACCESS) <= set(IDLE.state.access_table)
+    assert set(ACCESS) <= set(IDLE.app.state.access_table)
 
 
 def test_the_cases_try_every_role_allowed_and_denied_on_every_endpoint() -> None:
@@ -87,7 +87,7 @@ def test_the_cases_try_every_role_allowed_and_denied_on_every_endpoint() -> None
     by_endpoint: dict[tuple[str, str], set[str]] = {}
     for case in cases:
         by_endpoint.setdefault((case.method, case.template), set()).add(case.expect)
-    for key, rule in IDLE.state.access_table.items():
+    for key, rule in IDLE.app.state.access_table.items():
         expects = by_endpoint[key]
         if rule.public:
             assert expects == {"public"}, key
@@ -120,7 +120,7 @@ def new_uscc() -> str:
     return sample_uscc(secrets.randbelow(10**7), SAMPLES.county, tag="AC")
 
 
-async def scheduled_fair(app: FastAPI, county: str) -> str:
+async def scheduled_fair(app: Service[Any], county: str) -> str:
     async with client_of(app, f"county:{county}") as client:
         made = await client.post(
             "/fairs", json={"county_code": county, "title": "首贷对接会", "held_on": "2020-09-20"}
@@ -131,7 +131,7 @@ async def scheduled_fair(app: FastAPI, county: str) -> str:
 
 
 @pytest.mark.integration
-async def test_a_county_sees_and_fills_only_its_own_fairs(started: FastAPI) -> None:
+async def test_a_county_sees_and_fills_only_its_own_fairs(started: Service[Any]) -> None:
     fair_id = await scheduled_fair(started, SAMPLES.county)
     uscc = new_uscc()
     async with client_of(started, f"county:{SAMPLES.other_county}") as other:
@@ -153,7 +153,7 @@ async def test_a_county_sees_and_fills_only_its_own_fairs(started: FastAPI) -> N
 
 
 @pytest.mark.integration
-async def test_a_bank_reads_only_its_own_pairings(started: FastAPI) -> None:
+async def test_a_bank_reads_only_its_own_pairings(started: Service[Any]) -> None:
     own, other = SAMPLES.institution, SAMPLES.other_institution
     uscc = new_uscc()
     async with client_of(started, f"institution:{own}") as bank:
@@ -184,7 +184,7 @@ def plan_of(institution: str, measure: str) -> dict[str, Any]:
 
 @pytest.mark.integration
 async def test_a_bank_reads_and_revises_only_the_plans_it_is_responsible_for(
-    started: FastAPI,
+    started: Service[Any],
 ) -> None:
     own, other = SAMPLES.institution, SAMPLES.other_institution
     uscc = new_uscc()

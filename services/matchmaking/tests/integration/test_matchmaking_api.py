@@ -23,7 +23,7 @@ from shared.access_testing import bearer_headers
 from shared.asyncapi import event_types
 from shared.consumer import ConsumedRecord, Consumer
 from shared.envelope import new_event, to_binary, to_structured
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import eventually, read_topic
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
 from shared.validators import uscc_check_character
@@ -41,19 +41,19 @@ def new_uscc() -> str:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    headers = bearer_headers(app.state.runtime.settings)
+    transport = httpx.ASGITransport(app=app.app)
+    headers = bearer_headers(app.runtime.settings)
     async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as http:
         yield http
 
 
-def consumer(app: Any, name: str) -> Consumer:
-    runtime: Runtime = app.state.runtime
+def consumer(service: Service[Any], name: str) -> Consumer:
+    runtime = service.runtime
     return next(s.consumer for s in runtime.consumers if s.consumer.name == f"matchmaking.{name}")
 
 
 async def deliver_roster(app: Any, uscc: str, listed_on: str) -> None:
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     data = {
         "uscc": uscc,
         "name": "偏关示例农产品合作社",
@@ -68,7 +68,7 @@ async def deliver_roster(app: Any, uscc: str, listed_on: str) -> None:
 
 
 async def deliver_bank(app: Any, institution: str, name: str, data: dict[str, Any]) -> None:
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     event = new_event(
         name, f"urn:firstloan:institution:{institution}", {"institution_id": institution, **data}
     )
@@ -79,7 +79,7 @@ async def deliver_bank(app: Any, institution: str, name: str, data: dict[str, An
 
 
 async def events_about(app: Any, keys: set[str]) -> list[dict[str, Any]]:
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     records = await read_topic(
         runtime.settings.kafka_bootstrap, runtime.settings.topic(MATCHMAKING_EVENTS)
     )
@@ -392,8 +392,8 @@ async def test_a_pairing_without_a_day_takes_the_platforms_today(namespace: str)
         clock_date=date(2021, 3, 15),
     )
     application = matchmaking.app.build(settings)
-    async with application.state.runtime.running():
-        transport = httpx.ASGITransport(app=application)
+    async with application.running():
+        transport = httpx.ASGITransport(app=application.app)
         headers = bearer_headers(settings)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://x", headers=headers

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import roster.app
 from roster.access import ACCESS
@@ -33,7 +32,7 @@ from shared.access_testing import (
     check_coverage,
 )
 from shared.auth import Scope
-from shared.service import Runtime
+from shared.service import Service
 from shared.validators import USCC_ALPHABET, uscc_check_character
 
 from .sheets import spreadsheet
@@ -98,14 +97,14 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> TestKeys:
 
 
 @pytest.fixture(scope="module")
-def built(keys: TestKeys) -> FastAPI:
+def built(keys: TestKeys) -> Service[Any]:
     """A roster that is never started: no Kafka, no PostgreSQL."""
     settings = RosterSettings(kafka_security="none", http_auth="token", **keys.settings())
     return roster.app.build(settings)
 
 
 @pytest.fixture(scope="module")
-async def running(namespace: str, keys: TestKeys) -> AsyncIterator[FastAPI]:
+async def running(namespace: str, keys: TestKeys) -> AsyncIterator[Service[Any]]:
     settings = RosterSettings(
         namespace=namespace,
         consumer_batch_timeout_ms=50,
@@ -114,15 +113,15 @@ async def running(namespace: str, keys: TestKeys) -> AsyncIterator[FastAPI]:
         **keys.settings(),
     )
     app = roster.app.build(settings)
-    runtime: Runtime = app.state.runtime
+    runtime = app.runtime
     async with runtime.running(), client_of(app) as http:
         answer = await http.post("/nominations", json=nomination(), headers=bearer(keys))
         assert answer.status_code == 201, answer.text
         yield app
 
 
-def client_of(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://roster")
+def client_of(app: Service[Any]) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app.app), base_url="http://roster")
 
 
 def bearer(keys: TestKeys, *scopes: str) -> dict[str, str]:
@@ -133,13 +132,13 @@ def bearer(keys: TestKeys, *scopes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def offline(built: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def offline(built: Service[Any]) -> AsyncIterator[httpx.AsyncClient]:
     async with client_of(built) as http:
         yield http
 
 
 @pytest.fixture
-async def http(running: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def http(running: Service[Any]) -> AsyncIterator[httpx.AsyncClient]:
     async with client_of(running) as http:
         yield http
 
@@ -160,7 +159,7 @@ async def test_access(case: AccessCase, http: httpx.AsyncClient, keys: TestKeys)
     await check_access(http, case, keys.issuer)
 
 
-def test_every_route_has_a_rule_and_every_rule_a_route(built: FastAPI) -> None:
+def test_every_route_has_a_rule_and_every_rule_a_route(built: Service[Any]) -> None:
     check_coverage(built)
 
 

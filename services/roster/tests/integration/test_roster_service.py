@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
 from openpyxl import load_workbook
 
 import roster.app
@@ -24,7 +23,7 @@ from roster.settings import RosterSettings
 from roster.spreadsheets import XLSX
 from shared.access_testing import bearer_headers
 from shared.envelope import Envelope, new_event, to_structured
-from shared.service import Runtime
+from shared.service import Service
 from shared.testing import caught_up, eventually, read_topic
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
 from shared.validators import USCC_ALPHABET, uscc_check_character
@@ -55,38 +54,33 @@ def nomination(**changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def app(namespace: str) -> AsyncIterator[FastAPI]:
+async def app(namespace: str) -> AsyncIterator[Service[Any]]:
     settings = RosterSettings(
         namespace=namespace, consumer_batch_timeout_ms=50, outbox_poll_seconds=0.1
     )
     built = roster.app.build(settings)
-    async with runtime_of(built).running():
+    async with built.running():
         yield built
 
 
 @pytest.fixture
-async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    headers = bearer_headers(runtime_of(app).settings)
+async def http(app: Service[Any]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app.app)
+    headers = bearer_headers(app.settings)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://roster", headers=headers
     ) as client:
         yield client
 
 
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime
-
-
-async def roster_events(app: FastAPI, key: str) -> list[dict[str, Any]]:
-    settings = runtime_of(app).settings
+async def roster_events(app: Service[Any], key: str) -> list[dict[str, Any]]:
+    settings = app.settings
     records = await read_topic(settings.kafka_bootstrap, settings.topic(ROSTER_EVENTS))
     return [json.loads(r.value) for r in records if r.key == key.encode() and r.value]
 
 
 async def test_listed_then_merged_with_events_on_the_topic(
-    app: FastAPI, http: httpx.AsyncClient
+    app: Service[Any], http: httpx.AsyncClient
 ) -> None:
     first = nomination(source="bank", institution_id="icbc", nominated_by="工商银行忻州分行")
     code = first["uscc"]
@@ -115,7 +109,7 @@ async def test_listed_then_merged_with_events_on_the_topic(
 
 
 async def test_a_rejection_names_every_reason_and_is_published(
-    app: FastAPI, http: httpx.AsyncClient
+    app: Service[Any], http: httpx.AsyncClient
 ) -> None:
     code = uscc()
     body = nomination(uscc=code, county_code="110108", size_class="medium")
@@ -171,7 +165,7 @@ async def test_other_malformed_bodies_get_a_4xx(
     assert 400 <= answer.status_code < 500, answer.text
 
 
-async def test_delist_and_relist(app: FastAPI, http: httpx.AsyncClient) -> None:
+async def test_delist_and_relist(app: Service[Any], http: httpx.AsyncClient) -> None:
     body = nomination()
     code = body["uscc"]
     assert (await http.post("/nominations", json=body)).status_code == 201
@@ -256,9 +250,9 @@ async def test_a_batch_of_the_largest_size_is_listed_whole(http: httpx.AsyncClie
 
 
 async def test_bank_loans_block_nominations_whatever_the_order_and_redelivery(
-    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+    app: Service[Any], http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
 ) -> None:
-    settings = runtime_of(app).settings
+    settings = app.settings
     topic = settings.topic("bank.icbc.events")
     code = uscc()
     loan_id = f"L{secrets.token_hex(4)}"
@@ -322,9 +316,9 @@ async def test_bank_loans_block_nominations_whatever_the_order_and_redelivery(
 
 
 async def test_a_match_assigns_and_fairs_go_into_the_file(
-    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+    app: Service[Any], http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
 ) -> None:
-    settings = runtime_of(app).settings
+    settings = app.settings
     body = nomination()
     code = body["uscc"]
     assert (await http.post("/nominations", json=body)).status_code == 201
@@ -371,7 +365,7 @@ async def test_a_match_assigns_and_fairs_go_into_the_file(
     await eventually(assigned_event, what="EnterpriseAssigned (way=match) on roster.events")
 
 
-async def test_whitelist_versions_stay_readable(app: FastAPI, http: httpx.AsyncClient) -> None:
+async def test_whitelist_versions_stay_readable(app: Service[Any], http: httpx.AsyncClient) -> None:
     first = (await http.post("/whitelist/publish")).json()
     body = nomination(county_code="140932", nominated_on=datetime.now(UTC).date().isoformat())
     assert (await http.post("/nominations", json=body)).status_code == 201
@@ -409,8 +403,8 @@ async def http_on_a_fixed_day(namespace: str) -> AsyncIterator[httpx.AsyncClient
         clock_date=date(2021, 3, 15),
     )
     built = roster.app.build(settings)
-    async with runtime_of(built).running():
-        transport = httpx.ASGITransport(app=built)
+    async with built.running():
+        transport = httpx.ASGITransport(app=built.app)
         headers = bearer_headers(settings)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://roster", headers=headers
@@ -467,12 +461,12 @@ def matched(code: str, institution_id: str, on: str) -> Envelope:
 
 
 async def test_assignments_keep_the_earliest_day_in_either_order(
-    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+    app: Service[Any], http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
 ) -> None:
     """A bank's nomination (xzrcu, 09-15), a request (icbc, 09-25), two pairings (icbc
     09-12, xzrcu 09-08): one enterprise hears them in one order, the other the reverse, the
     pairings even before it is on file."""
-    topic = runtime_of(app).settings.topic(MATCHMAKING_EVENTS)
+    topic = app.settings.topic(MATCHMAKING_EVENTS)
     bank = {"source": "bank", "institution_id": "xzrcu", "nominated_by": "忻州农商银行"}
 
     async def send(event: Envelope) -> None:
@@ -510,10 +504,10 @@ async def test_assignments_keep_the_earliest_day_in_either_order(
     backward = uscc()
     await send(matched(backward, "xzrcu", "2020-09-08"))
     await send(matched(backward, "icbc", "2020-09-12"))
-    group = runtime_of(app).settings.topic("roster.matchmaking")
+    group = app.settings.topic("roster.matchmaking")
 
     async def consumed() -> bool:
-        return await caught_up(runtime_of(app).settings.kafka_bootstrap, group, [topic])
+        return await caught_up(app.settings.kafka_bootstrap, group, [topic])
 
     await eventually(consumed, within=60, what="roster to consume the pairings")
     assert (
@@ -548,9 +542,9 @@ async def test_assignments_keep_the_earliest_day_in_either_order(
 
 
 async def test_copies_of_a_loan_and_of_its_reversal_keep_the_same_one_in_either_order(
-    app: FastAPI, http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
+    app: Service[Any], http: httpx.AsyncClient, kafka_producer: AIOKafkaProducer
 ) -> None:
-    settings = runtime_of(app).settings
+    settings = app.settings
     topic = settings.topic("bank.icbc.events")
     source = "urn:firstloan:institution:icbc"
     code = uscc()
