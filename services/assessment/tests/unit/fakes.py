@@ -197,16 +197,29 @@ class InMemoryEscalations:
 
 
 class InMemoryLedgersAndFairs:
+    """As the tables keep them: a fair by its id, an overdue month by (unit, period), the
+    first copy kept (each is announced once; a second copy is a redelivery)."""
+
     def __init__(self) -> None:
-        self.fairs: set[Fair] = set()
-        self.overdue: set[OverdueLedger] = set()
+        self.by_fair: dict[str, Fair] = {}
+        self.by_month: dict[tuple[str, str], OverdueLedger] = {}
         self.submitted: set[SubmittedLedger] = set()
 
+    @property
+    def fairs(self) -> list[Fair]:
+        return list(self.by_fair.values())
+
+    @property
+    def overdue(self) -> list[OverdueLedger]:
+        return list(self.by_month.values())
+
     async def save_fairs(self, held: Sequence[Fair]) -> None:
-        self.fairs |= set(held)
+        for fair in held:
+            self.by_fair.setdefault(fair.fair_id, fair)
 
     async def save_overdue(self, overdue: Sequence[OverdueLedger]) -> None:
-        self.overdue |= set(overdue)
+        for ledger in overdue:
+            self.by_month.setdefault((ledger.unit_id, ledger.period), ledger)
 
     async def save_submitted(self, submitted: Sequence[SubmittedLedger]) -> None:
         self.submitted |= set(submitted)
