@@ -20,15 +20,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
 from assessment.commands import KeepUpToDate
 from assessment.domain.attainment import attainment_from
-from assessment.handlers import Handlers
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
 from shared.consumer import Message
@@ -39,76 +36,37 @@ from shared.contracts.assessment import (
     Severity,
 )
 from shared.contracts.bank import LoanIssued
-from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
-from shared.contracts.matchmaking import FairScheduled
-from shared.contracts.roster import EnterpriseListed
-from shared.contracts.types import Guarantee
 from shared.db import create_engine
-from shared.reference import load_reference
-from shared.testing import message, recorded, sample_uscc, unit_of_work_over
+from shared.testing import recorded, unit_of_work_over
 from shared.unit_of_work import UnitOfWork
 
+from ..ladder_events import (
+    COUNTIES,
+    POLICY_BANK,
+    REFERENCE,
+    UNITS_WITH_TARGET,
+    fair,
+    first_loans,
+    handlers,
+    listings,
+    loan,
+    overdue,
+    submitted,
+    usccs,
+)
 from ..unit.fakes import InMemoryStore
 
 pytestmark = pytest.mark.integration
 
-REFERENCE = load_reference()
-ZONE = ZoneInfo("Asia/Shanghai")
 XINFU, DINGXIANG, DAIXIAN = "140902", "140921", "140923"
-POLICY_BANK = "adbc"  # no target: its loans move the counties' figures alone
-LISTED_ON = date(2020, 9, 2)
 UNDER = EscalationReason.UNDER_TARGET
 FALSIFICATION = EscalationReason.DATA_FALSIFICATION
 LEDGER = EscalationReason.LEDGER_OVERDUE
 NO_FAIR = EscalationReason.NO_MATCHMAKING_FAIR
 SHORTFALL = EscalationReason.PROJECTED_SHORTFALL
-COUNTIES = frozenset(c.code for c in REFERENCE.counties)
-UNITS_WITH_TARGET = COUNTIES | frozenset(
-    i.id for i in REFERENCE.institutions if REFERENCE.targets_for_institution(i.id)
-)
 
 
 # --- the scenario's events ------------------------------------------------------------------
-
-
-def handlers(on: date) -> Handlers:
-    noon = datetime.combine(on, time(12), tzinfo=ZONE)
-    return Handlers(lambda: REFERENCE, lambda: noon)
-
-
-def usccs(county: str, count: int, tag: str) -> list[str]:
-    return [sample_uscc(n, county=county, tag=tag) for n in range(1, count + 1)]
-
-
-def listed(who: Sequence[str], county: str) -> list[Message[EnterpriseListed]]:
-    return [
-        message(EnterpriseListed(uscc=u, name="培植企业", county_code=county, listed_on=LISTED_ON))
-        for u in who
-    ]
-
-
-def loan(
-    uscc: str, loan_id: str, on: date, institution: str = POLICY_BANK, attested: bool = True
-) -> Message[LoanIssued]:
-    return message(
-        LoanIssued(
-            loan_id=loan_id,
-            institution_id=institution,
-            uscc=uscc,
-            enterprise_name="培植企业",
-            amount_wan=Decimal("50"),
-            issued_on=on,
-            applied_on=on - timedelta(days=5),
-            first_loan_attested=attested,
-            annual_rate_pct=4.35,
-            guarantee=Guarantee.CREDIT,
-        ),
-        source=f"urn:firstloan:institution:{institution}",
-    )
-
-
-def first_loans(who: Sequence[str], on: date) -> list[Message[LoanIssued]]:
-    return [loan(u, f"FL-{u}", on) for u in who]
 
 
 def false_claims(who: Sequence[str]) -> list[Message[LoanIssued]]:
@@ -122,37 +80,6 @@ def false_claims(who: Sequence[str]) -> list[Message[LoanIssued]]:
             loan(u, f"CLAIM-{n}", date(2020, 9, 10), institution="icbc"),
         )
     ]
-
-
-def overdue(unit_id: str, period: str, due_on: date) -> Message[LedgerOverdue]:
-    due_at = datetime.combine(due_on + timedelta(days=1), time(0), tzinfo=ZONE)
-    return message(LedgerOverdue(unit_id=unit_id, period=period, due_at=due_at))
-
-
-def submitted(unit_id: str, period: str, on: date) -> Message[LedgerSubmitted]:
-    return message(
-        LedgerSubmitted(
-            unit_id=unit_id,
-            period=period,
-            version=1,
-            row_count=3,
-            credit_amount_wan=Decimal("100"),
-            loan_amount_wan=Decimal("50"),
-            submitted_at=datetime.combine(on, time(9), tzinfo=ZONE),
-            late=True,
-        )
-    )
-
-
-def fair(county: str, held_on: date) -> Message[FairScheduled]:
-    return message(
-        FairScheduled(
-            fair_id=f"fair-{county}",
-            county_code=county,
-            title="首贷专场融资对接会",
-            held_on=held_on,
-        )
-    )
 
 
 # --- running it -----------------------------------------------------------------------------
@@ -195,7 +122,7 @@ async def run_scenario(store: Store) -> Run:
     day = date(2020, 9, 29)
     uow = unit_of_work_over(store)
     await handlers(day).apply_roster_events(
-        uow, [*listed(dingxiang, DINGXIANG), *listed(daixian, DAIXIAN)]
+        uow, [*listings(dingxiang, DINGXIANG), *listings(daixian, DAIXIAN)]
     )
     await run.step("listings", uow)
     uow = unit_of_work_over(store)
@@ -214,8 +141,8 @@ async def run_scenario(store: Store) -> Run:
     await handlers(date(2020, 10, 11)).apply_ledger_events(
         uow,
         [
-            overdue(XINFU, "2020-09", date(2020, 10, 10)),
-            overdue("jinshang", "2020-09", date(2020, 10, 10)),
+            overdue(XINFU, "2020-09"),
+            overdue("jinshang", "2020-09"),
         ],
     )
     await run.step("september ledgers overdue", uow)
@@ -230,7 +157,7 @@ async def run_scenario(store: Store) -> Run:
     await handlers(day).apply_ledger_events(
         uow,
         [
-            overdue(XINFU, "2020-10", date(2020, 11, 10)),
+            overdue(XINFU, "2020-10"),
             submitted("jinshang", "2020-09", day),
         ],
     )

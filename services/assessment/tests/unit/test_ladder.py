@@ -12,10 +12,8 @@ day 30 (2020-09-30), so 30 first loans there are 0.61 of expected (over `warning
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,7 +27,6 @@ from assessment.domain.escalation import (
     under_target_warnings,
 )
 from assessment.domain.forecast import Forecast, shortfall_findings
-from assessment.handlers import Handlers
 from shared.consumer import Message
 from shared.contracts.assessment import (
     EscalationRaised,
@@ -38,18 +35,26 @@ from shared.contracts.assessment import (
     Severity,
 )
 from shared.contracts.bank import LoanIssued, LoanReversed
-from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
-from shared.contracts.matchmaking import FairScheduled
-from shared.contracts.roster import EnterpriseListed
-from shared.contracts.types import Guarantee
-from shared.reference import ReferenceData, Targets, load_reference
-from shared.testing import message, recorded, sample_uscc, unit_of_work_over
+from shared.reference import ReferenceData, Targets
+from shared.testing import message, recorded, unit_of_work_over
 from shared.unit_of_work import UnitOfWork
 
+from ..ladder_events import (
+    COUNTIES,
+    POLICY_BANK,
+    REFERENCE,
+    UNITS_WITH_TARGET,
+    fair,
+    first_loans,
+    handlers,
+    listings,
+    loan,
+    overdue,
+    submitted,
+    usccs,
+)
 from .fakes import InMemoryStore
 
-REFERENCE = load_reference()
-ZONE = ZoneInfo("Asia/Shanghai")
 UNDER = EscalationReason.UNDER_TARGET
 FALSIFICATION = EscalationReason.DATA_FALSIFICATION
 LEDGER = EscalationReason.LEDGER_OVERDUE
@@ -57,105 +62,11 @@ NO_FAIR = EscalationReason.NO_MATCHMAKING_FAIR
 SHORTFALL = EscalationReason.PROJECTED_SHORTFALL
 
 XINFU, DINGXIANG, WUTAI, DAIXIAN = "140902", "140921", "140922", "140923"
-# The policy bank has no target: its loans move a county's figures and no institution's
-# finding, so a county's test is about that county alone.
-POLICY_BANK = "adbc"
-COUNTIES = frozenset(c.code for c in REFERENCE.counties)
-INSTITUTIONS_WITH_TARGET = frozenset(
-    i.id for i in REFERENCE.institutions if REFERENCE.targets_for_institution(i.id)
-)
-UNITS_WITH_TARGET = COUNTIES | INSTITUTIONS_WITH_TARGET
-LISTED_ON = date(2020, 9, 2)
 WARNING_DAY = date(2020, 9, 30)  # day 30: `warning_from_campaign_day`
 FIRST_CHECKPOINT, LAST_CHECKPOINT = date(2020, 9, 30), date(2020, 12, 31)
 
 
 # --- building events and handlers -----------------------------------------------------------
-
-
-def handlers(on: date) -> Handlers:
-    """The handlers with the platform clock at noon of `on`."""
-    noon = datetime.combine(on, time(12), tzinfo=ZONE)
-    return Handlers(lambda: REFERENCE, lambda: noon)
-
-
-def usccs(county: str, count: int, tag: str) -> list[str]:
-    return [sample_uscc(n, county=county, tag=tag) for n in range(1, count + 1)]
-
-
-def listings(who: Sequence[str], county: str) -> list[Message[EnterpriseListed]]:
-    return [
-        message(EnterpriseListed(uscc=u, name="培植企业", county_code=county, listed_on=LISTED_ON))
-        for u in who
-    ]
-
-
-def loan(
-    uscc: str,
-    loan_id: str,
-    on: date,
-    institution: str = POLICY_BANK,
-    attested: bool = True,
-) -> Message[LoanIssued]:
-    return message(
-        LoanIssued(
-            loan_id=loan_id,
-            institution_id=institution,
-            uscc=uscc,
-            enterprise_name="培植企业",
-            amount_wan=Decimal("50"),
-            issued_on=on,
-            applied_on=on - timedelta(days=5),
-            first_loan_attested=attested,
-            annual_rate_pct=4.35,
-            guarantee=Guarantee.CREDIT,
-        ),
-        source=f"urn:firstloan:institution:{institution}",
-    )
-
-
-def first_loans(
-    who: Sequence[str], on: date, institution: str = POLICY_BANK
-) -> list[Message[LoanIssued]]:
-    return [loan(u, f"FL-{u}", on, institution) for u in who]
-
-
-def overdue(unit_id: str, period: str) -> Message[LedgerOverdue]:
-    year, month = (int(part) for part in period.split("-"))
-    due = REFERENCE.campaign.ledger_due_date(year, month)
-    return message(
-        LedgerOverdue(
-            unit_id=unit_id,
-            period=period,
-            due_at=datetime.combine(due + timedelta(days=1), time(0), tzinfo=ZONE),
-        )
-    )
-
-
-def submitted(unit_id: str, period: str, on: date) -> Message[LedgerSubmitted]:
-    return message(
-        LedgerSubmitted(
-            unit_id=unit_id,
-            period=period,
-            version=1,
-            row_count=3,
-            credit_amount_wan=Decimal("100"),
-            loan_amount_wan=Decimal("50"),
-            submitted_at=datetime.combine(on, time(9), tzinfo=ZONE),
-            late=True,
-        )
-    )
-
-
-def fair(county: str, held_on: date) -> Message[FairScheduled]:
-    return message(
-        FairScheduled(
-            fair_id=f"fair-{county}-{held_on.isoformat()}",
-            county_code=county,
-            title="首贷专场融资对接会",
-            held_on=held_on,
-        )
-    )
 
 
 # --- reading what the ladder did ------------------------------------------------------------
