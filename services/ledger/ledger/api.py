@@ -3,6 +3,7 @@ hand-kept ledgers, special information reports, publicity activities, the status
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
@@ -156,8 +157,10 @@ async def upload_ledger(
     reporting_unit = resolve_reporting_unit(reference, unit_id)
     month = resolve_month(reference, period)
     limits = settings.workbook_limits
+    content = await file.read(limits.bytes_to_read)
     try:
-        rows = list(spreadsheet.read_rows(await file.read(limits.bytes_to_read), limits))
+        # Off the event loop: a large file takes seconds to parse, and others are served.
+        rows = await asyncio.to_thread(lambda: list(spreadsheet.read_rows(content, limits)))
     except RefusedWorkbookError as error:
         raise problem(error.status, "file", str(error)) from error
     async with runtime.transaction() as uow:

@@ -17,6 +17,7 @@ for a file, the banks assigned to it).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -149,8 +150,10 @@ async def nominate_upload(
 ) -> Response:
     settings: RosterSettings = runtime.settings  # type: ignore[assignment]
     limits = settings.workbook_limits
+    content = await file.read(limits.bytes_to_read)
     try:
-        numbered = list(spreadsheets.read_rows(await file.read(limits.bytes_to_read), limits))
+        # Off the event loop: a large file takes seconds to parse, and others are served.
+        numbered = await asyncio.to_thread(lambda: list(spreadsheets.read_rows(content, limits)))
     except RefusedWorkbookError as error:
         raise HTTPException(error.status, [{"field": "file", "message": str(error)}]) from error
     if len(numbered) > MAX_BATCH:
