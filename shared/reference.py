@@ -142,15 +142,23 @@ class Thresholds(_Frozen):
 
 
 class ForecastMethod(_Frozen):
-    """How a unit's first-loan households at the campaign's end are projected: the mean of
-    its weekly counts over the last `weeks` full weeks, carried to the end; the interval is
-    that pace plus or minus `interval_z` standard deviations of the weekly counts, over the
-    weeks left. A `projected_shortfall` warning is raised from `shortfall_from_campaign_day`
-    when even the interval's high end is under the target."""
+    """How a unit's first-loan households at the campaign's end are projected from its
+    funnel (assessment's `domain/forecast.py` explains the method): a pairing counts as
+    decided `days_to_apply` days, the campaign's `credit_process_goal_workdays` working days
+    and `days_to_draw` days after it was made; a unit's conversion of decided pairings is
+    drawn towards the city's by `prior_pairings` pairings' worth; the city's pairing pace is
+    taken over the last `weeks` weeks; the interval is `interval_z` spreads wide. A
+    `projected_shortfall` warning is raised from `shortfall_from_campaign_day` when the
+    interval's high end has been under the target on each of the last
+    `shortfall_after_days` days."""
 
     weeks: Annotated[int, Field(ge=1, le=26)] = 4
     interval_z: Annotated[float, Field(ge=0, le=5)] = 1.645
-    shortfall_from_campaign_day: Annotated[int, Field(ge=1)] = 15
+    prior_pairings: Annotated[int, Field(ge=1)] = 20
+    days_to_apply: Count = 5
+    days_to_draw: Count = 5
+    shortfall_from_campaign_day: Annotated[int, Field(ge=1)] = 35
+    shortfall_after_days: Annotated[int, Field(ge=1, le=60)] = 5
 
 
 class County(_Frozen):

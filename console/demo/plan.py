@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +36,30 @@ NAMESPACE = uuid.UUID("6f1c3f0e-8f1a-4c59-9d0e-5a1f2b3c4d5e")
 _WORDS = "福盛鑫源恒通兴旺丰泰华宏裕隆金瑞德顺康达利民晋安永和嘉禾博远"
 _TRADES = ("商贸", "农业科技", "食品", "建材", "物流", "餐饮", "养殖", "农产品", "服装", "机械")
 _FORMS = {"small": "有限公司", "micro": "有限公司", "individual": "经营部"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the campaign unfolds; the defaults are the demo's. The forecast's backtest plays
+    other shapes (`bench/forecast_backtest.py`)."""
+
+    county_pace: Mapping[str, float] = field(default_factory=lambda: dict(LAGGING_COUNTIES))
+    """Per county, its share of the usual credit rate (1 when absent)."""
+    institution_pace: Mapping[str, float] = field(default_factory=dict)
+    """Per institution, its share of the usual credit rate (1 when absent)."""
+    credit_rate: float = 0.78
+    """Of the enterprises paired, the share that gets credit and a loan at the usual pace."""
+    pairing_share: float = 0.88
+    late_listing_share: float = 0.08
+    """Nominated after the list deadline, up to `late_listing_until`."""
+    late_listing_until: date = date(2020, 11, 15)
+    fairs_between: tuple[date, date] = (date(2020, 9, 15), date(2020, 10, 20))
+    pairing_until: date = date(2020, 12, 5)
+    pairing_activity: tuple[tuple[date, float], ...] = ()
+    """How busy pairing is from each date on (relative to 1 before the first); none: the
+    same every day."""
+    lends_from: Mapping[str, date] = field(default_factory=dict)
+    """Institutions that issue no loan before the given date: their decisions wait."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +134,12 @@ def event_id(*parts: object) -> str:
 
 
 class Planner:
-    def __init__(self, reference: ReferenceData, enterprises: int, seed: int) -> None:
+    def __init__(
+        self, reference: ReferenceData, enterprises: int, seed: int, shape: Shape | None = None
+    ) -> None:
         self.reference = reference
         self.size = enterprises
+        self.shape = shape or Shape()
         self.random = random.Random(seed)
         self.campaign = reference.campaign
         self.plan = Plan()
@@ -145,9 +173,9 @@ class Planner:
             size_class = self.random.choices(["micro", "small", "individual"], [55, 25, 20])[0]
             source = self.random.choices(["government", "bank", "supply_chain"], [70, 20, 10])[0]
             bank = self.random.choice(banks) if source != "government" else None
-            late = self.random.random() < 0.08
+            late = self.random.random() < self.shape.late_listing_share
             nominated_on = (
-                self._day(deadline + timedelta(days=1), date(2020, 11, 15))
+                self._day(deadline + timedelta(days=1), self.shape.late_listing_until)
                 if late
                 else self._day(self.campaign.start, deadline)
             )
@@ -183,7 +211,7 @@ class Planner:
                 Fair(
                     county.code,
                     f"{county.name}首贷专场融资对接会",
-                    self._day(date(2020, 9, 15), date(2020, 10, 20)),
+                    self._day(*self.shape.fairs_between),
                 )
             )
 
@@ -199,7 +227,7 @@ class Planner:
         ids, weights = self._institution_weights()
         fair_day = {f.county_code: f.held_on for f in self.plan.fairs}
         for enterprise in self.plan.enterprises:
-            if self.random.random() > 0.88:
+            if self.random.random() > self.shape.pairing_share:
                 continue
             bank = enterprise.institution_id or self.random.choices(ids, weights)[0]
             channel = self.random.choices(
@@ -210,19 +238,42 @@ class Planner:
                 matched_on = held
             else:
                 channel = "one_on_one" if channel == "fair" else channel
-                matched_on = self._day(enterprise.nominated_on, date(2020, 12, 5))
+                matched_on = self._pairing_day(enterprise.nominated_on)
             self.plan.matches.append(
                 Match(enterprise.uscc, bank, matched_on, channel, enterprise.county_code)
             )
             self._outcome(enterprise, bank, matched_on)
 
+    def _pairing_day(self, nominated_on: date) -> date:
+        last = max(nominated_on, self.shape.pairing_until)
+        if not self.shape.pairing_activity:
+            return self._day(nominated_on, last)
+        days = [nominated_on + timedelta(days=n) for n in range((last - nominated_on).days + 1)]
+        weights = [self._pairing_activity(day) for day in days]
+        if not any(weights):
+            return last
+        return self.random.choices(days, weights)[0]
+
+    def _pairing_activity(self, day: date) -> float:
+        level = 1.0
+        for since, activity in self.shape.pairing_activity:
+            if day >= since:
+                level = activity
+        return level
+
     def _outcome(self, enterprise: Enterprise, bank: str, matched_on: date) -> None:
-        pace = LAGGING_COUNTIES.get(enterprise.county_code, 1.0)
+        shape = self.shape
+        pace = shape.county_pace.get(enterprise.county_code, 1.0)
+        pace *= shape.institution_pace.get(bank, 1.0)
         roll = self.random.random()
         applied_on = matched_on + timedelta(days=self.random.randint(0, 5))
-        if roll < 0.78 * pace:
+        if roll < shape.credit_rate * pace:
             granted_on = applied_on + timedelta(days=self.random.randint(3, 16))
             issued_on = granted_on + timedelta(days=self.random.randint(0, 4))
+            lends_from = shape.lends_from.get(bank)
+            if lends_from is not None and issued_on < lends_from:
+                wait = self._day(lends_from, self.campaign.end) - issued_on
+                granted_on, issued_on = granted_on + wait, issued_on + wait
             if issued_on > self.campaign.end:
                 return
             amount = Decimal(self.random.choice([10, 20, 30, 50, 80, 100, 150, 200]))
@@ -277,7 +328,7 @@ class Planner:
                     ),
                     "loan",
                 )
-        elif roll < 0.78 * pace + 0.15:
+        elif roll < shape.credit_rate * pace + 0.15:
             declined_on = applied_on + timedelta(days=self.random.randint(3, 12))
             problems = self.random.sample(list(Problem)[:5], self.random.randint(1, 2))
             self._bank(
@@ -395,8 +446,10 @@ class Planner:
                 )
 
 
-def plan_campaign(reference: ReferenceData, enterprises: int = 5000, seed: int = 2020) -> Plan:
-    return Planner(reference, enterprises, seed).build()
+def plan_campaign(
+    reference: ReferenceData, enterprises: int = 5000, seed: int = 2020, shape: Shape | None = None
+) -> Plan:
+    return Planner(reference, enterprises, seed, shape).build()
 
 
 def by_day(plan: Plan) -> dict[date, dict[str, list[object]]]:

@@ -7,7 +7,7 @@ from assessment.handlers import Handlers
 from shared.consumer import Registry
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
-from shared.contracts.matchmaking import FairScheduled
+from shared.contracts.matchmaking import EnterpriseMatched, FairScheduled
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseDelisted, EnterpriseListed
 from shared.service import Runtime
 from shared.topics import LEDGER_EVENTS, MATCHMAKING_EVENTS, ROSTER_EVENTS
@@ -27,7 +27,7 @@ def subscribe(runtime: Runtime, handlers: Handlers) -> None:
     )
     runtime.subscribe(
         "matchmaking",
-        Registry({FairScheduled: handlers.apply_fairs}),
+        Registry({FairScheduled: handlers.apply_fairs, EnterpriseMatched: handlers.apply_pairings}),
         topics=[MATCHMAKING_EVENTS],
     )
     runtime.subscribe(

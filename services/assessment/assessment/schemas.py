@@ -36,10 +36,46 @@ class Pair(BaseModel):
     first_loans: float
 
 
+class FunnelOut(BaseModel):
+    listed: int = Field(description="Listed households (an institution's: assigned to it).")
+    paired: int = Field(description="Of them, paired with a bank (an institution's: with it).")
+    paired_lately: int = Field(description="Pairings of the last `weeks` weeks.")
+    decided: int = Field(
+        description="Pairings whose days to apply, working days to decide and days to draw "
+        "have passed."
+    )
+    converted: int = Field(description="Of the decided pairings, those that became first loans.")
+    deciding: int = Field(description="Pairings not yet decided, without a first loan.")
+    unpaired: int = Field(description="Listed, not paired, without a first loan (a county's).")
+    first_loans: int
+
+
+class ForecastBasisOut(BaseModel):
+    funnel: FunnelOut = Field(description="The unit's enterprises, stage by stage.")
+    city: FunnelOut = Field(description="All counties together.")
+    conversion: float = Field(
+        description="The unit's conversion of decided pairings, drawn towards the city's."
+    )
+    city_conversion: float
+    unpaired: float = Field(
+        description="The unpaired enterprises the unit may still pair (an institution's: its "
+        "share of the city's); none once a pairing could not be decided in time."
+    )
+    unpaired_at_most: float = Field(description="As many at most: the high end's.")
+    paired_in_time: float = Field(
+        description="The share of them the city's pairing pace of the last weeks would pair "
+        "in time: the projection's."
+    )
+
+
 class ForecastOut(BaseModel):
     first_loans: int = Field(description="Projected first-loan households at the campaign's end.")
     low: int = Field(description="The interval's low end.")
-    high: int = Field(description="The interval's high end (under the target: a warning).")
+    high: int = Field(
+        description="The interval's high end: every unpaired enterprise paired in time "
+        "(under the target on each of the warning's days: a warning)."
+    )
+    basis: ForecastBasisOut = Field(description="What the forecast rests on.")
 
 
 class UnitOut(BaseModel):
@@ -56,8 +92,9 @@ class UnitOut(BaseModel):
     status: str
     forecast: ForecastOut | None = Field(
         default=None,
-        description="For a unit with a target: the recent weekly pace carried to the "
-        "campaign's end, with its interval (none before the campaign's first full week).",
+        description="For a unit with a target: its first-loan households at the campaign's "
+        "end, projected from its funnel and the city's conversion of pairings, with its "
+        "interval (none before the campaign's first full week).",
     )
 
 
@@ -90,9 +127,24 @@ def unit_out(unit: UnitAttainment, forecast: Forecast | None = None) -> UnitOut:
         else Pair(cultivated=unit.expected.cultivated, first_loans=unit.expected.first_loans),
         attainment_ratio=unit.attainment_ratio,
         status=unit.status.value,
-        forecast=None
-        if forecast is None
-        else ForecastOut(first_loans=forecast.first_loans, low=forecast.low, high=forecast.high),
+        forecast=None if forecast is None else forecast_out(forecast),
+    )
+
+
+def forecast_out(forecast: Forecast) -> ForecastOut:
+    return ForecastOut(
+        first_loans=forecast.first_loans,
+        low=forecast.low,
+        high=forecast.high,
+        basis=ForecastBasisOut(
+            funnel=FunnelOut(**forecast.funnel.as_json()),
+            city=FunnelOut(**forecast.city.as_json()),
+            conversion=round(forecast.conversion, 3),
+            city_conversion=round(forecast.city_conversion, 3),
+            unpaired=round(forecast.unpaired, 1),
+            unpaired_at_most=round(forecast.unpaired_at_most, 1),
+            paired_in_time=round(forecast.paired_in_time, 3),
+        ),
     )
 
 

@@ -11,27 +11,31 @@ from assessment.domain.data_quality import DataQuality
 from assessment.domain.evidence import anomaly_json
 from assessment.domain.first_loan import campaign_window, evaluate
 from assessment.domain.follow_through import NotFoundError, Record, story
-from assessment.domain.forecast import Forecast, first_loan_days, forecasts
+from assessment.domain.forecast import Forecast, decision_rule, forecasts, unit_funnels
 from assessment.domain.service_figures import service_figures
 from assessment.schemas import InstitutionDataQualityOut, data_quality_out
 from assessment.storage import Store
 from shared.reference import ReferenceData
-from shared.workdays import workdays_between
+from shared.workdays import add_workdays, workdays_between
 
 
 async def attainment_on(
     store: Store, reference: ReferenceData, day: date, live_day: date
 ) -> tuple[Attainment, dict[str, Forecast | None]]:
     """Today's figures come from the counts kept up to date, and the forecasts from the
-    series the daily tick stored; any other day is counted afresh from the facts, with the
-    same rules, and its forecasts from the series as it stood that day."""
+    funnels the daily tick stored; any other day is counted afresh from the facts, with the
+    same rules, and its forecasts from the funnels as they stood that day."""
+    decided_by = decision_rule(reference, add_workdays)
     if day == live_day and await store.outcomes.evaluated_on() == live_day:
         current = attainment_from(await store.counts.load(), reference, day)
-        return current, forecasts(current, await store.first_loan_series.load(), reference)
+        funnels = await store.forecast_funnels.load()
+        return current, forecasts(current, funnels, reference, decided_by)
     facts = await store.facts.load()
     outcomes = [evaluate(f, campaign_window(reference), day) for f in facts.values()]
     current = attainment(outcomes, reference, day)
-    return current, forecasts(current, first_loan_days(outcomes), reference)
+    weeks = reference.forecast.weeks
+    funnels_then = unit_funnels(facts, outcomes, day, [day], decided_by, weeks)[day]
+    return current, forecasts(current, funnels_then, reference, decided_by)
 
 
 async def escalation_record(store: Store, escalation_id: str) -> Record:

@@ -1,6 +1,6 @@
 """The events the ladder's tests feed the handlers, built over the packaged reference data:
-listings, loans (first loans and contradicted claims), ledgers and fairs, as their consumers
-hand them over; and the handlers with the platform clock at noon of a day."""
+listings, pairings, loans (first loans and contradicted claims), ledgers and fairs, as their
+consumers hand them over; and the handlers with the platform clock at noon of a day."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from assessment.handlers import Handlers
 from shared.consumer import Message
 from shared.contracts.bank import LoanIssued
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
-from shared.contracts.matchmaking import FairScheduled
+from shared.contracts.matchmaking import EnterpriseMatched, FairScheduled
 from shared.contracts.roster import EnterpriseListed
 from shared.contracts.types import Guarantee
 from shared.reference import load_reference
@@ -45,6 +45,23 @@ def usccs(county: str, count: int, tag: str) -> list[str]:
 def listings(who: Sequence[str], county: str) -> list[Message[EnterpriseListed]]:
     return [
         message(EnterpriseListed(uscc=u, name="培植企业", county_code=county, listed_on=LISTED_ON))
+        for u in who
+    ]
+
+
+def pairings(
+    who: Sequence[str], on: date, institution: str = POLICY_BANK
+) -> list[Message[EnterpriseMatched]]:
+    return [
+        message(
+            EnterpriseMatched(
+                match_id=f"M-{u}-{institution}",
+                uscc=u,
+                institution_id=institution,
+                matched_on=on,
+                channel="one_on_one",
+            )
+        )
         for u in who
     ]
 

@@ -31,6 +31,16 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """A bank paired with the enterprise (银企对接): it may apply for credit from then on.
+    Pairings move no count; the forecast reads them."""
+
+    uscc: str
+    institution_id: str
+    matched_on: date
+
+
+@dataclass(frozen=True)
 class Loan:
     """A loan as its bank reported it. The amount is kept to 2 decimals and the rate to 3,
     the precision storage keeps, so that a loan read back equals the loan reported."""
@@ -113,6 +123,7 @@ class EnterpriseFacts:
     loans: frozenset[Loan] = frozenset()
     reversals: frozenset[Reversal] = frozenset()
     assignments: frozenset[Assignment] = frozenset()
+    pairings: frozenset[Pairing] = frozenset()
 
 
 @dataclass(frozen=True)

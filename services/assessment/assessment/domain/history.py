@@ -16,16 +16,18 @@ from assessment.domain.facts import (
     ListingChange,
     Loan,
     LoanKey,
+    Pairing,
     Reversal,
     counted_copy,
 )
 
-Fact = ListingChange | Assignment | Loan | Reversal
+Fact = ListingChange | Assignment | Pairing | Loan | Reversal
 
 
 def facts_by_enterprise(history: Iterable[Fact]) -> dict[str, EnterpriseFacts]:
     changes: dict[str, set[ListingChange]] = defaultdict(set)
     assignments: dict[str, set[Assignment]] = defaultdict(set)
+    pairings: dict[str, set[Pairing]] = defaultdict(set)
     copies: dict[LoanKey, set[Loan]] = defaultdict(set)
     reversals: dict[LoanKey, Reversal] = {}
     for fact in history:
@@ -33,6 +35,8 @@ def facts_by_enterprise(history: Iterable[Fact]) -> dict[str, EnterpriseFacts]:
             changes[fact.uscc].add(fact)
         elif isinstance(fact, Assignment):
             assignments[fact.uscc].add(fact)
+        elif isinstance(fact, Pairing):
+            pairings[fact.uscc].add(fact)
         elif isinstance(fact, Loan):
             copies[fact.key].add(fact)
         elif fact.key not in reversals or fact.reversed_on < reversals[fact.key].reversed_on:
@@ -41,7 +45,7 @@ def facts_by_enterprise(history: Iterable[Fact]) -> dict[str, EnterpriseFacts]:
     for same_loan in copies.values():
         loan = counted_copy(same_loan)
         loans[loan.uscc].add(loan)
-    usccs = changes.keys() | assignments.keys() | loans.keys()
+    usccs = changes.keys() | assignments.keys() | pairings.keys() | loans.keys()
     return {
         uscc: EnterpriseFacts(
             uscc=uscc,
@@ -51,6 +55,7 @@ def facts_by_enterprise(history: Iterable[Fact]) -> dict[str, EnterpriseFacts]:
                 reversals[loan.key] for loan in loans[uscc] if loan.key in reversals
             ),
             assignments=frozenset(assignments[uscc]),
+            pairings=frozenset(pairings[uscc]),
         )
         for uscc in usccs
     }

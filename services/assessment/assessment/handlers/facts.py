@@ -1,5 +1,5 @@
 """Turning the events assessment consumes into facts: roster listings and assignments, bank
-loans and reversals, fairs, ledgers. Each batch's facts are stored, then only the
+loans and reversals, pairings, fairs, ledgers. Each batch's facts are stored, then only the
 enterprises they touch are re-evaluated, the counts move by their change, and the ladder
 moves for the reasons whose inputs changed.
 
@@ -22,6 +22,7 @@ from assessment.domain.facts import (
     ListingChange,
     Loan,
     OverdueLedger,
+    Pairing,
     Reversal,
     SubmittedLedger,
 )
@@ -32,7 +33,7 @@ from shared.consumer import Message
 from shared.contracts.assessment import EscalationReason
 from shared.contracts.bank import BankEventData, LoanIssued, LoanReversed
 from shared.contracts.ledger import LedgerOverdue, LedgerSubmitted
-from shared.contracts.matchmaking import FairScheduled
+from shared.contracts.matchmaking import EnterpriseMatched, FairScheduled
 from shared.contracts.roster import EnterpriseAssigned, EnterpriseDelisted, EnterpriseListed
 from shared.reference import ReferenceData
 from shared.unit_of_work import UnitOfWork
@@ -103,6 +104,19 @@ class FactHandlers(LadderHandlers):
         if self.evaluate_each_batch:
             changed = frozenset({EscalationReason.NO_MATCHMAKING_FAIR})
             await self.publish_live(uow, self.reference(), self.now(), changed)
+
+    async def apply_pairings(
+        self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseMatched]]
+    ) -> None:
+        """Pairings move no count (the roster's assignment does): they wait for the daily
+        forecast."""
+        await uow.store.share()
+        await uow.store.facts.save(
+            [
+                Pairing(m.payload.uscc, m.payload.institution_id, m.payload.matched_on)
+                for m in messages
+            ]
+        )
 
     async def apply_ledger_events(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[LedgerOverdue | LedgerSubmitted]]

@@ -29,13 +29,19 @@ from assessment.domain.escalation import (
 from assessment.domain.events import attainment_event, raised_event
 from assessment.domain.evidence import anomaly_evidence
 from assessment.domain.first_loan import campaign_window, evaluate
-from assessment.domain.forecast import first_loan_days, forecasts, shortfall_findings
+from assessment.domain.forecast import (
+    decision_rule,
+    shortfall_findings,
+    unit_funnels,
+    warning_days,
+)
 from assessment.handlers.notices import NoticeHandlers
 from assessment.storage import Store
 from shared.contracts.assessment import EscalationReason, EscalationResolved
 from shared.reference import ReferenceData
 from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS
 from shared.unit_of_work import UnitOfWork
+from shared.workdays import add_workdays
 
 
 class CheckpointOutsideCampaignError(ValueError):
@@ -126,17 +132,21 @@ class LadderHandlers(NoticeHandlers):
     async def refresh_forecasts(
         self, uow: UnitOfWork[Store], reference: ReferenceData, now: datetime
     ) -> None:
-        """Once a day (a no-op when today's series is stored): each unit's series of
-        first-loan households, stored from the outcomes the tick has just brought up to
-        date, and the `projected_shortfall` warnings raised or resolved from it."""
+        """Once a day (a no-op when today's funnels are stored): each unit's funnel, from
+        the facts and the outcomes the tick has just brought up to date, on today and the
+        days a warning rests on; today's stored for `GET /attainment`, and the
+        `projected_shortfall` warnings raised or resolved from them all."""
         today = now.date()
-        if await uow.store.first_loan_series.computed_on() == today:
+        if await uow.store.forecast_funnels.computed_on() == today:
             return
         outcomes = await uow.store.outcomes.load()
-        series = first_loan_days(outcomes)
-        await uow.store.first_loan_series.replace(series, today)
+        facts = await uow.store.facts.load()
+        decided_by = decision_rule(reference, add_workdays)
+        days = warning_days(today, reference)
+        recent = unit_funnels(facts, outcomes, today, days, decided_by, reference.forecast.weeks)
+        await uow.store.forecast_funnels.replace(recent[today], today)
         current = attainment(outcomes, reference, today)
-        findings = shortfall_findings(current, forecasts(current, series, reference), reference)
+        findings = shortfall_findings(current, recent, reference, decided_by)
         evaluated = frozenset({EscalationReason.PROJECTED_SHORTFALL})
         await self.move_ladder(uow, findings, evaluated, today, now)
 

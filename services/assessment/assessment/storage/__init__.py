@@ -26,7 +26,7 @@ from assessment.domain.facts import (
 )
 from assessment.domain.first_loan import EnterpriseOutcome
 from assessment.domain.follow_through import Acknowledgement, Circular, Record, Rectification, Talk
-from assessment.domain.forecast import DailyCounts
+from assessment.domain.forecast import Funnel
 from assessment.domain.history import Fact
 from assessment.domain.notices import (
     Delivery,
@@ -42,8 +42,8 @@ from assessment.storage.deliveries import SqlDeliveryRepository
 from assessment.storage.escalations import SqlEscalationRepository
 from assessment.storage.facts import SqlFactRepository
 from assessment.storage.figures import SqlPublishedFigureRepository
-from assessment.storage.first_loan_series import SqlFirstLoanSeriesRepository
 from assessment.storage.follow_through import SqlFollowThroughRepository
+from assessment.storage.forecast_funnels import SqlForecastFunnelRepository
 from assessment.storage.ledgers_and_fairs import SqlLedgersAndFairsRepository
 from assessment.storage.outcomes import SqlOutcomeRepository
 from assessment.storage.subscriptions import SqlSubscriptionRepository
@@ -147,10 +147,10 @@ class DeliveryRepository(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-class FirstLoanSeriesRepository(Protocol):
-    async def replace(self, series: Mapping[str, DailyCounts], computed_on: date) -> None: ...
+class ForecastFunnelRepository(Protocol):
+    async def replace(self, funnels: Mapping[str, Funnel], computed_on: date) -> None: ...
     async def computed_on(self) -> date | None: ...
-    async def load(self) -> dict[str, dict[date, int]]: ...
+    async def load(self) -> dict[str, Funnel]: ...
 
 
 class FollowThroughRepository(Protocol):
@@ -191,7 +191,7 @@ class Store(Protocol):
     @property
     def deliveries(self) -> DeliveryRepository: ...
     @property
-    def first_loan_series(self) -> FirstLoanSeriesRepository: ...
+    def forecast_funnels(self) -> ForecastFunnelRepository: ...
     @property
     def follow_through(self) -> FollowThroughRepository: ...
 
@@ -224,7 +224,7 @@ class SqlStore:
         self.data_quality = SqlDataQualityRepository(connection)
         self.subscriptions = SqlSubscriptionRepository(connection)
         self.deliveries = SqlDeliveryRepository(connection)
-        self.first_loan_series = SqlFirstLoanSeriesRepository(connection)
+        self.forecast_funnels = SqlForecastFunnelRepository(connection)
         self.follow_through = SqlFollowThroughRepository(connection)
 
     async def serialize(self) -> None:

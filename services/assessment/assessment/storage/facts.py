@@ -25,12 +25,13 @@ from assessment.domain.facts import (
     ListingChange,
     Loan,
     LoanKey,
+    Pairing,
     Reversal,
     counted_copy,
 )
 from assessment.domain.history import Fact, facts_by_enterprise
 from assessment.storage.loan_codec import loan_from, loan_row
-from assessment.storage.tables import assignments, listing_changes, loans, reversals
+from assessment.storage.tables import assignments, listing_changes, loans, pairings, reversals
 from shared.db import as_arrays, in_array, insert_unnested, pairs_in
 
 _LOAN_CONTENT = [c.name for c in loans.columns if not c.primary_key]
@@ -69,6 +70,14 @@ class SqlFactRepository:
                 {"uscc": f.uscc, "institution_id": f.institution_id, "assigned_on": f.assigned_on}
                 for f in facts
                 if isinstance(f, Assignment)
+            ],
+        )
+        await self._insert(
+            pairings,
+            [
+                {"uscc": f.uscc, "institution_id": f.institution_id, "matched_on": f.matched_on}
+                for f in facts
+                if isinstance(f, Pairing)
             ],
         )
         await self._save_reversals([f for f in facts if isinstance(f, Reversal)])
@@ -148,7 +157,7 @@ class SqlFactRepository:
         return set(result.scalars())
 
     async def load(self, usccs: Collection[str] | None = None) -> dict[str, EnterpriseFacts]:
-        """The facts of the given enterprises (of all, when None), in four queries."""
+        """The facts of the given enterprises (of all, when None), in five queries."""
 
         def only(table: Table) -> Any:
             query = select(table)
@@ -161,6 +170,10 @@ class SqlFactRepository:
         history += [
             Assignment(r.uscc, r.institution_id, r.assigned_on)
             for r in await self.connection.execute(only(assignments))
+        ]
+        history += [
+            Pairing(r.uscc, r.institution_id, r.matched_on)
+            for r in await self.connection.execute(only(pairings))
         ]
         loan_rows = [loan_from(r._mapping) for r in await self.connection.execute(only(loans))]
         history += loan_rows

@@ -48,6 +48,14 @@ assignments = Table(
     Column("assigned_on", Date, primary_key=True),
 )
 
+pairings = Table(
+    "pairings",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+    Column("institution_id", Text, primary_key=True),
+    Column("matched_on", Date, primary_key=True),
+)
+
 loans = Table(
     "loans",
     metadata,
@@ -261,14 +269,14 @@ notice_steps = Table(
     Column("delivery_id", Text, nullable=False, index=True),
 )
 
-# Each unit's first-loan households per issue day, as of `computed_on` (the daily tick's
-# day): the forecast's series, so that nothing recounts the outcomes per request or event.
-first_loan_series = Table(
-    "first_loan_series",
+# Each unit's funnel on `computed_on` (the daily tick's day): the forecast's inputs, so that
+# nothing recounts the enterprises per request.
+forecast_funnels = Table(
+    "forecast_funnels",
     metadata,
     Column("singleton", Integer, primary_key=True),
     Column("computed_on", Date, nullable=False),
-    Column("series", JSONB, nullable=False),
+    Column("funnels", JSONB, nullable=False),
 )
 
 # Follow-through: what supervisors did about each escalation.

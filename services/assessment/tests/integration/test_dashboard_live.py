@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import itertools
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.integration
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[4] / ".state" / "screenshots"
 TODAY = date(2020, 11, 15)
+FUNNEL_STAGES = ("listed", "paired", "decided", "converted", "deciding", "unpaired", "first_loans")
 
 
 def uscc(county: str, n: int) -> str:
@@ -426,6 +428,16 @@ async def test_the_page_shows_the_apis_numbers_and_updates_live(
                 assert await page.inner_text("#unit-forecast-note") == (
                     f"区间 Interval {forecast['low']:,}–{forecast['high']:,}"
                 )
+                # Beside it, what the forecast rests on: the unit's funnel and the city's.
+                basis = forecast["basis"]
+                for stage, of in itertools.product(FUNNEL_STAGES, ("unit", "city")):
+                    cell = f'#forecast-basis tr[data-stage="{stage}"] td[data-of="{of}"]'
+                    shown = (await page.inner_text(cell)).split(" ")[0]
+                    funnel = basis["funnel" if of == "unit" else "city"]
+                    assert shown == f"{funnel[stage]:,}", (stage, of)
+                for field in ("conversion", "city_conversion"):
+                    shown = await page.inner_text(f"#basis-{field.replace('_', '-')}")
+                    assert shown == f"{basis[field] * 100:.1f}%", field
                 detail = (await http.get(f"/dashboard/units/{shenchi}")).json()
                 rows = page.locator("#escalation-table tbody tr")
                 assert await rows.count() == len(detail["escalations"])

@@ -197,8 +197,10 @@ async def test_the_forecast_is_in_attainment_and_its_warnings_on_the_topic(
     await eventually(shortfalls, what="the daily tick's projected_shortfall warnings")
     body = (await http.get("/attainment")).json()
     xinfu = next(u for u in body["units"] if u["unit_id"] == XINFU)
-    # Day 76 with no first loan anywhere: the projection stays at nothing.
-    assert xinfu["forecast"] == {"first_loans": 0, "low": 0, "high": 0}
+    # Day 76 with nothing listed in 忻府区 and no first loan anywhere: nothing to project.
+    forecast = xinfu["forecast"]
+    assert (forecast["first_loans"], forecast["low"], forecast["high"]) == (0, 0, 0)
+    assert forecast["basis"]["funnel"]["listed"] == 0
     past = (await http.get("/attainment", params={"as_of": "2020-09-03"})).json()
     assert next(u for u in past["units"] if u["unit_id"] == XINFU)["forecast"] is None
     raised = [

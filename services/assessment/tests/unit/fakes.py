@@ -32,7 +32,7 @@ from assessment.domain.follow_through import (
     Rectification,
     Talk,
 )
-from assessment.domain.forecast import DailyCounts
+from assessment.domain.forecast import Funnel
 from assessment.domain.history import Fact, conflicting_loans, facts_by_enterprise
 from assessment.domain.notices import (
     Delivery,
@@ -382,20 +382,20 @@ class InMemoryDeliveries:
         ][:limit]
 
 
-class InMemoryFirstLoanSeries:
+class InMemoryForecastFunnels:
     def __init__(self) -> None:
-        self.series: dict[str, dict[date, int]] = {}
+        self.funnels: dict[str, Funnel] = {}
         self.day: date | None = None
 
-    async def replace(self, series: Mapping[str, DailyCounts], computed_on: date) -> None:
-        self.series = {unit_id: dict(days) for unit_id, days in series.items()}
+    async def replace(self, funnels: Mapping[str, Funnel], computed_on: date) -> None:
+        self.funnels = dict(funnels)
         self.day = computed_on
 
     async def computed_on(self) -> date | None:
         return self.day
 
-    async def load(self) -> dict[str, dict[date, int]]:
-        return {unit_id: dict(days) for unit_id, days in self.series.items()}
+    async def load(self) -> dict[str, Funnel]:
+        return dict(self.funnels)
 
 
 class InMemoryFollowThrough:
@@ -486,7 +486,7 @@ class InMemoryStore:
         self.data_quality = InMemoryDataQuality()
         self.subscriptions = InMemorySubscriptions()
         self.deliveries = InMemoryDeliveries(self.escalations, self.subscriptions)
-        self.first_loan_series = InMemoryFirstLoanSeries()
+        self.forecast_funnels = InMemoryForecastFunnels()
         self.follow_through = InMemoryFollowThrough(self.escalations)
         self.serialized = 0
         self.shared = 0

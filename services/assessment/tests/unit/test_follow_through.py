@@ -232,7 +232,11 @@ async def test_minutes_as_a_document_of_the_escalation_and_an_uploaded_circular(
 
 
 async def test_the_tick_raises_and_resolves_projected_shortfall_once_a_day() -> None:
-    clock = Clock(date(2020, 9, 20))  # day 20: no first loans anywhere
+    # The forecast's first day, with nothing listed anywhere: every high end is nothing.
+    first_day = REFERENCE.campaign.start + timedelta(
+        days=REFERENCE.forecast.shortfall_from_campaign_day - 1
+    )
+    clock = Clock(first_day)
     store = InMemoryStore()
     handlers = Handlers(lambda: REFERENCE, clock)
     tick = KeepUpToDate(run_checkpoints=False)
@@ -243,12 +247,12 @@ async def test_the_tick_raises_and_resolves_projected_shortfall_once_a_day() -> 
     shortfall = [e for e in raised if e.data["reason"] == "projected_shortfall"]
     assert {e.data["unit_id"] for e in shortfall} >= {XINFU, "icbc"}
     assert {e.data["severity"] for e in shortfall} == {"warning"}
-    assert store.first_loan_series.day == date(2020, 9, 20)
+    assert store.forecast_funnels.day == first_day
     again = uow(store)
     await handlers.keep_up_to_date(again, tick)
     await again.flush()
     assert recorded(again).events("EscalationRaised") == []
-    # A lenient method (an interval so wide nothing falls short) resolves them the next day.
+    # A method that warns later resolves them the next day.
     lenient = REFERENCE.model_copy(
         update={
             "forecast": REFERENCE.forecast.model_copy(update={"shortfall_from_campaign_day": 200})

@@ -26,7 +26,7 @@ from assessment.domain.escalation import (
     ledger_findings,
     under_target_warnings,
 )
-from assessment.domain.forecast import Forecast, shortfall_findings
+from assessment.domain.forecast import Funnel, decision_rule, shortfall_findings, warning_days
 from shared.consumer import Message
 from shared.contracts.assessment import (
     EscalationRaised,
@@ -38,6 +38,7 @@ from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.reference import ReferenceData, Targets
 from shared.testing import message, recorded, unit_of_work_over
 from shared.unit_of_work import UnitOfWork
+from shared.workdays import add_workdays
 
 from ..ladder_events import (
     COUNTIES,
@@ -50,6 +51,7 @@ from ..ladder_events import (
     listings,
     loan,
     overdue,
+    pairings,
     submitted,
     usccs,
 )
@@ -64,6 +66,9 @@ SHORTFALL = EscalationReason.PROJECTED_SHORTFALL
 XINFU, DINGXIANG, WUTAI, DAIXIAN = "140902", "140921", "140922", "140923"
 WARNING_DAY = date(2020, 9, 30)  # day 30: `warning_from_campaign_day`
 FIRST_CHECKPOINT, LAST_CHECKPOINT = date(2020, 9, 30), date(2020, 12, 31)
+FORECAST_DAY = REFERENCE.campaign.start + timedelta(
+    days=REFERENCE.forecast.shortfall_from_campaign_day - 1
+)
 
 
 # --- building events and handlers -----------------------------------------------------------
@@ -119,6 +124,15 @@ async def bank(
 ) -> UnitOfWork[InMemoryStore]:
     uow = unit_of_work_over(store)
     await handlers(on).apply_loans(uow, events)
+    await uow.flush()
+    return uow
+
+
+async def pair(
+    store: InMemoryStore, on: date, events: Sequence[Message[Any]]
+) -> UnitOfWork[InMemoryStore]:
+    uow = unit_of_work_over(store)
+    await handlers(on).apply_pairings(uow, events)
     await uow.flush()
     return uow
 
@@ -433,40 +447,42 @@ async def test_a_second_month_overdue_is_a_talk_even_after_the_first_was_submitt
 # --- projected shortfall --------------------------------------------------------------------
 
 
-async def test_a_projected_shortfall_is_warned_from_the_forecast_day_unless_the_pace_suffices() -> (
+async def test_a_projected_shortfall_is_warned_from_the_forecast_day_unless_the_funnel_does() -> (
     None
 ):
     store = InMemoryStore()
-    shortfall_day = REFERENCE.campaign.start + timedelta(
-        days=REFERENCE.forecast.shortfall_from_campaign_day - 1
-    )
-    # 定襄县 gets 14 first loans in each of the two full weeks: 28 + 14 a week over the 15.3
-    # weeks left reaches its 200.
-    who = usccs(DINGXIANG, 28, "HA")
+    # 定襄县 lists 240 and pairs 60 on 2020-09-05, decided by 2020-09-29; 50 of them draw a
+    # first loan: at that conversion its 180 unpaired still reach its 200 at the high end.
+    who = usccs(DINGXIANG, 240, "HA")
     await roster(store, date(2020, 9, 2), listings(who, DINGXIANG))
-    await bank(store, date(2020, 9, 12), [*first_loans(who[:14], date(2020, 9, 5))])
-    await bank(store, date(2020, 9, 12), [*first_loans(who[14:], date(2020, 9, 12))])
-    before = await tick(store, shortfall_day - timedelta(days=1))
+    await pair(store, date(2020, 9, 5), pairings(who[:60], date(2020, 9, 5)))
+    await bank(store, date(2020, 9, 20), first_loans(who[:50], date(2020, 9, 20)))
+    before = await tick(store, FORECAST_DAY - timedelta(days=1))
     assert of_reason(raised(before), SHORTFALL) == {}
-    uow = await tick(store, shortfall_day)
+    uow = await tick(store, FORECAST_DAY)
     warnings = of_reason(raised(uow), SHORTFALL)
     assert set(warnings) == UNITS_WITH_TARGET - {DINGXIANG}
     assert {w.severity for w in warnings.values()} == {Severity.WARNING}
-    # Nobody else issued anything: their projection stays at nothing.
-    assert warnings[WUTAI].figures["forecast"]["high"] == 0
+    # Nobody else lists anything: their high end stays at nothing.
+    wutai = warnings[WUTAI].figures["forecast"]
+    assert (wutai["high"], wutai["funnel"]["listed"]) == (0, 0)
     assert await open_for(store, SHORTFALL) == dict.fromkeys(
         UNITS_WITH_TARGET - {DINGXIANG}, Severity.WARNING
     )
 
 
-async def test_a_unit_whose_pace_picks_up_has_its_projected_shortfall_resolved() -> None:
+async def test_a_unit_whose_funnel_fills_has_its_projected_shortfall_resolved() -> None:
     store = InMemoryStore()
-    warned = of_reason(raised(await tick(store, date(2020, 9, 15))), SHORTFALL)
-    who = usccs(WUTAI, 60, "HB")
-    await roster(store, date(2020, 9, 16), listings(who, WUTAI))
-    await bank(store, date(2020, 9, 20), first_loans(who, date(2020, 9, 20)))
-    # The policy bank's loans leave every institution's forecast where it was.
-    uow = await tick(store, date(2020, 9, 22))
+    warned = of_reason(raised(await tick(store, FORECAST_DAY)), SHORTFALL)
+    # 320 listed in 五台县: at the conversion of one half (no pairing decided anywhere yet)
+    # the high end reaches its 200. The policy bank paired with ten of them before the days
+    # the warning rests on: every pairing is its, so no institution with a target has a
+    # share of the city's unpaired enterprises.
+    who = usccs(WUTAI, 320, "HB")
+    await roster(store, FORECAST_DAY + timedelta(days=1), listings(who, WUTAI))
+    paired_on = FORECAST_DAY - timedelta(days=10)
+    await pair(store, FORECAST_DAY + timedelta(days=1), pairings(who[:10], paired_on))
+    uow = await tick(store, FORECAST_DAY + timedelta(days=2))
     assert [(r.unit_id, r.escalation_id) for r in resolved(uow) if r.reason is SHORTFALL] == [
         (WUTAI, warned[WUTAI].escalation_id)
     ]
@@ -628,26 +644,28 @@ def test_checkpoint_dates_are_every_quarter_end_inside_the_campaign_then_its_end
     assert checkpoint_dates(campaign_of(date(2020, 4, 1), date(2020, 5, 15))) == [date(2020, 5, 15)]
 
 
-def forecast(high: int) -> Forecast:
-    return Forecast(first_loans=high, low=0, high=high, weekly_pace=1.0, weeks_used=2)
-
-
-def test_shortfall_findings_warn_a_forecast_whose_high_end_is_under_the_target() -> None:
-    day = REFERENCE.campaign.start + timedelta(
-        days=REFERENCE.forecast.shortfall_from_campaign_day - 1
-    )
+def test_shortfall_findings_warn_a_high_end_under_the_target_on_each_warning_day() -> None:
+    days = warning_days(FORECAST_DAY, REFERENCE)
+    assert len(days) == REFERENCE.forecast.shortfall_after_days
     current = attainment_of(
-        day, unit("140902", 0.1), unit("140981", 0.1), unit("140921", 0.1), unit("140922", 0.1)
+        FORECAST_DAY, unit("140902", 0.1), unit("140981", 0.1), unit("140921", 0.1)
     )
-    projected: dict[str, Forecast | None] = {
-        "140902": forecast(TEN.first_loans - 1),
-        "140981": forecast(TEN.first_loans),  # reaches the target: no warning
-        "140921": None,  # no full week yet
+    few, enough = Funnel(listed=5, unpaired=5), Funnel(listed=40, unpaired=40)
+    funnels: dict[date, dict[str, Funnel]] = {
+        day: {"140902": few, "140981": enough, "140921": enough if day == days[0] else few}
+        for day in days
     }
-    found = shortfall_findings(current, projected, REFERENCE)
+    decided_by = decision_rule(REFERENCE, add_workdays)
+    found = shortfall_findings(current, funnels, REFERENCE, decided_by)
+    # 140981 reaches its 10 at the high end; 140921 did on the first warning day.
     assert [(f.unit_id, f.reason, f.severity) for f in found] == [
         ("140902", SHORTFALL, Severity.WARNING)
     ]
-    assert found[0].figures["forecast"]["high"] == TEN.first_loans - 1
-    earlier = attainment_of(day - timedelta(days=1), unit("140902", 0.1))
-    assert shortfall_findings(earlier, projected, REFERENCE) == []
+    figures = found[0].figures["forecast"]
+    assert figures["high"] < TEN.first_loans
+    assert figures["funnel"] == few.as_json()
+    earlier = attainment_of(FORECAST_DAY - timedelta(days=1), unit("140902", 0.1))
+    assert shortfall_findings(earlier, funnels, REFERENCE, decided_by) == []
+    # A warning day without its funnels is a day without the warning's evidence.
+    del funnels[days[0]]
+    assert shortfall_findings(current, funnels, REFERENCE, decided_by) == []

@@ -1,4 +1,5 @@
-// One unit's page: its figures, escalations history, anomalies, ledgers and enterprises.
+// One unit's page: its figures and what its forecast rests on, escalations history,
+// anomalies, ledgers and enterprises.
 
 import { getJSON, signIn } from "./api.js";
 import { REASON, SEVERITY, STEP, el, forecastInterval, int, label, pct, severityTag, statusTag, time } from "./format.js";
@@ -28,6 +29,41 @@ function renderFigures(unit, campaign) {
     el("div", { class: "kpi" }, el("div", { class: "label" }, "状态 ", el("span", { class: "en" }, "Status")), el("div", { class: "value" }, statusTag(unit.status))),
   );
   if (campaign) $("campaign-day").textContent = `${campaign.today} · 第 ${campaign.day_number} 天`;
+}
+
+// The funnel's stages, from listed to first loan, as `GET /attainment` gives them.
+const STAGES = [
+  ["listed", "在册", "Listed"],
+  ["paired", "已对接", "Paired with a bank"],
+  ["decided", "已到审批时限", "Decided (days to apply, 10 working days, days to draw)"],
+  ["converted", "其中获首贷", "Of them, first loans"],
+  ["deciding", "审批中", "Still in decision"],
+  ["unpaired", "未对接", "Not paired yet"],
+  ["first_loans", "首贷户数", "First loans"],
+];
+
+// What the forecast rests on: the unit's funnel and conversion beside the city's.
+function renderBasis(unit) {
+  const basis = unit?.forecast?.basis;
+  if (!basis) {
+    $("forecast-basis").replaceChildren(el("tbody", {}, el("tr", {}, el("td", { class: "text" }, "尚无预测 No forecast yet"))));
+    return;
+  }
+  const share = (funnel, key) => (key === "paired" && funnel.listed ? ` (${pct(funnel.paired / funnel.listed, 0)})` : "");
+  $("forecast-basis").replaceChildren(
+    el("thead", {}, el("tr", {}, ["环节 Stage", "本单位 This unit", "全市 City"].map((h, i) => el("th", { class: i ? null : "text" }, h)))),
+    el("tbody", {}, STAGES.map(([key, zhLabel, enLabel]) => el("tr", { "data-stage": key },
+      el("td", { class: "text" }, `${zhLabel} `, el("span", { class: "en" }, enLabel)),
+      el("td", { "data-of": "unit" }, int(basis.funnel[key]), share(basis.funnel, key)),
+      el("td", { "data-of": "city" }, int(basis.city[key]), share(basis.city, key))))),
+    el("tbody", {}, el("tr", {},
+      el("td", { class: "text" }, "转化率 ", el("span", { class: "en" }, "Conversion of decided pairings")),
+      el("td", { id: "basis-conversion" }, pct(basis.conversion)),
+      el("td", { id: "basis-city-conversion" }, pct(basis.city_conversion)))));
+  $("forecast-basis-note").replaceChildren(
+    `尚可对接 May still pair: ${int(basis.unpaired)}（至多 at most ${int(basis.unpaired_at_most)}）；`,
+    `按全市近期对接进度可及时对接 ${pct(basis.paired_in_time, 0)} of them at the city's recent pace. `,
+    "区间上限按全部及时对接计 The high end counts every one of them paired in time.");
 }
 
 function renderEscalations(escalations) {
@@ -130,6 +166,7 @@ async function main() {
   const attainment = await getJSON(`/attainment?level=${detail.level}`);
   const unit = attainment.units.find((u) => u.unit_id === detail.unit_id);
   if (unit) renderFigures(unit, campaign);
+  renderBasis(unit);
   renderEscalations(detail.escalations);
   renderAnomalies(detail.anomalies);
   renderDataQuality(detail.data_quality);
