@@ -137,7 +137,7 @@ def replay(reference: ReferenceData, facts: dict[str, EnterpriseFacts]) -> list[
         outcomes = [evaluate(f, window, day) for f in facts.values()]
         current = attainment(outcomes, reference, day)
         days = warning_days(day, reference)
-        recent = unit_funnels(facts, outcomes, day, days, decided_by, method.weeks)
+        recent = unit_funnels(facts, outcomes, days, decided_by, method.weeks)
         for finding in shortfall_findings(current, recent, from_first_day, decided_by):
             warned.setdefault(finding.unit_id, []).append(day)
     end = attainment(

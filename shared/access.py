@@ -45,6 +45,7 @@ from shared.auth import (
     bearer_token,
     public_key_file,
 )
+from shared.db import is_transient
 from shared.origin import request_origin, trusted_networks
 from shared.settings import ServiceSettings
 
@@ -351,10 +352,17 @@ class AccessControl:
         answered = _AnsweredStatus(send)
         try:
             await self.app(scope, receive, answered)
+        except Exception as error:
+            # Unanswered, it is the server's 500, unless the infrastructure failed: then the
+            # request is served again whole (shared.retrying), and that attempt is audited.
+            if answered.status is not None or not is_transient(error):
+                await _refused(request, caller.actor, action, origin, str(answered.status or 500))
+            raise
+        else:
+            if answered.status is not None and answered.status >= 400:
+                await _refused(request, caller.actor, action, origin, str(answered.status))
         finally:
             CURRENT_REQUEST.reset(token)
-            if answered.status >= 400:
-                await _refused(request, caller.actor, action, origin, str(answered.status))
 
     def _authenticate(self, request: Request, rule: Rule) -> Caller:
         if self.development:
@@ -377,12 +385,11 @@ class _NoKeyError(Exception):
 
 
 class _AnsweredStatus:
-    """Passes a response on and keeps its status: 500 until one was sent (a route that
-    raised past every handler is answered 500 by the server's outermost layer)."""
+    """Passes a response on and keeps its status (None until one was sent)."""
 
     def __init__(self, send: Send) -> None:
         self.send = send
-        self.status = 500
+        self.status: int | None = None
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":

@@ -15,7 +15,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
@@ -35,10 +35,12 @@ from shared.access_testing import (
     access_params,
     check_access,
 )
+from shared.audit import AuditEntry
 from shared.auth import Role, Scope, TokenIssuer, ensure_signing_keys
 from shared.db import new_metadata
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
+from shared.retrying import RetryTransient
 from shared.service import Runtime, create_app
 from shared.settings import ServiceSettings
 
@@ -524,3 +526,48 @@ def test_an_issued_token_says_who_and_what_and_until_when(keys: TestKeys) -> Non
     with pytest.raises(ValueError, match="subject"):
         keys.issuer.issue(" ", [Scope(Role.CENTRAL)], timedelta(hours=1))
     assert isinstance(keys.issuer, TokenIssuer)
+
+
+async def test_a_write_is_audited_with_what_its_caller_was_told(keys: TestKeys) -> None:
+    """A miss and a crash with their status; a failure of the infrastructure that the request
+    outlives, served again whole, not at all (its retried attempt is what happened)."""
+    router = APIRouter()
+    calls = {"flaky": 0}
+
+    @router.post("/flaky")
+    async def flaky() -> dict[str, str]:
+        calls["flaky"] += 1
+        if calls["flaky"] == 1:
+            raise ConnectionRefusedError("the database is restarting")
+        return {"served": "again"}
+
+    @router.post("/missing")
+    async def missing() -> dict[str, str]:
+        raise HTTPException(404, [{"field": "id", "message": "no such thing"}])
+
+    @router.post("/broken")
+    async def broken() -> dict[str, str]:
+        raise ValueError("a bug")
+
+    app = FastAPI()
+    app.include_router(router)
+    rules = {("POST", p): ANY_CALLER for p in ("/flaky", "/missing", "/broken")}
+    protect(app, rules, settings_for(keys))
+    recorded: list[AuditEntry] = []
+
+    async def record_refusal(entry: AuditEntry) -> None:
+        recorded.append(entry)
+
+    app.state.record_refusal = record_refusal
+    app.add_middleware(RetryTransient, patience=5)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = {"Authorization": bearer(keys, "central")}
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+        assert (await http.post("/flaky", headers=headers)).status_code == 200
+        assert (await http.post("/missing", headers=headers)).status_code == 404
+        assert (await http.post("/broken", headers=headers)).status_code == 500
+    assert calls["flaky"] == 2
+    assert [(e.action, e.outcome) for e in recorded] == [
+        ("POST /missing", "404"),
+        ("POST /broken", "500"),
+    ]

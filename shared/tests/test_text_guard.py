@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 from fastapi import FastAPI
 
-from shared.text_guard import MAX_JSON_DEPTH, TextGuard, nested_deeper_than, unstorable_fields
+from shared.text_guard import (
+    MAX_JSON_BODY,
+    MAX_JSON_DEPTH,
+    TextGuard,
+    nested_deeper_than,
+    unstorable_fields,
+)
 
 
 def app() -> FastAPI:
@@ -81,3 +89,27 @@ async def test_bodies_that_would_crash_a_route_get_422_naming_the_body() -> None
             "/echo", content=fits, headers={"content-type": "application/json"}
         )
         assert answer.status_code == 200
+
+
+async def test_a_json_body_over_the_limit_is_413_and_read_no_further() -> None:
+    """Nested past the limit too: refused for its size, before anything parses it."""
+    chunk = b"[" * (1024 * 1024)
+    sent = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal sent
+        while sent <= 2 * MAX_JSON_BODY:
+            sent += len(chunk)
+            yield chunk
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app()), base_url="http://x"
+    ) as http:
+        answer = await http.post(
+            "/echo", content=body(), headers={"content-type": "application/json"}
+        )
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == [
+        {"field": "(body)", "message": "a JSON body is at most 32 MiB"}
+    ]
+    assert sent <= MAX_JSON_BODY + 2 * len(chunk)

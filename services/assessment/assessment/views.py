@@ -34,7 +34,7 @@ async def attainment_on(
     outcomes = [evaluate(f, campaign_window(reference), day) for f in facts.values()]
     current = attainment(outcomes, reference, day)
     weeks = reference.forecast.weeks
-    funnels_then = unit_funnels(facts, outcomes, day, [day], decided_by, weeks)[day]
+    funnels_then = unit_funnels(facts, outcomes, [day], decided_by, weeks)[day]
     return current, forecasts(current, funnels_then, reference, decided_by)
 
 

@@ -49,6 +49,7 @@ from assessment.domain.attainment import Attainment, UnitAttainment
 from assessment.domain.escalation import Finding, units_with_target
 from assessment.domain.facts import EnterpriseFacts, ListingChange
 from assessment.domain.first_loan import EnterpriseOutcome, FirstLoan
+from assessment.domain.listing import county_on
 from shared.contracts.assessment import EscalationReason, Severity
 from shared.reference import Campaign, ForecastMethod, ReferenceData
 from shared.workdays import CalendarNotCoveredError
@@ -91,24 +92,28 @@ def _add_weekdays(start: date, count: int) -> date:
 
 @dataclass(frozen=True)
 class Stages:
-    """One enterprise as the forecast sees it on a day."""
+    """One enterprise as the forecast sees it, on the day its outcome was evaluated and on
+    the days before it."""
 
-    county_code: str | None
-    """Listed in this county on the day; None when not listed."""
-    listed_on: date | None
-    """The first day of that listing."""
+    listing_changes: tuple[ListingChange, ...]
     assigned: Mapping[str, date]
     """By institution: the day of the earliest assignment to it."""
     paired: Mapping[str, date]
     """By institution: the day of the earliest pairing with it."""
     first_loan: FirstLoan | None
 
+    def listing_on(self, day: date) -> tuple[str, date] | None:
+        """The county the enterprise is listed in on `day` and the first day of that listing;
+        None when it is not listed (a day's own, whatever later changes say)."""
+        county = county_on(self.listing_changes, day)
+        since = None if county is None else listed_since(self.listing_changes, day)
+        return None if county is None or since is None else (county, since)
 
-def enterprise_stages(facts: EnterpriseFacts, outcome: EnterpriseOutcome, day: date) -> Stages:
-    """The enterprise on `day`, its outcome evaluated on that day."""
+
+def enterprise_stages(facts: EnterpriseFacts, outcome: EnterpriseOutcome) -> Stages:
+    """The enterprise, its outcome evaluated on the latest day its stages are read for."""
     return Stages(
-        county_code=outcome.county_code,
-        listed_on=None if outcome.county_code is None else listed_since(facts.listing_changes, day),
+        listing_changes=tuple(facts.listing_changes),
         assigned=_earliest((a.institution_id, a.assigned_on) for a in facts.assignments),
         paired=_earliest((p.institution_id, p.matched_on) for p in facts.pairings),
         first_loan=outcome.first_loan,
@@ -184,16 +189,13 @@ def funnels(
 def unit_funnels(
     facts: Mapping[str, EnterpriseFacts],
     outcomes: Iterable[EnterpriseOutcome],
-    as_of: date,
     days: Sequence[date],
     decided_by: DecisionRule,
     weeks: int,
 ) -> dict[date, dict[str, Funnel]]:
     """Each unit's funnel on each of `days`, from the enterprises' facts and their outcomes
-    evaluated on `as_of` (the days on or before it)."""
-    stages = (
-        enterprise_stages(facts.get(o.uscc) or EnterpriseFacts(o.uscc), o, as_of) for o in outcomes
-    )
+    evaluated on a day on or after every one of them."""
+    stages = (enterprise_stages(facts.get(o.uscc) or EnterpriseFacts(o.uscc), o) for o in outcomes)
     return funnels(stages, days, decided_by, weeks)
 
 
@@ -209,9 +211,10 @@ def _count(
     if first is not None and lent:
         units[first.county_code]["first_loans"] += 1
         units[first.loan.institution_id]["first_loans"] += 1
-    county = enterprise.county_code
-    if county is None or enterprise.listed_on is None or enterprise.listed_on > day:
+    listing = enterprise.listing_on(day)
+    if listing is None:
         return
+    county = listing[0]
     units[county]["listed"] += 1
     for institution, assigned_on in enterprise.assigned.items():
         if assigned_on <= day:

@@ -44,11 +44,12 @@ class Handlers(FactHandlers, FollowThroughHandlers):
         await uow.store.serialize()
         reference, now = self.reference(), self.now()
         today = now.date()
+        counted = None
         if await uow.store.outcomes.evaluated_on() != today:
-            await self.reassess_all(uow, reference, now)
+            counted = await self.reassess_all(uow, reference, now)
         if command.run_checkpoints:
             for day in checkpoint_dates(reference):
                 if day <= today:
                     await self.checkpoint(uow, reference, day, now)
-        await self.refresh_forecasts(uow, reference, now)
+        await self.refresh_forecasts(uow, reference, now, counted)
         await self.follow_up_rectifications(uow, now)

@@ -27,7 +27,7 @@ from assessment.domain.facts import (
     SubmittedLedger,
 )
 from assessment.domain.first_loan import campaign_window, evaluate
-from assessment.handlers.ladder import LadderHandlers
+from assessment.handlers.ladder import Evaluated, LadderHandlers
 from assessment.storage import Store
 from shared.consumer import Message
 from shared.contracts.assessment import EscalationReason
@@ -172,9 +172,9 @@ class FactHandlers(LadderHandlers):
 
     async def reassess_all(
         self, uow: UnitOfWork[Store], reference: ReferenceData, now: datetime
-    ) -> None:
+    ) -> Evaluated:
         """Every enterprise, counted from scratch: a new day moves listing dates and loans'
-        liveness for all of them. The caller holds the store's lock alone."""
+        liveness for all of them; what was counted. The caller holds the store's lock alone."""
         store, today = uow.store, now.date()
         facts = await store.facts.load()
         window = campaign_window(reference)
@@ -183,6 +183,7 @@ class FactHandlers(LadderHandlers):
         await store.counts.replace(counted(outcomes))
         await store.outcomes.set_evaluated_on(today)
         await self.publish_live(uow, reference, now, frozenset(EscalationReason))
+        return Evaluated(facts, outcomes)
 
 
 def roster_fact(event: RosterEvent) -> ListingChange | Assignment:

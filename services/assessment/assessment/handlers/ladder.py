@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from assessment.commands import RunCheckpoint
 from assessment.domain.attainment import Attainment, attainment, attainment_from, ranking
@@ -28,7 +28,8 @@ from assessment.domain.escalation import (
 )
 from assessment.domain.events import attainment_event, raised_event
 from assessment.domain.evidence import anomaly_evidence
-from assessment.domain.first_loan import campaign_window, evaluate
+from assessment.domain.facts import EnterpriseFacts
+from assessment.domain.first_loan import EnterpriseOutcome, campaign_window, evaluate
 from assessment.domain.forecast import (
     decision_rule,
     shortfall_findings,
@@ -42,6 +43,14 @@ from shared.reference import ReferenceData
 from shared.topics import ASSESSMENT_ATTAINMENT, ASSESSMENT_ESCALATIONS
 from shared.unit_of_work import UnitOfWork
 from shared.workdays import add_workdays
+
+
+class Evaluated(NamedTuple):
+    """Every enterprise's facts and its outcome as of one day, as the daily re-evaluation
+    counted them."""
+
+    facts: dict[str, EnterpriseFacts]
+    outcomes: list[EnterpriseOutcome]
 
 
 class CheckpointOutsideCampaignError(ValueError):
@@ -130,20 +139,26 @@ class LadderHandlers(NoticeHandlers):
         await self.move_ladder(uow, findings, frozenset(evaluated), current.as_of, now)
 
     async def refresh_forecasts(
-        self, uow: UnitOfWork[Store], reference: ReferenceData, now: datetime
+        self,
+        uow: UnitOfWork[Store],
+        reference: ReferenceData,
+        now: datetime,
+        counted: Evaluated | None = None,
     ) -> None:
         """Once a day (a no-op when today's funnels are stored): each unit's funnel, from
-        the facts and the outcomes the tick has just brought up to date, on today and the
-        days a warning rests on; today's stored for `GET /attainment`, and the
-        `projected_shortfall` warnings raised or resolved from them all."""
+        the facts and the outcomes the tick has just brought up to date (`counted`, when
+        it has just counted them: read again otherwise), on today and the days a warning
+        rests on; today's stored for `GET /attainment`, and the `projected_shortfall`
+        warnings raised or resolved from them all."""
         today = now.date()
         if await uow.store.forecast_funnels.computed_on() == today:
             return
-        outcomes = await uow.store.outcomes.load()
-        facts = await uow.store.facts.load()
+        if counted is None:
+            counted = Evaluated(await uow.store.facts.load(), await uow.store.outcomes.load())
+        facts, outcomes = counted
         decided_by = decision_rule(reference, add_workdays)
         days = warning_days(today, reference)
-        recent = unit_funnels(facts, outcomes, today, days, decided_by, reference.forecast.weeks)
+        recent = unit_funnels(facts, outcomes, days, decided_by, reference.forecast.weeks)
         await uow.store.forecast_funnels.replace(recent[today], today)
         current = attainment(outcomes, reference, today)
         findings = shortfall_findings(current, recent, reference, decided_by)

@@ -265,7 +265,7 @@ async def ticked_funnels(engine: AsyncEngine) -> tuple[date | None, dict[str, Fu
             outcomes = [evaluate(f, campaign_window(REFERENCE), day) for f in facts.values()]
             decided_by = decision_rule(REFERENCE, add_workdays)
             weeks = REFERENCE.forecast.weeks
-            counted = unit_funnels(facts, outcomes, day, [day], decided_by, weeks)[day]
+            counted = unit_funnels(facts, outcomes, [day], decided_by, weeks)[day]
             funnels = store.forecast_funnels
             return await funnels.computed_on(), await funnels.load(), counted
         finally:

@@ -60,7 +60,7 @@ FUNNELS = st.builds(
 def funnels_on(facts: list[Fact], day: date) -> dict[str, Funnel]:
     by_enterprise = facts_by_enterprise(facts)
     outcomes = [evaluate(f, campaign_window(REFERENCE), day) for f in by_enterprise.values()]
-    return unit_funnels(by_enterprise, outcomes, day, [day], DECIDED_BY, METHOD.weeks)[day]
+    return unit_funnels(by_enterprise, outcomes, [day], DECIDED_BY, METHOD.weeks)[day]
 
 
 # --- when a pairing has been decided ---------------------------------------------------------
@@ -198,7 +198,7 @@ def test_the_funnel_of_an_earlier_day_is_that_day_s_whenever_it_is_taken(
     by_enterprise = facts_by_enterprise(facts)
     window = campaign_window(REFERENCE)
     outcomes = [evaluate(f, window, later) for f in by_enterprise.values()]
-    taken_later = unit_funnels(by_enterprise, outcomes, later, [day], DECIDED_BY, METHOD.weeks)
+    taken_later = unit_funnels(by_enterprise, outcomes, [day], DECIDED_BY, METHOD.weeks)
     then = funnels_on(facts, day)
     # A reversal after the day may take a loan back: the day saw it, the later look does not.
     if not any(r.reversed_on > day for f in by_enterprise.values() for r in f.reversals):
@@ -215,8 +215,8 @@ def test_the_stages_keep_each_institution_s_earliest_pairing_and_assignment() ->
             Assignment(u, "icbc", date(2020, 9, 2)),
         ]
     )[u]
-    stages = enterprise_stages(facts, evaluate(facts, campaign_window(REFERENCE), END), END)
-    assert (stages.county_code, stages.listed_on) == (XINFU, date(2020, 9, 2))
+    stages = enterprise_stages(facts, evaluate(facts, campaign_window(REFERENCE), END))
+    assert stages.listing_on(END) == (XINFU, date(2020, 9, 2))
     assert stages.paired == {"icbc": date(2020, 9, 9)}
     assert stages.assigned == {"icbc": date(2020, 9, 2)}
 
@@ -338,7 +338,7 @@ def test_a_unit_whose_high_end_stays_under_target_is_warned_from_the_forecast_da
         outcomes = [evaluate(f, campaign_window(REFERENCE), day) for f in by_enterprise.values()]
         current = attainment(outcomes, REFERENCE, day)
         days = warning_days(day, REFERENCE)
-        recent = unit_funnels(by_enterprise, outcomes, day, days, DECIDED_BY, METHOD.weeks)
+        recent = unit_funnels(by_enterprise, outcomes, days, DECIDED_BY, METHOD.weeks)
         found = shortfall_findings(current, recent, REFERENCE, DECIDED_BY)
         xinfu = [f for f in found if f.unit_id == XINFU]
         assert bool(xinfu) is warned
