@@ -20,7 +20,7 @@ from bench.pipeline import assessment_settings, bench_namespace
 from bench.report import machine, table, write
 from bench.services import measure_services
 from bench.workload import Workload
-from shared.reference import load_reference
+from shared.campaigns import load_campaigns
 
 
 def say(line: str) -> None:
@@ -31,7 +31,7 @@ async def main_pipeline(enterprises: int, events: int, results: dict[str, Any]) 
     """Sections 1, 2 and 5: the ceiling, the pipeline and the rebuild over the same records."""
     async with bench_namespace() as namespace:
         settings = assessment_settings(namespace)
-        workload = Workload(settings, load_reference(), enterprises)
+        workload = Workload(settings, load_campaigns().sole(), enterprises)
         seeded = await pipeline.seed(settings, workload, say)
         say(f"listed {enterprises:,} enterprises in {seeded.seconds:.1f} s")
         run = await pipeline.bank_run(settings, workload, workload.loans(events), say)
@@ -64,7 +64,7 @@ async def growth(sizes: list[int], events: int, results: dict[str, Any]) -> None
     for enterprises in sizes:
         async with bench_namespace() as namespace:
             settings = assessment_settings(namespace)
-            workload = Workload(settings, load_reference(), enterprises)
+            workload = Workload(settings, load_campaigns().sole(), enterprises)
             seeded = await pipeline.seed(settings, workload, say)
             run = await pipeline.bank_run(settings, workload, workload.loans(events), say)
             results["growth"][str(enterprises)] = run.per_second

@@ -13,16 +13,16 @@ from assessment.domain.facts import ListingChange, Loan
 from assessment.domain.first_loan import CampaignWindow, evaluate
 from assessment.domain.history import Fact, facts_by_enterprise
 from assessment.settings import AssessmentSettings
+from shared.campaigns import load_campaigns
 from shared.outbox import Outbox, OutgoingRecord
 from shared.provision import deprovision, provision
-from shared.reference import load_reference
 from shared.service import Runtime
 from shared.testing import sample_uscc
 
 
 def counting_rules(enterprises: int) -> float:
     """Enterprises evaluated and counted per second, pure Python on one core."""
-    reference = load_reference()
+    reference = load_campaigns().sole()
     counties = [c.code for c in reference.counties]
     banks = [i.id for i in reference.institutions]
     rng = random.Random(1)

@@ -21,11 +21,11 @@ from assessment.rebuild import rebuild
 from assessment.settings import AssessmentSettings
 from bench.workload import Record, Workload, publish
 from shared.bus import operator_options
+from shared.campaigns import load_campaigns
 from shared.contracts.assessment import AttainmentUpdated
 from shared.envelope import parse_record
 from shared.lag import KafkaLag
 from shared.provision import deprovision, provision
-from shared.reference import load_reference
 from shared.service import Runtime
 from shared.testing import partitions_of
 from shared.topics import ASSESSMENT_ATTAINMENT, ROSTER_EVENTS
@@ -142,7 +142,7 @@ async def latency(enterprises: int, rate: int, seconds: float, say: Say) -> Late
     the latency of loan n is the first update of its bank's first loans reaching n."""
     async with bench_namespace() as namespace:
         settings = assessment_settings(namespace)
-        workload = Workload(settings, load_reference(), enterprises)
+        workload = Workload(settings, load_campaigns().sole(), enterprises)
         await seed(settings, workload, say)
         count = int(rate * seconds)
         loans = workload.loans(count)

@@ -53,13 +53,13 @@ from console.demo.play import BankProducers
 from roster.api import MAX_BATCH
 from roster.spreadsheets import COLUMNS, XLSX, header
 from shared.auth import Scope, TokenIssuer
+from shared.campaigns import load_campaigns
 from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued
 from shared.contracts.types import Guarantee, Problem
 from shared.envelope import new_event, to_structured
 from shared.lag import KafkaLag
 from shared.provision import SERVICES, deprovision, provision, settings_for
-from shared.reference import load_reference
 from shared.settings import ServiceSettings
 from shared.testing import sample_uscc
 from shared.topics import MATCHMAKING_EVENTS, ROSTER_EVENTS
@@ -156,7 +156,7 @@ async def measure_services(
     October ledger of the county with the first share of them (`ledger_month_rows` rows: one
     per pairing in the month)."""
     say = progress or (lambda _: None)
-    reference = load_reference()
+    reference = load_campaigns().sole()
     counties = [c.code for c in reference.counties]
     banks = sorted(reference.institution_ids)
     nominees = [Nominee(n, counties[n % len(counties)]) for n in range(enterprises)]

@@ -33,8 +33,8 @@ from chaos.figures import Figures, measure, runtimes, settled
 from chaos.inputs import UNKNOWN_INSTITUTION
 from chaos.load import Load
 from shared.bus import create_topics, delete_topics
+from shared.campaigns import load_campaigns
 from shared.provision import deprovision, provision
-from shared.reference import load_reference
 from shared.settings import ServiceSettings
 from shared.topics import TopicSpec
 
@@ -91,7 +91,7 @@ async def run(rounds: int, rate: float, seed: int, keep: bool) -> int:
         "FIRSTLOAN_OUTBOX_STALL_SECONDS": "10",
         "FIRSTLOAN_TOPIC_DISCOVERY_SECONDS": "2",
     }
-    reference = load_reference(settings.reference_file)
+    reference = load_campaigns(settings.campaigns).sole()
     load = Load(settings, reference, seed, rate)
     try:
         await stack.start_services(environment)

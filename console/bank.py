@@ -17,8 +17,7 @@ from shared.bus import producer_options
 from shared.consumer import ConsumedRecord, Message
 from shared.contracts import EventData
 from shared.envelope import STRUCTURED_CONTENT_TYPE, Rejection, to_binary, to_structured
-from shared.intake import check_bank_record
-from shared.reference import ReferenceData
+from shared.intake import KnowsInstitutions, check_bank_record
 from shared.settings import ServiceSettings
 
 _STRUCTURED_HEADERS = (("content-type", STRUCTURED_CONTENT_TYPE.encode()),)
@@ -76,7 +75,7 @@ def _whole_document(text: str) -> object | None:
     return document
 
 
-def check_lines(lines: Sequence[Line], topic: str, reference: ReferenceData) -> list[Checked]:
+def check_lines(lines: Sequence[Line], topic: str, reference: KnowsInstitutions) -> list[Checked]:
     return [
         Checked(line.where, check_bank_record(_as_record(topic, line.value), reference))
         for line in lines

@@ -17,6 +17,7 @@ from assessment.settings import AssessmentSettings
 from console import access, platform
 from console.assessment import run_rebuild
 from console.bank import Mode, check_lines, outgoing, problems, publish, read_lines
+from console.campaigns import add_campaign
 from console.demo.fineract import DEFAULT_SCHEMA_DIR, FineractBank
 from console.demo.follow_through import follow_through
 from console.demo.notices import ROBOT_PATH, with_group_robot
@@ -34,6 +35,13 @@ from console.onboarding import (
     subscriber_settings,
 )
 from shared.auth import InvalidScopeError, Scope, parse_duration, parse_scopes, public_key_file
+from shared.campaigns import (
+    OPERATOR_CAMPAIGNS_DIR,
+    AmbiguousCampaignError,
+    UnknownCampaignError,
+    configured_campaigns,
+    load_campaigns,
+)
 from shared.consumer import Message
 from shared.envelope import describe_errors
 from shared.kafka_security import bank_principal
@@ -41,7 +49,6 @@ from shared.reference import (
     PACKAGED_REFERENCE_FILE,
     Institution,
     ReferenceDataError,
-    configured_reference_file,
     load_reference,
 )
 from shared.settings import ServiceSettings
@@ -56,6 +63,8 @@ subscriber_app = typer.Typer(
     help="Supervisors' own systems reading escalations and attainment on Kafka.",
     no_args_is_help=True,
 )
+campaign_app = typer.Typer(help="The campaigns the platform knows.", no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign")
 app.add_typer(bank, name="bank")
 app.add_typer(subscriber_app, name="subscriber")
 app.add_typer(assessment_app, name="assessment")
@@ -73,19 +82,21 @@ DEMO_ROBOT_PORT = 8110
 def bank_add(
     institution_id: Annotated[str, typer.Argument(help="The new institution's id, e.g. dzrb.")],
     name: Annotated[str, typer.Option(help="Its name, as in official documents.")],
-    category: Annotated[str, typer.Option(help="Its category id in the reference data.")],
+    category: Annotated[str, typer.Option(help="Its category id in the campaign.")],
+    campaign: Annotated[
+        str | None,
+        typer.Option(help="The campaign it takes part in (needed when several are known)."),
+    ] = None,
     bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = DEFAULT_BOOTSTRAP,
     namespace: Annotated[str, typer.Option(help="Topic namespace (tests).", hidden=True)] = "",
-    reference: Annotated[
+    campaigns: Annotated[
         Path | None,
-        typer.Option(help="Reference data file to add it to (default: the platform's)."),
+        typer.Option(help="Campaign files, a directory or one file (default: the platform's)."),
     ] = None,
 ) -> None:
-    """Onboard a bank: its Kafka principal, topic and ACLs, and its place in the reference
-    data; prints the client settings for its integrators."""
-    file = reference or configured_reference_file()
-    if file.resolve() == PACKAGED_REFERENCE_FILE.resolve():
-        _fail(f"{file} is the packaged reference data; `make up` makes the platform's copy", 2)
+    """Onboard a bank: its Kafka principal, topic and ACLs, and its place in a campaign's
+    reference data; prints the client settings for its integrators."""
+    file = _campaign_file(campaigns or configured_campaigns(), campaign)
     try:
         institution = Institution(id=institution_id, name=name, category=category)
     except ValidationError as error:
@@ -100,6 +111,70 @@ def bank_add(
     typer.echo(client_settings(settings, onboarded))
 
 
+def _campaign_file(source: Path, campaign: str | None) -> Path:
+    """The file of the campaign an operator means: the one named, else the only one."""
+    if source.resolve() == PACKAGED_REFERENCE_FILE.resolve():
+        _fail(f"{source} is the packaged campaign; `make up` makes the platform's copy", 2)
+    try:
+        book = load_campaigns(source)
+    except (OSError, ReferenceDataError) as error:
+        _fail(f"cannot read the campaigns: {error}", code=2)
+    if not source.is_dir():
+        return source
+    try:
+        chosen = book.get(campaign) if campaign else book.sole()
+    except (UnknownCampaignError, AmbiguousCampaignError) as error:
+        _fail(f"--campaign: {error}", code=2)
+    return source / f"{chosen.campaign.id}.toml"
+
+
+@campaign_app.command("add")
+def campaign_add(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The campaign's reference file.")
+    ],
+    replace: Annotated[bool, typer.Option(help="Replace a known campaign of the same id.")] = False,
+    bootstrap: Annotated[str, typer.Option(help="Kafka bootstrap servers.")] = DEFAULT_BOOTSTRAP,
+    namespace: Annotated[str, typer.Option(help="Topic namespace (tests).", hidden=True)] = "",
+    campaigns: Annotated[
+        Path, typer.Option(file_okay=False, help="The platform's campaign directory.")
+    ] = OPERATOR_CAMPAIGNS_DIR,
+) -> None:
+    """Add a campaign (another city's, or next year's): checked alone and with every known
+    campaign, its new banks onboarded, picked up by the running services."""
+    settings = ServiceSettings(service="cli", kafka_bootstrap=bootstrap, namespace=namespace)
+    try:
+        added = add_campaign(settings, campaigns, file, replace=replace)
+    except OnboardingError as error:
+        _fail(str(error), code=2)
+    known = added.campaign.campaign
+    verb = "added" if added.added else "already known:"
+    typer.echo(f"{verb} {known.id} ({known.name}, {known.start}..{known.end}) in {added.file}")
+    for institution_id in added.new_institutions:
+        typer.echo(f"onboarded bank {institution_id}: `firstloan bank add` prints its settings")
+
+
+@campaign_app.command("list")
+def campaign_list(
+    campaigns: Annotated[
+        Path | None,
+        typer.Option(help="Campaign files, a directory or one file (default: the platform's)."),
+    ] = None,
+) -> None:
+    """The known campaigns: id, region, dates and status today."""
+    try:
+        book = load_campaigns(campaigns)
+    except (OSError, ReferenceDataError) as error:
+        _fail(f"cannot read the campaigns: {error}", code=2)
+    today = date.today()
+    for known in book.campaigns:
+        c = known.campaign
+        typer.echo(
+            f"{c.id}\t{known.region.code} {known.region.name}\t{c.start}..{c.end}\t"
+            f"{book.status(known, today)}\t{c.name}"
+        )
+
+
 @bank.command("publish")
 def bank_publish(
     file: Annotated[
@@ -111,16 +186,17 @@ def bank_publish(
     mode: Annotated[Mode, typer.Option(help="CloudEvents content mode.")] = Mode.STRUCTURED,
     dry_run: Annotated[bool, typer.Option(help="Check only; publish nothing.")] = False,
     namespace: Annotated[str, typer.Option(help="Topic namespace (tests).", hidden=True)] = "",
-    reference: Annotated[
-        Path | None, typer.Option(help="Reference data file (default: the platform's).")
+    campaigns: Annotated[
+        Path | None,
+        typer.Option(help="Campaign files, a directory or one file (default: the platform's)."),
     ] = None,
 ) -> None:
     """Check every event of FILE with the platform's own intake, then publish them to
     bank.<INSTITUTION>.events (key = USCC). Nothing is sent if any event is invalid."""
     try:
-        known = load_reference(reference)
+        known = load_campaigns(campaigns)
     except (OSError, ReferenceDataError) as error:
-        _fail(f"cannot read the reference data: {error}", code=2)
+        _fail(f"cannot read the campaigns: {error}", code=2)
     if institution not in known.institution_ids:
         _fail(f"unknown institution {institution!r}; known: {sorted(known.institution_ids)}", 2)
     settings = ServiceSettings(

@@ -95,7 +95,7 @@ def _parsed(text: str, source: Path) -> ReferenceData:
         os.unlink(f.name)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_suffix(path.suffix + ".new")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
@@ -110,25 +110,25 @@ def add_bank(
         reference_file.read_text(encoding="utf-8"), reference_file, institution
     )
     principal = bank_principal(institution.id)
-    _ensure_principal(settings, principal)
+    ensure_principal(settings, principal)
     topic = f"bank.{institution.id}.events"
-    asyncio.run(_topic_and_rights(settings, topic, institution.id))
+    asyncio.run(topic_and_rights(settings, topic, institution.id))
     if added:
-        _write_atomically(reference_file, text)
+        write_atomically(reference_file, text)
     return Onboarded(institution, settings.topic(topic), principal, added)
 
 
-async def _topic_and_rights(settings: ServiceSettings, topic: str, institution_id: str) -> None:
+async def topic_and_rights(settings: ServiceSettings, topic: str, institution_id: str) -> None:
     await create_topics(settings, [TopicSpec(topic)])
-    await apply_grants(settings, bank_grants(institution_id, _prefix(settings)))
+    await apply_grants(settings, bank_grants(institution_id, topic_prefix(settings)))
 
 
-def _prefix(settings: ServiceSettings) -> str:
+def topic_prefix(settings: ServiceSettings) -> str:
     """What the namespace puts before every topic and group name."""
     return f"{settings.namespace}." if settings.namespace else ""
 
 
-def _ensure_principal(settings: ServiceSettings, principal: str) -> bool:
+def ensure_principal(settings: ServiceSettings, principal: str) -> bool:
     """Its password (generated the first time) and its SCRAM credentials on the broker, set
     again each time: a broker formatted since still gets them. True when it is new."""
     new = not password_file(settings.secrets_dir, principal).exists()
@@ -205,8 +205,8 @@ def add_subscriber(settings: ServiceSettings, name: str) -> Subscriber:
     provisioning."""
     check_subscriber_name(name)
     principal = subscriber_principal(name)
-    added = _ensure_principal(settings, principal)
-    asyncio.run(apply_grants(settings, subscriber_grants(name, _prefix(settings))))
+    added = ensure_principal(settings, principal)
+    asyncio.run(apply_grants(settings, subscriber_grants(name, topic_prefix(settings))))
     return Subscriber(
         name,
         principal,

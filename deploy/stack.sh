@@ -6,8 +6,8 @@ D="$ROOT/deploy"
 
 infra() {
   "$D/bootstrap.sh"
-  # The operators' copy of the reference data (`firstloan bank add` edits it).
-  [ -f "$STATE_DIR/reference.toml" ] || cp "$ROOT/shared/reference_data/xinzhou-2020.toml" "$STATE_DIR/reference.toml"
+  # The operators' campaign files (`firstloan campaign add` and `bank add` write there).
+  "$PY" -m shared.campaigns >/dev/null
   "$D/postgres.sh" start
   "$D/kafka.sh" start
   log "provisioning databases, migrations, topics and ACLs"

@@ -59,6 +59,8 @@ DEVELOPMENT_MODE_WARNING = (
 )
 Source = Literal["path", "query", "body"]
 UNBOUND_ROLES = (Role.CENTRAL, Role.ORGANIZER, Role.DEPARTMENT, Role.GUARANTOR)
+# The province reads what supervisors read, and writes nothing.
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ PLATFORM_ACCESS: dict[tuple[str, str], Rule] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/auth/whoami"): ANY_CALLER,
     ("GET", "/audit"): CENTRAL,
+    ("GET", "/campaigns"): ANY_CALLER,
 }
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -218,12 +221,19 @@ def _unbound_scopes(rule: Rule) -> list[str]:
 
 
 def decide(
-    rule: Rule, caller: Caller, path: Mapping[str, str], query: Mapping[str, str]
+    rule: Rule,
+    caller: Caller,
+    path: Mapping[str, str],
+    query: Mapping[str, str],
+    method: str = "GET",
 ) -> Access | list[str]:
     """The caller's admission under `rule`, or the scopes that would admit it."""
     if rule.any_caller or any(rule.allows(r) and r in caller.roles for r in UNBOUND_ROLES):
         return Access(caller, rule, unbound=True)
-    required = _unbound_scopes(rule)
+    province_reads = rule.central and method in READS
+    if province_reads and Role.PROVINCE in caller.roles:
+        return Access(caller, rule, unbound=True)
+    required = _unbound_scopes(rule) + ([str(Role.PROVINCE)] if province_reads else [])
     for role in (Role.COUNTY, Role.INSTITUTION):
         binding = rule.binding(role)
         if binding is None:
@@ -336,7 +346,7 @@ class AccessControl:
         except _NoKeyError as error:
             await _no_key(str(error))(scope, receive, send)
             return
-        admitted = decide(rule, caller, path_params, request.query_params)
+        admitted = decide(rule, caller, path_params, request.query_params, request.method)
         if not isinstance(admitted, Access):
             await _refused(request, caller.actor, action, origin, "403")
             await _forbidden(admitted, "insufficient_scope")(scope, receive, send)

@@ -7,7 +7,9 @@ and `exp`. Operators issue tokens (`firstloan token issue`) with the signing key
 hold only the public key beside it (`token-signing.pub`) and verify signature, issuer and
 expiry, with a small leeway for clocks that differ.
 
-Scopes: `central` (supervisors: everything), `county:<code>` (a county sub-branch),
+Scopes: `central` (supervisors: everything; `central:<region>` a city's supervisors, its
+campaigns only), `province` (the provincial branch: reads every city's campaigns, writes
+nothing), `county:<code>` (a county sub-branch),
 `institution:<id>` (a bank), `organizer` (fairs and attendance), `department` (government
 departments: nominations), `guarantor` (the whitelist). An unknown scope makes the whole
 token invalid: a token never means more, or less, than it says.
@@ -36,6 +38,7 @@ SIGNING_KEY_NAME = "token-signing.key"
 PUBLIC_KEY_NAME = "token-signing.pub"
 COUNTY_CODE = re.compile(r"^[0-9]{6}$")
 INSTITUTION_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+REGION_CODE = re.compile(r"^[0-9]{4}$")
 DURATION = re.compile(r"^([1-9][0-9]{0,5})([smhd])$")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 LONGEST_LIFETIME = timedelta(days=90)
@@ -48,10 +51,14 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     DEPARTMENT = "department"
     GUARANTOR = "guarantor"
+    PROVINCE = "province"
 
 
 # Roles whose scope names a unit: `county:<code>`, `institution:<id>`.
 UNIT_ROLES = {Role.COUNTY: COUNTY_CODE, Role.INSTITUTION: INSTITUTION_ID}
+# Roles whose scope may name a unit: `central:<region>`, a city's supervisors (its campaigns
+# only); plain `central` supervises every region.
+OPTIONAL_UNIT_ROLES = {Role.CENTRAL: REGION_CODE}
 
 
 class InvalidScopeError(ValueError):
@@ -71,6 +78,13 @@ class Scope:
         except ValueError:
             raise InvalidScopeError(f"unknown scope {text!r}") from None
         pattern = UNIT_ROLES.get(role)
+        optional = OPTIONAL_UNIT_ROLES.get(role)
+        if optional is not None and text != name:
+            if not optional.match(unit):
+                raise InvalidScopeError(
+                    f"scope {text!r}: {name} names a region ({optional.pattern})"
+                )
+            return cls(role, unit)
         if pattern is None:
             if unit or text != name:
                 raise InvalidScopeError(f"scope {name!r} names no unit: {text!r}")
@@ -107,6 +121,19 @@ class Caller:
     @property
     def roles(self) -> frozenset[Role]:
         return frozenset(s.role for s in self.scopes)
+
+    def sees_region(self, region_code: str, county_codes: Iterable[str]) -> bool:
+        """Whether the caller may read a campaign of this region: plain `central` and
+        `province` every region, `central:<region>` its own, a county its region's (its own
+        county's figures among them); other roles are bound by their routes' rules."""
+        if self.has(Role.CENTRAL) or self.has(Role.PROVINCE):
+            return True
+        if region_code in self.units(Role.CENTRAL):
+            return True
+        counties = self.units(Role.COUNTY)
+        if counties:
+            return any(code in counties for code in county_codes)
+        return Role.CENTRAL not in self.roles
 
 
 DEVELOPMENT_CALLER = Caller("development", frozenset({Scope(Role.CENTRAL)}))

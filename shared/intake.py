@@ -5,7 +5,7 @@ teams: everything is checked, and whatever fails goes to the dead-letter topic w
 reason. A record is accepted only if
 
 - it is a CloudEvent (structured or binary mode) of a known bank event type,
-- the topic names an institution of the reference data,
+- the topic names an institution of a campaign,
 - its `source` is that institution's (`urn:firstloan:institution:<id>`), and its
   `data.institution_id` is that institution too (anything else is a spoof),
 - its `data` passes the contract's model (USCC check, amounts, dates, codes), and its
@@ -19,11 +19,9 @@ reason. A record is accepted only if
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -32,50 +30,17 @@ from shared.contracts import EventData
 from shared.contracts.bank import BANK_EVENTS, BANK_SOURCE_PREFIX, BankEventData
 from shared.envelope import TYPE_PREFIX, DeadLetterReason, Rejection, describe_errors, parse_record
 from shared.metrics import BANK_EVENTS as BANK_EVENT_COUNTER
-from shared.reference import ReferenceData, configured_reference_file, load_reference
 from shared.validators import normalize_uscc
 
-log = logging.getLogger(__name__)
 _BANK_TOPIC = re.compile(r"(?:^|\.)bank\.(?P<institution>[^.]+)\.events$")
 _BY_TYPE = {TYPE_PREFIX + model.event_name(): model for model in BANK_EVENTS}
 
 
-class ReferenceWatcher:
-    """The reference data, re-read when its file changes (checked at most every `every`
-    seconds), so that an institution an operator adds is known without a restart."""
+class KnowsInstitutions(Protocol):
+    """The campaign book, or one campaign's reference data."""
 
-    def __init__(
-        self, path: Path | None, every: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._file = path or configured_reference_file()
-        self._every = every
-        self._clock = clock
-        self._current = load_reference(self._file)
-        self._stamp = self._mtime()
-        self._checked = clock()
-
-    def __call__(self) -> ReferenceData:
-        now = self._clock()
-        if now - self._checked >= self._every:
-            self._checked = now
-            stamp = self._mtime()
-            if stamp != self._stamp:
-                self._stamp = stamp
-                self._reload()
-        return self._current
-
-    def _reload(self) -> None:
-        try:
-            self._current = load_reference(self._file)
-        except (OSError, ValueError):
-            # A half-edited file must not stop the intake: keep the last good data.
-            log.exception("reference data %s is invalid; keeping the previous version", self._file)
-
-    def _mtime(self) -> float | None:
-        try:
-            return self._file.stat().st_mtime
-        except OSError:
-            return None
+    @property
+    def institution_ids(self) -> frozenset[str]: ...
 
 
 def institution_of_topic(topic: str) -> str | None:
@@ -83,7 +48,7 @@ def institution_of_topic(topic: str) -> str | None:
     return match.group("institution") if match else None
 
 
-def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) -> Accept:
+def accept_bank_events(consumer: str, reference: Callable[[], KnowsInstitutions]) -> Accept:
     """The `Accept` of every bank-topic subscription; counts each outcome as a metric."""
 
     def accept(record: ConsumedRecord) -> Message[EventData] | Rejection:
@@ -97,7 +62,7 @@ def accept_bank_events(consumer: str, reference: Callable[[], ReferenceData]) ->
 
 
 def check_bank_record(
-    record: ConsumedRecord, reference: ReferenceData
+    record: ConsumedRecord, reference: KnowsInstitutions
 ) -> Message[EventData] | Rejection:
     """The accepted event of a bank-topic record, or why it is rejected."""
     institution = institution_of_topic(record.topic) or "?"
@@ -107,7 +72,7 @@ def check_bank_record(
     if institution not in reference.institution_ids:
         return _reject(
             DeadLetterReason.UNKNOWN_INSTITUTION,
-            f"topic {record.topic!r} names no institution of the reference data",
+            f"topic {record.topic!r} names no institution of any campaign",
         )
     model = _BY_TYPE.get(envelope.type)
     if model is None:

@@ -47,7 +47,7 @@ from aiokafka.protocol.types import (
     TaggedFields,
 )
 
-from shared.reference import ReferenceData, load_reference
+from shared.campaigns import CampaignBook, load_campaigns
 from shared.settings import ServiceSettings
 from shared.topics import (
     ASSESSMENT_ATTAINMENT,
@@ -112,7 +112,7 @@ SERVICE_RIGHTS: dict[str, Rights] = {
 FINERACT_ADAPTER = "fineract"
 
 
-def principals(reference: ReferenceData) -> list[str]:
+def principals(reference: CampaignBook) -> list[str]:
     """Every SCRAM principal a broker is formatted with."""
     banks = [bank_principal(i.id) for i in reference.institutions]
     return [ADMIN, BROKER, *SERVICE_RIGHTS, *banks]
@@ -231,7 +231,7 @@ def fineract_grants(institution_id: str, fineract_topic: str, prefix: str) -> li
     ]
 
 
-def platform_grants(reference: ReferenceData, namespace: str = "") -> list[Grant]:
+def platform_grants(reference: CampaignBook, namespace: str = "") -> list[Grant]:
     prefix = f"{namespace}." if namespace else ""
     grants = [g for s, r in SERVICE_RIGHTS.items() for g in service_grants(s, r, prefix)]
     return grants + [g for i in reference.institutions for g in bank_grants(i.id, prefix)]
@@ -388,7 +388,7 @@ def main() -> None:
     if args.command == "password":
         print(ensure_password(settings.secrets_dir, args.principal or parser.error("principal")))
         return
-    reference = load_reference(settings.reference_file)
+    reference = load_campaigns(settings.campaigns)
     for argument in scram_arguments(settings.secrets_dir, principals(reference)):
         sys.stdout.write(f"--add-scram\n{argument}\n")
 

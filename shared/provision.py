@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 
 from shared.bus import create_topics, delete_topics
+from shared.campaigns import load_campaigns
 from shared.kafka_security import SERVICE_RIGHTS, apply_grants, ensure_principals, platform_grants
 from shared.migrations import upgrade
-from shared.reference import load_reference
 from shared.settings import ServiceSettings
 from shared.topics import platform_topics
 
@@ -64,7 +64,7 @@ async def provision(namespace: str | None = None, partitions: int = 3) -> None:
         await ensure_database(settings)
         await asyncio.to_thread(upgrade, ROOT / "services" / service, settings.database_url())
     settings = settings_for("provision", namespace)
-    reference = load_reference(settings.reference_file)
+    reference = load_campaigns(settings.campaigns)
     await create_topics(settings, platform_topics(reference, partitions))
     await ensure_principals(settings, SERVICE_RIGHTS)
     await apply_grants(settings, platform_grants(reference, settings.namespace))
@@ -74,7 +74,7 @@ async def deprovision(namespace: str) -> None:
     for service in SERVICES:
         await drop_database(settings_for(service, namespace))
     settings = settings_for("provision", namespace)
-    names = [settings.topic(t.name) for t in platform_topics(load_reference())]
+    names = [settings.topic(t.name) for t in platform_topics(load_campaigns(settings.campaigns))]
     await delete_topics(settings, names)
 
 

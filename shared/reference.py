@@ -1,11 +1,12 @@
-"""The campaign's reference data: dates, counties, institutions, targets and thresholds.
+"""One campaign's reference data: its region, dates, counties, institutions, targets and
+thresholds.
 
-Counties and institutions live only in the data file (by default the packaged
-`reference_data/xinzhou-2020.toml`), so operators can edit them without a release.
-Everything is checked at load; a bad file fails with one line per problem.
+Counties and institutions live only in the campaign's file (the packaged one is
+`reference_data/xinzhou-2020.toml`), so operators can edit them without a release; the
+platform knows many such files (`shared.campaigns`). Everything is checked at load; a bad
+file fails with one line per problem.
 """
 
-import os
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
@@ -17,12 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-REFERENCE_FILE_ENV = "FIRSTLOAN_REFERENCE_FILE"
 PACKAGED_REFERENCE_FILE = Path(__file__).parent / "reference_data" / "xinzhou-2020.toml"
-OPERATOR_REFERENCE_FILE = Path(__file__).resolve().parent.parent / ".state" / "reference.toml"
 
 INSTITUTION_ID_PATTERN = r"^[a-z][a-z0-9-]{1,31}$"
 COUNTY_CODE_PATTERN = r"^[0-9]{6}$"
+REGION_CODE_PATTERN = r"^[0-9]{4}$"
 
 Ratio = Annotated[float, Field(gt=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
@@ -59,9 +59,27 @@ class Targets(_Frozen):
         return self
 
 
-class Campaign(_Frozen):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+class Region(_Frozen):
+    """The city whose sub-branch runs a campaign: its GB/T 2260 prefix (the first four
+    digits of its counties' codes) and its name."""
+
+    code: Annotated[str, Field(pattern=REGION_CODE_PATTERN)]
     name: Name
+
+    def holds(self, county_code: str) -> bool:
+        return county_code.startswith(self.code)
+
+
+CAMPAIGN_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,63}$"
+
+
+class Campaign(_Frozen):
+    id: Annotated[str, Field(pattern=CAMPAIGN_ID_PATTERN)]
+    name: Name
+    region: Region | None = Field(
+        default=None,
+        description="Left out (a file of before regions): the prefix its counties share.",
+    )
     source_document: str = ""
     authority: str = Field(default="", description="Who runs the campaign and signs notices.")
     start: date
@@ -197,6 +215,7 @@ class ReferenceData(_Frozen):
             *_duplicates("category id", (c.id for c in self.institution_categories)),
             *_duplicates("institution id", (i.id for i in self.institutions)),
             *self._unknown_categories(),
+            *self._counties_outside_region(),
         ]
         if self.thresholds.warning_from_campaign_day > self.campaign.days:
             problems.append(
@@ -205,6 +224,38 @@ class ReferenceData(_Frozen):
             )
         _raise_if_any(problems)
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _region_from_counties(cls, raw: Any) -> Any:
+        """A file written before campaigns had regions names none: its region is the prefix
+        its counties share (GB/T 2260: province, city, county), named by that prefix."""
+        if not isinstance(raw, dict):
+            return raw
+        campaign, counties = raw.get("campaign"), raw.get("counties")
+        if not isinstance(campaign, dict) or "region" in campaign or not isinstance(counties, list):
+            return raw
+        prefixes = {str(c.get("code", ""))[:4] for c in counties if isinstance(c, dict)}
+        if len(prefixes) != 1:
+            return raw  # the region is then reported missing below
+        (prefix,) = prefixes
+        return {**raw, "campaign": {**campaign, "region": {"code": prefix, "name": prefix}}}
+
+    @property
+    def region(self) -> Region:
+        if self.campaign.region is None:
+            raise ReferenceDataError(f"campaign {self.campaign.id} names no region")
+        return self.campaign.region
+
+    def _counties_outside_region(self) -> list[str]:
+        region = self.campaign.region
+        if region is None:
+            return ["campaign.region: required when the counties' codes share no city prefix"]
+        return [
+            f"county {county.code} is outside the region {region.code} ({region.name})"
+            for county in self.counties
+            if not region.holds(county.code)
+        ]
 
     def _county_names(self) -> Iterable[str]:
         for county in self.counties:
@@ -258,28 +309,14 @@ class ReferenceData(_Frozen):
         return f"bank.{self.institution(institution_id).id}.events"
 
 
-def load_reference(path: Path | None = None) -> ReferenceData:
-    """Load and check the reference data.
-
-    Without `path`, the file named by the environment variable `FIRSTLOAN_REFERENCE_FILE`
-    is used, or else the packaged default.
-    """
-    source = path or configured_reference_file()
+def load_reference(source: Path = PACKAGED_REFERENCE_FILE) -> ReferenceData:
+    """Load and check one campaign's reference data (by default the packaged campaign;
+    `shared.campaigns` loads all that the platform knows)."""
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ReferenceDataError(f"{source}: not valid TOML: {error}") from error
     return _validated(raw, source)
-
-
-def configured_reference_file() -> Path:
-    """The file named by `FIRSTLOAN_REFERENCE_FILE`, else the platform's own copy (which
-    `make up` makes from the packaged one and `firstloan bank add` edits), else the packaged
-    one."""
-    configured = os.environ.get(REFERENCE_FILE_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    return OPERATOR_REFERENCE_FILE if OPERATOR_REFERENCE_FILE.exists() else PACKAGED_REFERENCE_FILE
 
 
 def _validated(raw: dict[str, Any], source: Path) -> ReferenceData:

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import bus
 from shared.access import AccessTable, announce, protect
 from shared.audit import CURRENT_REQUEST, AuditEntry, AuditTrail
+from shared.campaigns import CampaignBook, CampaignOut, CampaignWatcher
 from shared.cancellation import raise_if_cancelling
 from shared.clock import Clock
 from shared.consumer import (
@@ -41,9 +42,10 @@ from shared.consumer import (
 )
 from shared.db import create_engine
 from shared.inbox import Inbox
-from shared.intake import ReferenceWatcher, accept_bank_events
+from shared.intake import accept_bank_events
 from shared.logs import configure_logging
 from shared.outbox import Outbox, OutboxRelay, OutboxSink
+from shared.reference import ReferenceData
 from shared.retrying import RetryTransient
 from shared.settings import ServiceSettings
 from shared.text_guard import TextGuard
@@ -70,7 +72,7 @@ class Runtime:
     outbox: Outbox
     inbox: Inbox
     relay: OutboxRelay
-    reference: ReferenceWatcher
+    campaigns: CampaignWatcher
     store: StoreFactory
     # None only for the shared machinery's own test services, which keep no audit table.
     audit: AuditTrail | None = None
@@ -98,10 +100,19 @@ class Runtime:
                 poll_seconds=settings.outbox_poll_seconds,
                 stall_seconds=settings.outbox_stall_seconds,
             ),
-            reference=ReferenceWatcher(settings.reference_file, settings.reference_reload_seconds),
+            campaigns=CampaignWatcher(settings.campaigns, settings.campaigns_reload_seconds),
             store=store,
             audit=AuditTrail(metadata.tables["audit"]) if "audit" in metadata.tables else None,
         )
+
+    def reference(self) -> ReferenceData:
+        """The platform's one campaign, for the parts that know one (raises when several
+        are known)."""
+        return self.campaigns().sole()
+
+    @property
+    def book(self) -> CampaignBook:
+        return self.campaigns()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork[Any]]:
@@ -193,7 +204,7 @@ class Runtime:
             "bank",
             registry,
             pattern=BANK_TOPIC_PATTERN,
-            accept=accept_bank_events(name, self.reference),
+            accept=accept_bank_events(name, self.campaigns),
             audited=True,  # writes from outside the platform: every one is audited
         )
 
@@ -339,6 +350,17 @@ def create_app(
             return []
         async with runtime.engine.connect() as connection:
             return await runtime.audit.query(connection, actor=actor, since=since, limit=limit)
+
+    @app.get(
+        "/campaigns",
+        tags=["campaigns"],
+        summary="The campaigns the platform knows: dates, region, counties, status today",
+        response_model=list[CampaignOut],
+    )
+    async def campaigns(request: Request) -> list[CampaignOut]:
+        book = runtime.campaigns()
+        today = request.app.state.service.clock().date()
+        return [CampaignOut.of(c, book.status(c, today)) for c in book.campaigns]
 
     @app.get("/health", tags=["operations"], summary="Database and Kafka reachable")
     async def health() -> JSONResponse:

@@ -80,12 +80,16 @@ class ServiceSettings(BaseSettings):
     pg_port: int = 55432
     pg_user: str = "firstloan"
     pg_password: str = "firstloan"
-    reference_file: Path | None = None
+    campaigns: Path | None = Field(
+        default=None,
+        description="The campaign files: a directory of `<id>.toml` or one file; unset: "
+        "`.state/campaigns`, else the packaged campaign (shared.campaigns).",
+    )
 
     # A bank topic created for a new institution is consumed within this time.
     topic_discovery_seconds: float = Field(default=10.0, gt=0)
-    # Reference data edited by operators is picked up within this time.
-    reference_reload_seconds: float = Field(default=10.0, gt=0)
+    # Campaign files added or edited by operators are picked up within this time.
+    campaigns_reload_seconds: float = Field(default=10.0, gt=0)
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_batch_timeout_ms: int = Field(default=200, ge=1)
     # A consumer silent this long (a paused or hung process) loses its partitions to the

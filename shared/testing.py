@@ -39,6 +39,7 @@ from shared.inbox import inbox_table
 from shared.lag import KafkaLag
 from shared.outbox import OutgoingRecord, outbox_table
 from shared.provision import deprovision, drop_database, ensure_database, provision
+from shared.reference import PACKAGED_REFERENCE_FILE
 from shared.service import Service
 from shared.settings import CLUSTER_ENV_FILE, ServiceSettings
 from shared.topics import TopicSpec
@@ -408,3 +409,17 @@ async def scratch_postgres(settings: ServiceSettings) -> AsyncIterator[ScratchPo
     finally:
         server.kill()
         shutil.rmtree(home, ignore_errors=True)
+
+
+EXAMPLE_CAMPAIGNS = Path(__file__).parent / "reference_data" / "examples"
+"""Besides the packaged xinzhou-2020: xinzhou-2021 (the same city a year later) and
+yunzhou-2020 (a fictional second city, 1499xx, overlapping xinzhou-2020)."""
+
+
+def campaigns_dir(folder: Path, *examples: str) -> Path:
+    """A campaign directory holding the packaged campaign and the named examples."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PACKAGED_REFERENCE_FILE, folder / PACKAGED_REFERENCE_FILE.name)
+    for name in examples:
+        shutil.copy(EXAMPLE_CAMPAIGNS / f"{name}.toml", folder / f"{name}.toml")
+    return folder

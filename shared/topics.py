@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.reference import ReferenceData
+from shared.campaigns import CampaignBook
 
 ROSTER_EVENTS = "roster.events"
 MATCHMAKING_EVENTS = "matchmaking.events"
@@ -36,7 +36,7 @@ class TopicSpec:
         }
 
 
-def platform_topics(reference: ReferenceData, partitions: int = 3) -> list[TopicSpec]:
+def platform_topics(reference: CampaignBook, partitions: int = 3) -> list[TopicSpec]:
     """The campaign's history is its evidence: event topics are kept forever. `partitions`:
     how many each event topic has (more spread one consumer group over more replicas);
     dead letters keep one, in the order they were refused."""

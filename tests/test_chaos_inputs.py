@@ -5,13 +5,13 @@ hold the platform to exact figures)."""
 from __future__ import annotations
 
 from chaos.inputs import BAD_KINDS, BAD_MARK, BankRecord, Inputs
+from shared.campaigns import load_campaigns
 from shared.consumer import ConsumedRecord, Message
 from shared.contracts import EventData
 from shared.envelope import DeadLetterReason, Rejection
 from shared.intake import check_bank_record
-from shared.reference import load_reference
 
-REFERENCE = load_reference()
+REFERENCE = load_campaigns().sole()
 
 
 def judged(record: BankRecord) -> Message[EventData] | Rejection:

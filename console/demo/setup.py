@@ -18,8 +18,13 @@ class DemoFiles:
     folder: Path
 
     @property
+    def campaigns(self) -> Path:
+        return self.folder / "campaigns"
+
+    @property
     def reference(self) -> Path:
-        return self.folder / "reference.toml"
+        """The demo's campaign: Xinzhou's, with its fictional village banks."""
+        return self.campaigns / "xinzhou-2020.toml"
 
     @property
     def clock(self) -> Path:
@@ -49,16 +54,16 @@ def prepare(
     `fineract` (an institution id), the adapter's mapping of that bank's Fineract and the
     Fineract schema directory, so that `make up` provisions its topic and the adapter reads it."""
     files = DemoFiles(state_dir / "demo")
-    files.folder.mkdir(parents=True, exist_ok=True)
+    files.campaigns.mkdir(parents=True, exist_ok=True)
     files.reference.write_text(demo_reference_toml(PACKAGED_REFERENCE_FILE.read_text()))
     files.clock.write_text(start.isoformat())
     files.notices.unlink(missing_ok=True)
     settings = {
-        "FIRSTLOAN_REFERENCE_FILE": str(files.reference),
+        "FIRSTLOAN_CAMPAIGNS": str(files.campaigns),
         "FIRSTLOAN_CLOCK_FILE": str(files.clock),
         "FIRSTLOAN_TICK_SECONDS": "1",
         "FIRSTLOAN_DEADLINE_CHECK_SECONDS": "1",
-        "FIRSTLOAN_REFERENCE_RELOAD_SECONDS": "2",
+        "FIRSTLOAN_CAMPAIGNS_RELOAD_SECONDS": "2",
         "FIRSTLOAN_NOTICE_POLL_SECONDS": "1",
         # The demo's group robot listens on loopback, which no webhook reaches otherwise.
         "FIRSTLOAN_WEBHOOK_ALLOW": "127.0.0.1",

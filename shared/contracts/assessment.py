@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import EventData
-from shared.contracts.types import UnitId
+from shared.contracts.types import CampaignId, UnitId
 
 
 class UnitLevel(StrEnum):
@@ -60,6 +60,8 @@ class Figures(BaseModel):
 class AttainmentUpdated(EventData):
     """A unit's figures changed (the compacted topic keeps the latest per unit)."""
 
+    campaign_id: CampaignId = None
+
     unit_id: UnitId
     level: UnitLevel = Field(description="A county or an institution.")
     as_of: date = Field(description="The day the figures are of.")
@@ -85,6 +87,8 @@ class AttainmentUpdated(EventData):
 class EscalationRaised(EventData):
     """A unit was escalated, or an open escalation was upgraded."""
 
+    campaign_id: CampaignId = None
+
     escalation_id: str = Field(description="The escalation's id (kept while it is upgraded).")
     unit_id: UnitId
     level: UnitLevel = Field(description="A county or an institution.")
@@ -104,6 +108,8 @@ class EscalationRaised(EventData):
 
 class EscalationResolved(EventData):
     """An open escalation was resolved: its finding no longer holds."""
+
+    campaign_id: CampaignId = None
 
     escalation_id: str = Field(description="The escalation resolved.")
     unit_id: UnitId
@@ -148,6 +154,8 @@ class Commitment(BaseModel):
 class EscalationAcknowledged(EventData):
     """A supervisor acknowledged an escalation: it has been seen and is being dealt with."""
 
+    campaign_id: CampaignId = None
+
     escalation_id: str = Field(description="The escalation acknowledged.")
     unit_id: UnitId
     acknowledged_by: str = Field(description="Who acknowledged it (the token's subject).")
@@ -158,6 +166,8 @@ class EscalationAcknowledged(EventData):
 class TalkHeld(EventData):
     """The record of a talk (约谈) with the unit's people about an escalation, with the
     rectifications (整改) they committed to."""
+
+    campaign_id: CampaignId = None
 
     escalation_id: str = Field(description="The escalation the talk is about.")
     unit_id: UnitId
@@ -178,6 +188,8 @@ class TalkHeld(EventData):
 class CircularIssued(EventData):
     """A circular (通报) about an escalation was issued: the draft, edited, marked issued."""
 
+    campaign_id: CampaignId = None
+
     escalation_id: str = Field(description="The escalation the circular is about.")
     unit_id: UnitId
     document: DocumentRef = Field(description="The circular as issued.")
@@ -190,6 +202,8 @@ class RectificationDue(EventData):
     """A rectification passed its due date without a closing note (a follow-up notice,
     sent once)."""
 
+    campaign_id: CampaignId = None
+
     escalation_id: str = Field(description="The escalation of the talk it was committed at.")
     unit_id: UnitId
     rectification_id: str = Field(description="The rectification overdue.")
@@ -200,6 +214,8 @@ class RectificationDue(EventData):
 
 class RectificationClosed(EventData):
     """A rectification was closed with a closing note."""
+
+    campaign_id: CampaignId = None
 
     escalation_id: str = Field(description="The escalation of the talk it was committed at.")
     unit_id: UnitId

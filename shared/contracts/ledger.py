@@ -8,11 +8,13 @@ from decimal import Decimal
 from pydantic import Field
 
 from shared.contracts import EventData
-from shared.contracts.types import Period, UnitId
+from shared.contracts.types import CampaignId, Period, UnitId
 
 
 class LedgerSubmitted(EventData):
     """A unit submitted its monthly ledger: an immutable snapshot, versioned."""
+
+    campaign_id: CampaignId = None
 
     unit_id: UnitId
     period: Period
@@ -29,6 +31,8 @@ class LedgerOverdue(EventData):
     """The due time passed without a submission (exactly once per unit and month, also
     across restarts; a later submission is `LedgerSubmitted` with `late` true)."""
 
+    campaign_id: CampaignId = None
+
     unit_id: UnitId
     period: Period
     due_at: datetime = Field(description="The first instant the ledger was late.")
@@ -37,6 +41,8 @@ class LedgerOverdue(EventData):
 class SpecialReportMissing(EventData):
     """A month closed (at the ledger's due time) without the unit's required special
     information report (专题信息); once per unit and month."""
+
+    campaign_id: CampaignId = None
 
     unit_id: UnitId
     period: Period

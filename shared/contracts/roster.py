@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import EventData
-from shared.contracts.types import CountyCode, InstitutionId
+from shared.contracts.types import CampaignId, CountyCode, InstitutionId
 from shared.validators import Uscc
 
 
@@ -52,6 +52,8 @@ class DelistReason(StrEnum):
 class EnterpriseNominated(EventData):
     """A nomination was received and accepted (listed or merged into an existing file)."""
 
+    campaign_id: CampaignId = None
+
     nomination_id: str = Field(description="The nomination's id, given by roster.")
     uscc: Uscc = Field(description="Unified social credit code.")
     name: str = Field(description="Registered name.")
@@ -68,6 +70,8 @@ class EnterpriseNominated(EventData):
 
 class EnterpriseListed(EventData):
     """An enterprise entered the cultivation list (培植名单)."""
+
+    campaign_id: CampaignId = None
 
     uscc: Uscc = Field(description="Unified social credit code.", examples=["91110108551385082Q"])
     name: str = Field(min_length=1, description="Registered name.")
@@ -107,6 +111,8 @@ class RejectionReason(BaseModel):
 class NominationRejected(EventData):
     """A nomination was refused, with every reason."""
 
+    campaign_id: CampaignId = None
+
     nomination_id: str = Field(description="The nomination's id, given by roster.")
     uscc: str = Field(description="As given (it may be the invalid part).")
     name: str | None = Field(default=None, description="The name given, if any.")
@@ -118,6 +124,8 @@ class NominationRejected(EventData):
 class EnterpriseAssigned(EventData):
     """An enterprise was assigned to an institution for cultivation."""
 
+    campaign_id: CampaignId = None
+
     uscc: Uscc = Field(description="Unified social credit code.")
     institution_id: InstitutionId = Field(description="The institution it is assigned to.")
     county_code: CountyCode
@@ -128,6 +136,8 @@ class EnterpriseAssigned(EventData):
 class EnterpriseDelisted(EventData):
     """An enterprise left the list; it counts as listed up to the day before `on`."""
 
+    campaign_id: CampaignId = None
+
     uscc: Uscc = Field(description="Unified social credit code.")
     county_code: CountyCode
     on: date = Field(description="The first day off the list.")
@@ -136,6 +146,8 @@ class EnterpriseDelisted(EventData):
 
 class WhitelistPublished(EventData):
     """A version of the whitelist was published to banks and guarantee companies."""
+
+    campaign_id: CampaignId = None
 
     version: int = Field(ge=1, description="1 for the first whitelist, one more per version.")
     published_at: datetime = Field(description="When it was published.")

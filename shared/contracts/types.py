@@ -23,6 +23,18 @@ InstitutionId = Annotated[
 UnitId = Annotated[
     str, Field(description="A county code or an institution id.", examples=["140902", "icbc"])
 ]
+CAMPAIGN_ID = r"^[a-z0-9][a-z0-9-]{1,63}$"
+CampaignId = Annotated[
+    str | None,
+    Field(
+        default=None,
+        pattern=CAMPAIGN_ID,
+        description="The campaign this belongs to (GET /campaigns). Left out by events "
+        "written before campaigns were named: then the campaign whose region holds the "
+        "event's county and whose window holds its date (shared.campaigns.attribute).",
+        examples=["xinzhou-2020"],
+    ),
+]
 Period = Annotated[
     str, Field(pattern=PERIOD, description="A month, `YYYY-MM`.", examples=["2020-10"])
 ]

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 import shared.contracts
 from shared.asyncapi import DEAD_LETTER_MESSAGE, TOPICS, document, event_types, page
+from shared.campaigns import load_campaigns
 from shared.contracts import EventData
-from shared.reference import PACKAGED_REFERENCE_FILE, load_reference
+from shared.reference import PACKAGED_REFERENCE_FILE
 from shared.topics import platform_topics
 
 
@@ -61,7 +62,7 @@ def test_every_topic_the_platform_creates_is_a_channel_of_the_document() -> None
         re.escape(channel["address"]).replace(re.escape("{institution_id}"), r"[^.]+")
         for channel in channels
     ]
-    topics = [spec.name for spec in platform_topics(load_reference(PACKAGED_REFERENCE_FILE))]
+    topics = [spec.name for spec in platform_topics(load_campaigns(PACKAGED_REFERENCE_FILE))]
     unlisted = [t for t in topics if not any(re.fullmatch(a, t) for a in addresses)]
     assert unlisted == []
     assert {"bank.icbc.events", "platform.deadletter"} <= set(topics)

@@ -363,7 +363,7 @@ async def test_403_names_the_scopes_that_would_do(
     assert response.status_code == 403
     body = response.json()
     assert body["error"] == "insufficient_scope"
-    assert body["required"] == ["central", "county:140921", "institution:140921"]
+    assert body["required"] == ["central", "province", "county:140921", "institution:140921"]
     assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
 
 

@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from shared.campaigns import CampaignBook, CampaignWatcher
 from shared.consumer import ConsumedRecord, Message
 from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.envelope import Envelope, Rejection, new_event, to_binary, to_structured
 from shared.intake import (
-    ReferenceWatcher,
     accept_bank_events,
     check_bank_record,
     institution_of_topic,
 )
-from shared.reference import ReferenceData, load_reference
+from shared.reference import load_reference
 
 REFERENCE = load_reference()
 USCC = "91140902MA0GABCD14"
@@ -269,10 +269,10 @@ def test_each_outcome_is_counted_per_institution_and_reason() -> None:
 
 def test_the_watcher_rereads_a_changed_file(tmp_path: Path) -> None:
     original = Path(__file__).parents[1] / "reference_data" / "xinzhou-2020.toml"
-    file = tmp_path / "reference.toml"
+    file = tmp_path / "xinzhou-2020.toml"
     file.write_text(original.read_text(encoding="utf-8"), encoding="utf-8")
     now = [0.0]
-    watcher = ReferenceWatcher(file, every=5, clock=lambda: now[0])
+    watcher = CampaignWatcher(tmp_path, every=5, clock=lambda: now[0])
     assert "village-1" not in watcher().institution_ids
     file.write_text(file.read_text(encoding="utf-8") + VILLAGE_BANK, encoding="utf-8")
     _touch_later(file)
@@ -282,8 +282,8 @@ def test_the_watcher_rereads_a_changed_file(tmp_path: Path) -> None:
     file.write_text("not toml [", encoding="utf-8")
     _touch_later(file)
     now[0] = 12
-    reference: ReferenceData = watcher()
-    assert "village-1" in reference.institution_ids, "a broken file keeps the last good data"
+    book: CampaignBook = watcher()
+    assert "village-1" in book.institution_ids, "a broken file keeps the last good data"
 
 
 VILLAGE_BANK = (

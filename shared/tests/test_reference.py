@@ -5,7 +5,6 @@ import pytest
 
 from shared.reference import (
     PACKAGED_REFERENCE_FILE,
-    REFERENCE_FILE_ENV,
     ReferenceData,
     ReferenceDataError,
     Targets,
@@ -153,18 +152,9 @@ def test_unknown_lookups_fail(reference: ReferenceData) -> None:
         reference.targets_for_institution("nobank")
 
 
-def test_environment_variable_names_the_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    variant = write_variant(tmp_path, 'name = "偏关县"', 'name = "偏关县（测试）"')
-    monkeypatch.setenv(REFERENCE_FILE_ENV, str(variant))
-    assert load_reference().county("140932").name == "偏关县（测试）"
-    assert load_reference(PACKAGED_REFERENCE_FILE).county("140932").name == "偏关县"
-
-
-def test_packaged_file_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(REFERENCE_FILE_ENV, raising=False)
+def test_the_packaged_file_is_the_default() -> None:
     assert load_reference().campaign.id == "xinzhou-2020"
+    assert load_reference().region.code == "1409"
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,8 @@ from shared.contracts.assessment import (
     TalkHeld,
 )
 from shared.dependencies import (
+    CampaignDep,
     NowDep,
-    ReferenceDep,
     RuntimeDep,
     TodayDep,
     handlers_of,
@@ -91,7 +91,7 @@ StoreDep = Annotated[Store, Depends(reading)]
 )
 async def get_attainment(
     store: StoreDep,
-    known: ReferenceDep,
+    known: CampaignDep,
     live_day: TodayDep,
     level: Annotated[Literal["county", "institution"], Query()] = "county",
     as_of: Annotated[date | None, Query(description="Defaults to today.")] = None,
@@ -177,9 +177,7 @@ async def get_ranking(as_of: date, store: StoreDep, request: Request) -> Any:
     tags=["escalations"],
     summary="A draft circular (通报) naming each unit escalated at the checkpoint, dated today",
 )
-async def get_circular(
-    as_of: date, store: StoreDep, known: ReferenceDep, day: TodayDep
-) -> Response:
+async def get_circular(as_of: date, store: StoreDep, known: CampaignDep, day: TodayDep) -> Response:
     await ranking_of(store, as_of)
     entries = await views.circular_entries(store, known, as_of)
     campaign = known.campaign
@@ -193,7 +191,7 @@ async def get_circular(
     tags=["attainment"],
     summary="Per institution: first loans within the credit process goal, rate, guarantee mix",
 )
-async def get_service_figures(store: StoreDep, known: ReferenceDep) -> list[dict[str, Any]]:
+async def get_service_figures(store: StoreDep, known: CampaignDep) -> list[dict[str, Any]]:
     return await views.institution_service(store, known)
 
 
@@ -202,7 +200,7 @@ async def get_service_figures(store: StoreDep, known: ReferenceDep) -> list[dict
     tags=["attainment"],
     summary="Per institution: conflicting duplicates and loans reported in several versions",
 )
-async def get_data_quality(store: StoreDep, known: ReferenceDep) -> list[InstitutionDataQualityOut]:
+async def get_data_quality(store: StoreDep, known: CampaignDep) -> list[InstitutionDataQualityOut]:
     return await views.data_quality(store, known)
 
 
@@ -230,7 +228,7 @@ async def post_subscription(
     body: SubscriptionIn,
     rt: RuntimeDep,
     handle: HandlersDep,
-    known: ReferenceDep,
+    known: CampaignDep,
     access: AccessDep,
 ) -> SubscriptionOut:
     county = acting_county(access, known, body.unit_id)
@@ -301,7 +299,7 @@ async def post_silence(
     body: SilenceIn,
     rt: RuntimeDep,
     handle: HandlersDep,
-    known: ReferenceDep,
+    known: CampaignDep,
     access: AccessDep,
 ) -> SilenceOut:
     county = acting_county(access, known, body.unit_id)
@@ -488,7 +486,7 @@ async def post_talk(
     summary="The draft circular (通报) about this escalation, dated today, to edit and upload",
 )
 async def get_circular_draft(
-    escalation_id: str, store: StoreDep, known: ReferenceDep, now: NowDep
+    escalation_id: str, store: StoreDep, known: CampaignDep, now: NowDep
 ) -> Response:
     with refusals():
         record = await views.escalation_record(store, escalation_id)

@@ -24,7 +24,7 @@ from ledger.reporting_units import (
 from ledger.settings import LedgerSettings
 from ledger.storage import Store
 from shared.access import AccessDep
-from shared.dependencies import NowDep, ReferenceDep, RuntimeDep, handlers_of, reading
+from shared.dependencies import CampaignDep, NowDep, RuntimeDep, handlers_of, reading
 from shared.reference import ReferenceData
 from shared.workbooks import RefusedWorkbookError
 
@@ -56,7 +56,7 @@ def resolve_month(reference: ReferenceData, period: str, field: str = "period") 
 
 
 @router.get("/ledgers/status", tags=["ledger"], summary="Status grid: reporting unit x month")
-async def status_grid(reference: ReferenceDep, store: StoreDep, now: NowDep) -> dict[str, Any]:
+async def status_grid(reference: CampaignDep, store: StoreDep, now: NowDep) -> dict[str, Any]:
     """For every reporting unit and campaign month: the ledger filed on time, late, overdue
     or not yet due (judged by the first version), and the special information report filed,
     missing or not yet due."""
@@ -74,7 +74,7 @@ async def get_ledger(
     unit_id: str,
     period: str,
     request: Request,
-    reference: ReferenceDep,
+    reference: CampaignDep,
     store: StoreDep,
     now: NowDep,
 ) -> Any:
@@ -97,7 +97,7 @@ async def submit(
     period: str,
     runtime: RuntimeDep,
     handlers: HandlersDep,
-    reference: ReferenceDep,
+    reference: CampaignDep,
     body: schemas.SubmitLedgerBody | None = None,
 ) -> dict[str, Any]:
     """Freeze the ledger as built now (an immutable, versioned snapshot) and announce
@@ -120,7 +120,7 @@ async def submit(
 
 @router.get("/ledgers/{unit_id}/{period}/versions", tags=["ledger"])
 async def versions(
-    unit_id: str, period: str, reference: ReferenceDep, store: StoreDep
+    unit_id: str, period: str, reference: CampaignDep, store: StoreDep
 ) -> list[dict[str, Any]]:
     reporting_unit = resolve_reporting_unit(reference, unit_id)
     month = resolve_month(reference, period)
@@ -130,7 +130,7 @@ async def versions(
 
 @router.get("/ledgers/{unit_id}/{period}/versions/{version}", tags=["ledger"])
 async def version_snapshot(
-    unit_id: str, period: str, version: int, reference: ReferenceDep, store: StoreDep
+    unit_id: str, period: str, version: int, reference: CampaignDep, store: StoreDep
 ) -> dict[str, Any]:
     """The ledger exactly as submitted in that version."""
     reporting_unit = resolve_reporting_unit(reference, unit_id)
@@ -147,7 +147,7 @@ async def upload_ledger(
     period: str,
     runtime: RuntimeDep,
     handlers: HandlersDep,
-    reference: ReferenceDep,
+    reference: CampaignDep,
     file: Annotated[UploadFile, File(description="The hand-kept ledger, xlsx")],
 ) -> dict[str, Any]:
     """Check a hand-kept ledger row by row and list its differences from the ledger built
@@ -175,7 +175,7 @@ async def post_report(
     access: AccessDep,
     runtime: RuntimeDep,
     handlers: HandlersDep,
-    reference: ReferenceDep,
+    reference: CampaignDep,
 ) -> dict[str, Any]:
     """A special information report (专题信息); at least one per reporting unit and month is
     due with the month's ledger, else `SpecialReportMissing`."""
@@ -195,7 +195,7 @@ async def post_report(
 
 @router.get("/reports", tags=["special reports"])
 async def list_reports(
-    unit_id: str, period: str, reference: ReferenceDep, store: StoreDep
+    unit_id: str, period: str, reference: CampaignDep, store: StoreDep
 ) -> list[dict[str, Any]]:
     reporting_unit = resolve_reporting_unit(reference, unit_id)
     month = resolve_month(reference, period)
@@ -209,7 +209,7 @@ async def post_activity(
     access: AccessDep,
     runtime: RuntimeDep,
     handlers: HandlersDep,
-    reference: ReferenceDep,
+    reference: CampaignDep,
 ) -> dict[str, Any]:
     """A publicity activity (宣讲会、培训、宣传月活动), summed in the county's ledger summary."""
     access.require_county(body.county_code)
@@ -237,7 +237,7 @@ async def post_activity(
 
 @router.get("/publicity", tags=["publicity"])
 async def list_activities(
-    reference: ReferenceDep,
+    reference: CampaignDep,
     store: StoreDep,
     county_code: str | None = None,
     period: str | None = None,

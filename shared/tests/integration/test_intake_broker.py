@@ -73,17 +73,19 @@ def uscc(n: int) -> str:
 
 @pytest.fixture
 async def settings(namespace: str, tmp_path: Path) -> AsyncIterator[ServiceSettings]:
-    reference_file = tmp_path / "reference.toml"
-    reference_file.write_text(PACKAGED_REFERENCE_FILE.read_text(encoding="utf-8"), "utf-8")
+    campaigns = tmp_path / "campaigns"
+    campaigns.mkdir()
+    packaged = PACKAGED_REFERENCE_FILE.read_text(encoding="utf-8")
+    (campaigns / "xinzhou-2020.toml").write_text(packaged, "utf-8")
     settings = ServiceSettings(
         service=SERVICE,
         kafka_user="admin",  # the intake's mechanics, not its rights (test_kafka_acls)
         namespace=f"{namespace}i{secrets.token_hex(2)}",
         consumer_batch_timeout_ms=50,
         outbox_poll_seconds=0.1,
-        reference_file=reference_file,
+        campaigns=campaigns,
         topic_discovery_seconds=1,
-        reference_reload_seconds=0.2,
+        campaigns_reload_seconds=0.2,
     )
     topics = [
         TopicSpec("bank.icbc.events"),
@@ -216,10 +218,10 @@ async def _a_new_institution_is_consumed_without_restart(
     await eventually(dead_lettered, within=30, what="the new topic to be discovered")
     discovered_after = time.monotonic() - started
 
-    assert settings.reference_file is not None
-    with settings.reference_file.open("a", encoding="utf-8") as file:
+    assert settings.campaigns is not None
+    with (settings.campaigns / "xinzhou-2020.toml").open("a", encoding="utf-8") as file:
         file.write(NEW_BANK_TOML)
-    await asyncio.sleep(2 * settings.reference_reload_seconds)  # the promised bound
+    await asyncio.sleep(2 * settings.campaigns_reload_seconds)  # the promised bound
     value, headers = to_binary(bank_event(NEW_BANK, 8))
     await kafka_producer.send_and_wait(topic, value, key=uscc(8).encode(), headers=headers)
 

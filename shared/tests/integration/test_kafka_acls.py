@@ -31,6 +31,7 @@ from ledger.settings import LedgerSettings
 from matchmaking.settings import MatchmakingSettings
 from roster.settings import RosterSettings
 from shared.bus import client_options
+from shared.campaigns import load_campaigns
 from shared.kafka_security import (
     BANK_TOPICS,
     SERVICE_RIGHTS,
@@ -41,6 +42,7 @@ from shared.kafka_security import (
 from shared.reference import PACKAGED_REFERENCE_FILE, load_reference
 from shared.service import Service
 from shared.settings import ServiceSettings
+from shared.testing import EXAMPLE_CAMPAIGNS, campaigns_dir
 from shared.topics import (
     ASSESSMENT_ATTAINMENT,
     ASSESSMENT_ESCALATIONS,
@@ -145,7 +147,7 @@ class TestWithAcls:
         reference = tmp_path / "reference.toml"
         shutil.copy(PACKAGED_REFERENCE_FILE, reference)
         arguments = ["bank", "add", "hqcb", "--name", "河曲示例村镇银行"]
-        arguments += ["--category", "village_bank", "--reference", str(reference)]
+        arguments += ["--category", "village_bank", "--campaigns", str(reference)]
         arguments += ["--namespace", private_namespace]
         first = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
         assert first.exit_code == 0, first.output
@@ -160,6 +162,27 @@ class TestWithAcls:
         await send(hqcb, "bank.hqcb.events", producer_for)
         with pytest.raises(TopicAuthorizationFailedError):
             await send(hqcb, "bank.boc.events", producer_for)
+
+    async def test_adding_a_campaign_onboards_its_new_banks(
+        self, private_namespace: str, producer_for: list[AIOKafkaProducer], tmp_path: Path
+    ) -> None:
+        folder = campaigns_dir(tmp_path / "campaigns")
+        example = EXAMPLE_CAMPAIGNS / "yunzhou-2020.toml"
+        arguments = ["campaign", "add", str(example), "--campaigns", str(folder)]
+        arguments += ["--namespace", private_namespace]
+        first = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert first.exit_code == 0, first.output
+        assert "onboarded bank yzrcu" in first.output
+        assert "onboarded bank icbc" not in first.output, "known from xinzhou-2020"
+        assert load_campaigns(folder).ids == ("xinzhou-2020", "yunzhou-2020")
+        again = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+        assert again.exit_code == 0, again.output
+        assert "already known" in again.output
+
+        yzrcu = as_principal(private_namespace, bank_principal("yzrcu"))
+        await send(yzrcu, "bank.yzrcu.events", producer_for)
+        with pytest.raises(TopicAuthorizationFailedError):
+            await send(yzrcu, "bank.xzrcu.events", producer_for)
 
     async def test_a_subscriber_reads_escalations_in_its_own_groups_and_nothing_else(
         self,
@@ -202,7 +225,7 @@ class TestWithAcls:
         before = reference.read_text()
         arguments = ["bank", "add", "boc", "--name", "另一家银行", "--category", "state_owned"]
         result = await asyncio.to_thread(
-            CliRunner().invoke, cli, [*arguments, "--reference", str(reference)]
+            CliRunner().invoke, cli, [*arguments, "--campaigns", str(reference)]
         )
         assert result.exit_code == 2
         assert "exists with other details" in result.output

@@ -162,4 +162,4 @@ async def test_a_bank_reads_and_submits_its_own_ledger_only(running_app: Service
         assert refused.status_code == 403
         assert {"central", f"institution:{other}"} <= set(refused.json()["required"])
         grid = await http.get("/ledgers/status")
-        assert (grid.status_code, grid.json()["required"]) == (403, ["central"])
+        assert (grid.status_code, grid.json()["required"]) == (403, ["central", "province"])
