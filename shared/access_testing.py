@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from starlette.routing import BaseRoute, Mount
 
 from shared.access import (
+    READS,
     AccessTable,
     Binding,
     Rule,
@@ -116,10 +117,12 @@ class AccessCase:
 NO_SAMPLE_BODY = "(no sample body)"
 
 
-def _allowed(rule: Rule, scope: Scope, named: Mapping[Role, str | None]) -> bool:
+def _allowed(rule: Rule, scope: Scope, named: Mapping[Role, str | None], method: str) -> bool:
     """What the table says of `scope` on a request naming these units per bound role."""
     if rule.any_caller or (scope.role in UNBOUND and rule.allows(scope.role)):
         return True
+    if scope.role is Role.PROVINCE:
+        return rule.central and method in READS
     if rule.binding(scope.role) is None:
         return False
     unit = named.get(scope.role)
@@ -182,13 +185,13 @@ def _endpoint_cases(
         for scope in _personas(samples):
             if named.get(scope.role) == NO_SAMPLE_BODY and scope.unit == samples.other(scope.role):
                 continue  # another unit against a body field needs a sample body
-            expect: Expect = "allowed" if _allowed(rule, scope, named) else "denied"
+            expect: Expect = "allowed" if _allowed(rule, scope, named, method) else "denied"
             cases.append(replace(request, persona=str(scope), expect=expect, scopes=(str(scope),)))
     return cases
 
 
 def _personas(samples: Samples) -> list[Scope]:
-    personas = [Scope(role) for role in UNBOUND]
+    personas = [Scope(role) for role in (*UNBOUND, Role.PROVINCE)]
     for role in (Role.COUNTY, Role.INSTITUTION):
         personas += [Scope(role, samples.own(role)), Scope(role, samples.other(role))]
     return personas
