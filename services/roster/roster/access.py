@@ -12,6 +12,8 @@
   (published versions only: without `version`, the latest), a county sub-branch with its
   `county_code`, a bank with its `institution_id`.
 - A county's list at the deadline: supervisors and that county.
+- A city's supervisors (`central:<region>`) nominate, assign and delist in their region's
+  counties only, and read their region's campaigns (shared.dependencies.resolve_campaign).
 - The template and the size standard: any valid token. Health, metrics and the documents are
   public (shared.access.PLATFORM_ACCESS).
 """

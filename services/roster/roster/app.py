@@ -25,9 +25,10 @@ class RosterService(Service[Handlers]):
 def build(settings: RosterSettings | None = None) -> RosterService:
     settings = settings or RosterSettings()
     runtime = Runtime.create(settings, metadata, store=SqlStore)
-    clock = platform_clock(settings, runtime.reference().campaign.zone)
+    # The campaigns are the book's, re-read when their files change; one clock for them all.
+    clock = platform_clock(settings, runtime.campaigns().zone)
     size_standard = load_size_standard(settings.size_standard_file)
-    handlers = Handlers(runtime.reference, size_standard, clock)
+    handlers = Handlers(runtime.campaigns, size_standard, clock)
     consumers.subscribe(runtime, handlers)
     app = create_app(
         runtime,
@@ -41,5 +42,5 @@ def build(settings: RosterSettings | None = None) -> RosterService:
             "removed, lower-case letters upper-cased) before they are checked."
         ),
     )
-    views = Views(runtime.engine, runtime.reference, clock)
+    views = Views(runtime.engine, runtime.campaigns, clock)
     return RosterService(app, runtime, handlers, clock, views, size_standard)

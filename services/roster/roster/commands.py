@@ -23,7 +23,8 @@ class NominationInput:
 
 @dataclass(frozen=True)
 class Nominate:
-    """Screen and admit nominations in one transaction, each with its own outcome."""
+    """Screen and admit nominations in one transaction, each with its own outcome, each in
+    its campaign (roster.domain.campaigns.nomination_campaign)."""
 
     inputs: Sequence[NominationInput]
     channel: str  # api | batch | upload
@@ -35,6 +36,9 @@ class Assign:
     institution_id: str
     assigned_on: date | None = None
     """None: the platform's today."""
+    campaign: str | None = None
+    """None: the campaign the enterprise is listed in that runs on the assignment's day,
+    else its latest listing's (roster.domain.campaigns.listed_campaign)."""
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,14 @@ class Delist:
     """The first day off the list."""
     reason: str
     note: str | None = None
+    campaign: str | None = None
+    """None: the campaign the enterprise is listed in that runs on `on`, else its latest
+    listing's."""
 
 
 @dataclass(frozen=True)
 class PublishWhitelist:
-    """Publish the list of the platform's today as the next whitelist version."""
+    """Publish the campaign's list of the platform's today as its next whitelist version."""
+
+    campaign_id: str | None = None
+    """None: the campaign running today, else the only one (the API names it)."""

@@ -28,6 +28,14 @@ from shared.contracts.roster import DelistReason, NominationSource
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Wan = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+CampaignText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+CampaignField = Field(
+    default=None,
+    description="The campaign (GET /campaigns). Left out: the one the enterprise is listed in "
+    "that runs on the day, else its latest listing's (409 naming the candidates when several "
+    "run).",
+    examples=["xinzhou-2020"],
+)
 
 
 class NominationRequest(BaseModel):
@@ -61,6 +69,15 @@ class NominationRequest(BaseModel):
     no_loan_in_5y_attested: bool = Field(description="The nominator attests no loan in 5 years.")
     institution_id: str | None = Field(
         default=None, description="Required for `source: bank`: the nominating bank."
+    )
+    campaign: CampaignText | None = Field(
+        default=None,
+        description="The campaign (GET /campaigns) whose list it is for. Left out: the one "
+        "running in the county on `nominated_on`, else the county's next campaign not yet "
+        "begun (lists are prepared before a campaign starts), else the county's only one; "
+        "otherwise the nomination is refused naming `campaign`. A named campaign must exist "
+        "(refused naming `campaign`) and hold the county (refused naming `county_code`).",
+        examples=["xinzhou-2021"],
     )
 
 
@@ -109,18 +126,21 @@ def _draft(values: Mapping[str, Any]) -> NominationDraft:
         financing_need_wan=values.get("financing_need_wan"),
         attested=values.get("no_loan_in_5y_attested"),
         institution_id=values.get("institution_id"),
+        campaign=values.get("campaign"),
     )
 
 
 class AssignmentRequest(BaseModel):
     institution_id: str = Field(examples=["icbc"])
     assigned_on: date | None = Field(default=None, description="Defaults to today.")
+    campaign: CampaignText | None = CampaignField
 
 
 class DelistRequest(BaseModel):
     reason: DelistReason
     on: date = Field(description="First day off the list.")
     note: str | None = Field(default=None, max_length=500)
+    campaign: CampaignText | None = CampaignField
 
 
 HIDDEN = frozenset({"id", "announced"})
@@ -149,21 +169,24 @@ def outcome_view(outcome: NominationOutcome, *, with_enterprise: bool = True) ->
         "status": outcome.status,
         "nomination_id": outcome.nomination_id,
         "uscc": outcome.uscc,
+        "campaign_id": outcome.campaign_id,
     }
     if outcome.status == "rejected":
         view["reasons"] = [r.as_dict() for r in outcome.reasons]
     else:
         view["reasons"] = []
-        if with_enterprise and outcome.enterprise is not None:
-            view["enterprise"] = enterprise_view(outcome.enterprise)
+        if with_enterprise and outcome.enterprise is not None and outcome.campaign_id:
+            view["enterprise"] = enterprise_view(outcome.enterprise, outcome.campaign_id)
     return view
 
 
-def enterprise_view(enterprise: Enterprise) -> dict[str, Any]:
+def enterprise_view(enterprise: Enterprise, campaign_id: str) -> dict[str, Any]:
+    """The enterprise as the campaign's list has it."""
     profile = enterprise.profile
-    current = enterprise.current
+    current = enterprise.current_in(campaign_id)
     return _plain_dict(
         {
+            "campaign_id": campaign_id,
             "uscc": enterprise.uscc,
             "name": profile.name,
             "county_code": profile.county_code,
@@ -173,7 +196,7 @@ def enterprise_view(enterprise: Enterprise) -> dict[str, Any]:
             "listed": current is not None,
             "listed_on": current.listed_on if current else None,
             "late": current.late if current else None,
-            "institutions": sorted(enterprise.institutions),
+            "institutions": sorted(enterprise.institutions_in(campaign_id)),
         }
     )
 
@@ -223,6 +246,7 @@ def file_view(file: EnterpriseFile, standard: SizeStandard) -> dict[str, Any]:
             ],
             "matches": found["matches"],
             "fairs_attended": found["fairs"],
+            "campaigns": [asdict(history) for history in file.campaigns],
         }
     )
 
@@ -267,7 +291,11 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def whitelist_view(whitelist: Whitelist) -> dict[str, Any]:
-    header: dict[str, Any] = {"version": whitelist.version, "as_of": whitelist.as_of.isoformat()}
+    header: dict[str, Any] = {
+        "campaign_id": whitelist.campaign_id,
+        "version": whitelist.version,
+        "as_of": whitelist.as_of.isoformat(),
+    }
     if whitelist.published_at is not None:
         header["published_at"] = whitelist.published_at.isoformat()
     filters = {"county_code": whitelist.county_code, "institution_id": whitelist.institution_id}
@@ -277,6 +305,7 @@ def whitelist_view(whitelist: Whitelist) -> dict[str, Any]:
 
 def published_view(published: PublishedWhitelist) -> dict[str, Any]:
     return {
+        "campaign_id": published.campaign_id,
         "version": published.version,
         "as_of": published.as_of.isoformat(),
         "total": published.counts.total,

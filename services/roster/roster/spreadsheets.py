@@ -2,7 +2,8 @@
 
 Government departments keep their lists in Excel: headers may be the Chinese label, the field
 key, or both as in the template (`统一社会信用代码(uscc)`); yes/no and the size and source
-columns also take their Chinese words.
+columns also take their Chinese words. The `campaign` column is optional (a whole upload may
+name its campaign with `?campaign=` instead).
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("financing_need_wan", "融资需求(万元)"),
     ("no_loan_in_5y_attested", "近5年无贷款承诺"),
     ("institution_id", "推荐银行代码"),
+    # Optional, as in POST /nominations: left blank, the county and the day say which.
+    ("campaign", "培植行动"),
 )
 TEXT_FIELDS = frozenset(
     {"uscc", "name", "county_code", "size_class", "industry", "source", "nominated_by"}
-    | {"institution_id"}
+    | {"institution_id", "campaign"}
 )
 WORDS: Mapping[str, Mapping[str, Any]] = {
     "size_class": {
@@ -86,6 +89,7 @@ def template() -> bytes:
             date(2020, 9, 5),
             100,
             "是",
+            None,
             None,
         ]
     )

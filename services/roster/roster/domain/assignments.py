@@ -1,8 +1,10 @@
 """Which institution cultivates an enterprise, and since when (contract §4: a bank's
 nomination, the central sub-branch, or a pairing in matchmaking assigns it).
 
-An enterprise is assigned to an institution once; the day it counts from is the earliest
-day any of those ways assigned it, whatever order the requests and events arrive in.
+Assignments are per campaign (the store keeps them under their campaign's id): in each
+campaign an enterprise is assigned to an institution once; the day it counts from is the
+earliest day any of those ways assigned it there, whatever order the requests and events
+arrive in.
 """
 
 from __future__ import annotations
@@ -34,9 +36,24 @@ class Assignment:
 
 
 @dataclass(frozen=True)
-class AssignmentChange:
-    """An assignment the store now holds that it did not before."""
+class Pairing:
+    """A pairing matchmaking reported (a fact: it names no campaign)."""
 
+    uscc: str
+    institution_id: str
+    matched_on: date
+    county_code: str | None
+    """The county matchmaking gave, if any."""
+
+    def assignment(self) -> Assignment:
+        return Assignment(self.uscc, self.institution_id, self.matched_on, AssignmentWay.MATCH)
+
+
+@dataclass(frozen=True)
+class AssignmentChange:
+    """An assignment the store now holds in a campaign that it did not before."""
+
+    campaign_id: str
     assignment: Assignment
     created: bool
     """A new (enterprise, institution) pair; otherwise an earlier day for a known pair."""

@@ -1,5 +1,9 @@
 """An enterprise's place on the list (contract §5 rule 1): listed from `nominated_on` up to
-the day before a delisting's `on` date; a repeated nomination merges (一企一档)."""
+the day before a delisting's `on` date; a repeated nomination merges (一企一档).
+
+The list is per campaign: an enterprise has its listings in each campaign it was listed in,
+and a nomination merges only into a listing of its own campaign. Its profile (particulars)
+is one, whatever the campaign."""
 
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ class Admission(StrEnum):
 
 
 class NotListedError(Exception):
-    """The enterprise is not on the list now, so it cannot be delisted."""
+    """The enterprise is not on the campaign's list now, so it cannot be delisted or
+    assigned."""
 
 
 class DelistingBeforeListingError(Exception):
@@ -29,6 +34,7 @@ class DelistingBeforeListingError(Exception):
 
 @dataclass(frozen=True)
 class Listing:
+    campaign_id: str
     listed_on: date
     county_code: str
     late: bool
@@ -64,19 +70,58 @@ class Enterprise:
     uscc: str
     profile: Profile
     listings: tuple[Listing, ...] = ()
-    institutions: frozenset[str] = frozenset()
+    """Every campaign's, by `listed_on`."""
+    assigned: frozenset[tuple[str, str]] = frozenset()
+    """(campaign id, institution id) of each assignment."""
 
     @property
-    def current(self) -> Listing | None:
-        latest = self.latest
+    def campaigns(self) -> tuple[str, ...]:
+        """The campaigns it was listed in, in the order of their first listing."""
+        return tuple(dict.fromkeys(listing.campaign_id for listing in self._by_day))
+
+    def listings_in(self, campaign_id: str) -> tuple[Listing, ...]:
+        return tuple(x for x in self._by_day if x.campaign_id == campaign_id)
+
+    def latest_in(self, campaign_id: str) -> Listing | None:
+        listed = self.listings_in(campaign_id)
+        return listed[-1] if listed else None
+
+    def current_in(self, campaign_id: str) -> Listing | None:
+        """The campaign's listing still open (not delisted), if any."""
+        latest = self.latest_in(campaign_id)
         return latest if latest is not None and latest.is_open else None
 
-    def listing_on(self, day: date) -> Listing | None:
-        return next((listing for listing in self.listings if listing.covers(day)), None)
+    def listing_on(self, day: date, campaign_id: str | None = None) -> Listing | None:
+        """The listing that covers `day` (in `campaign_id`; without it, the latest that does
+        in any campaign)."""
+        covering = [
+            x
+            for x in self._by_day
+            if x.covers(day) and (campaign_id is None or x.campaign_id == campaign_id)
+        ]
+        return covering[-1] if covering else None
 
     @property
     def latest(self) -> Listing | None:
-        return max(self.listings, key=lambda listing: listing.listed_on, default=None)
+        """The listing of any campaign that began last."""
+        return self._by_day[-1] if self._by_day else None
+
+    def institutions_in(self, campaign_id: str) -> frozenset[str]:
+        return frozenset(i for c, i in self.assigned if c == campaign_id)
+
+    @property
+    def institutions(self) -> frozenset[str]:
+        """Every institution it was assigned to, in any campaign."""
+        return frozenset(i for _, i in self.assigned)
+
+    def county_in(self, campaign_id: str) -> str:
+        """Its county in the campaign: its latest listing's there, else its profile's."""
+        latest = self.latest_in(campaign_id)
+        return latest.county_code if latest is not None else self.profile.county_code
+
+    @property
+    def _by_day(self) -> tuple[Listing, ...]:
+        return tuple(sorted(self.listings, key=lambda x: (x.listed_on, x.campaign_id)))
 
 
 @dataclass(frozen=True)
@@ -88,8 +133,9 @@ class Admitted:
     new_listing: Listing | None
     new_profile: bool
     assignment: Assignment | None
-    """What a bank's nomination asks for on every nomination: whether it is new or earlier
-    than the one known is the store's to say (it sees every way of assigning)."""
+    """What a bank's nomination asks for on every nomination, in the nomination's campaign:
+    whether it is new or earlier than the one known is the store's to say (it sees every
+    way of assigning)."""
 
 
 def profile_of(nomination: Nomination, county_code: str) -> Profile:
@@ -107,31 +153,37 @@ def profile_of(nomination: Nomination, county_code: str) -> Profile:
 
 
 def admit(existing: Enterprise | None, nomination: Nomination) -> Admitted:
-    """List the enterprise, or merge the nomination into its file.
+    """List the enterprise in the nomination's campaign, or merge the nomination into its
+    listing there.
 
-    A nomination dated while the enterprise is (or was) on the list merges; one dated on or
-    after its last delisting lists it again. A merge never moves the enterprise to another
-    county: a move is a delisting (`moved`) and a nomination in the new county.
+    A nomination dated while the enterprise is (or was) on the campaign's list merges; one
+    dated on or after its last delisting there lists it again, and one of a campaign it was
+    never listed in lists it (judged afresh: its listings in other campaigns do not count).
+    A merge never moves the enterprise to another county: a move is a delisting (`moved`)
+    and a nomination in the new county.
     """
-    latest = existing.latest if existing else None
+    campaign = nomination.campaign_id
+    latest = existing.latest_in(campaign) if existing else None
     relisting = latest is None or (
         latest.delisted_on is not None and nomination.nominated_on >= latest.delisted_on
     )
     county = nomination.county_code if relisting or latest is None else latest.county_code
     profile = profile_of(nomination, county)
-    listing = Listing(nomination.nominated_on, county, nomination.late) if relisting else None
+    listing = (
+        Listing(campaign, nomination.nominated_on, county, nomination.late) if relisting else None
+    )
     institution = nomination.assigns_to
     assignment = (
         Assignment(nomination.uscc, institution, nomination.nominated_on, AssignmentWay.NOMINATION)
         if institution
         else None
     )
-    known = existing.institutions if existing else frozenset()
+    known = existing.assigned if existing else frozenset()
     enterprise = Enterprise(
         uscc=nomination.uscc,
         profile=profile,
         listings=(*(existing.listings if existing else ()), *([listing] if listing else [])),
-        institutions=known | ({institution} if institution else set()),
+        assigned=known | ({(campaign, institution)} if institution else set()),
     )
     return Admitted(
         admission=Admission.LISTED if relisting else Admission.MERGED,
@@ -142,11 +194,21 @@ def admit(existing: Enterprise | None, nomination: Nomination) -> Admitted:
     )
 
 
-def delist(enterprise: Enterprise, on: date, reason: str, note: str | None) -> Listing:
-    """The current listing, closed on `on` (the enterprise's last listed day is `on` - 1)."""
-    current = enterprise.current
+def delist(
+    enterprise: Enterprise,
+    on: date,
+    reason: str,
+    note: str | None,
+    campaign_id: str | None = None,
+) -> Listing:
+    """The campaign's open listing, closed on `on` (the enterprise's last listed day there is
+    `on` - 1). Without `campaign_id`: the campaign of its latest listing."""
+    latest = enterprise.latest
+    campaign = campaign_id or (latest.campaign_id if latest is not None else None)
+    current = enterprise.current_in(campaign) if campaign is not None else None
     if current is None:
-        raise NotListedError(f"{enterprise.uscc} is not on the list")
+        where = f" of {campaign}" if campaign else ""
+        raise NotListedError(f"{enterprise.uscc} is not on the list{where}")
     # At least one listed day: a listing and its re-listing never start on the same day.
     if on <= current.listed_on:
         raise DelistingBeforeListingError(

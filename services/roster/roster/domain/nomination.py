@@ -33,12 +33,15 @@ class NominationDraft:
     financing_need_wan: Decimal | None = None
     attested: bool | None = None
     institution_id: str | None = None
+    campaign: str | None = None
+    """The campaign named; None: the one the county and the day say (roster.domain.campaigns)."""
 
 
 @dataclass(frozen=True)
 class Nomination:
-    """A nomination that passed every rule."""
+    """A nomination that passed every rule of its campaign."""
 
+    campaign_id: str
     uscc: str
     name: str
     county_code: str
@@ -67,14 +70,24 @@ class PriorLoan:
 
 
 @dataclass(frozen=True)
-class Rules:
+class Checks:
+    """What a nomination is checked against: a campaign's counties and institutions, or,
+    when no campaign could be told, every campaign's (to find every other reason)."""
+
     county_codes: frozenset[str]
     institution_ids: frozenset[str]
     look_back_years: int
-    list_deadline: date
     standard: SizeStandard
     today: date
     """Nothing can be nominated on a day still to come."""
+
+
+@dataclass(frozen=True)
+class Rules(Checks):
+    """The rules of one campaign."""
+
+    campaign_id: str
+    list_deadline: date
 
 
 def screen(
@@ -83,22 +96,45 @@ def screen(
     loans: Mapping[str, Sequence[PriorLoan]],
     problems: Sequence[Reason] = (),
 ) -> Nomination | list[Reason]:
-    """The accepted nomination, or every reason to refuse it (`problems` from parsing first)."""
+    """The nomination accepted into the rules' campaign, or every reason to refuse it
+    (`problems` from parsing first)."""
     uscc = normalize_uscc(draft.uscc) if draft.uscc is not None else None
     classification = _classification(draft, rules)
-    reasons = [
-        *problems,
-        *_uscc_reasons(uscc),
-        *_county_reasons(draft, rules),
-        *_size_reasons(draft, classification),
-        *_attestation_reasons(draft),
-        *_date_reasons(draft, rules),
-        *_institution_reasons(draft, rules),
-        *_prior_loan_reasons(uscc, draft.nominated_on, rules, loans),
-    ]
+    reasons = _reasons(draft, uscc, classification, rules, loans, problems)
     if reasons:
         return reasons
     return _accepted(draft, uscc, classification, rules)
+
+
+def reasons_against(
+    draft: NominationDraft,
+    checks: Checks,
+    loans: Mapping[str, Sequence[PriorLoan]],
+    problems: Sequence[Reason] = (),
+) -> list[Reason]:
+    """Every reason to refuse the draft under `checks` (none: it passes them)."""
+    uscc = normalize_uscc(draft.uscc) if draft.uscc is not None else None
+    return _reasons(draft, uscc, _classification(draft, checks), checks, loans, problems)
+
+
+def _reasons(
+    draft: NominationDraft,
+    uscc: str | None,
+    classification: Classification | None,
+    checks: Checks,
+    loans: Mapping[str, Sequence[PriorLoan]],
+    problems: Sequence[Reason],
+) -> list[Reason]:
+    return [
+        *problems,
+        *_uscc_reasons(uscc),
+        *_county_reasons(draft, checks),
+        *_size_reasons(draft, classification),
+        *_attestation_reasons(draft),
+        *_date_reasons(draft, checks),
+        *_institution_reasons(draft, checks),
+        *_prior_loan_reasons(uscc, draft.nominated_on, checks, loans),
+    ]
 
 
 def _accepted(
@@ -113,6 +149,7 @@ def _accepted(
     assert draft.nominated_by is not None
     assert draft.nominated_on is not None
     return Nomination(
+        campaign_id=rules.campaign_id,
         uscc=uscc,
         name=draft.name,
         county_code=draft.county_code,
@@ -143,20 +180,34 @@ def _uscc_reasons(uscc: str | None) -> list[Reason]:
     ]
 
 
-def _county_reasons(draft: NominationDraft, rules: Rules) -> list[Reason]:
+def _county_reasons(draft: NominationDraft, rules: Checks) -> list[Reason]:
     if draft.county_code is None or draft.county_code in rules.county_codes:
         return []
+    campaign = _campaign_named(rules)
     return [
         Reason(
             ReasonCode.COUNTY_NOT_IN_CAMPAIGN,
             "county_code",
-            f"县（市、区）代码 {draft.county_code} 不在本次行动范围内",
-            f"county {draft.county_code} is not one of the campaign's counties",
+            f"县（市、区）代码 {draft.county_code} 不在{campaign.zh}行动范围内",
+            f"county {draft.county_code} is not one of {campaign.en} counties",
         )
     ]
 
 
-def _classification(draft: NominationDraft, rules: Rules) -> Classification | None:
+@dataclass(frozen=True)
+class _Named:
+    zh: str
+    en: str
+
+
+def _campaign_named(rules: Checks) -> _Named:
+    """How a message names the campaign: by its id, or as any campaign's when none was told."""
+    if isinstance(rules, Rules):
+        return _Named(f"培植行动 {rules.campaign_id} 的", f"the campaign {rules.campaign_id}'s")
+    return _Named("任何培植行动的", "any campaign's")
+
+
+def _classification(draft: NominationDraft, rules: Checks) -> Classification | None:
     return rules.standard.classify(draft.industry, draft.figures)
 
 
@@ -186,7 +237,7 @@ def _size_reasons(draft: NominationDraft, found: Classification | None) -> list[
     ]
 
 
-def _date_reasons(draft: NominationDraft, rules: Rules) -> list[Reason]:
+def _date_reasons(draft: NominationDraft, rules: Checks) -> list[Reason]:
     if draft.nominated_on is None or draft.nominated_on <= rules.today:
         return []
     return [
@@ -212,14 +263,14 @@ def _attestation_reasons(draft: NominationDraft) -> list[Reason]:
     ]
 
 
-def _institution_reasons(draft: NominationDraft, rules: Rules) -> list[Reason]:
+def _institution_reasons(draft: NominationDraft, rules: Checks) -> list[Reason]:
     if draft.institution_id is not None and draft.institution_id not in rules.institution_ids:
         return [
             Reason(
                 ReasonCode.UNKNOWN_INSTITUTION,
                 "institution_id",
-                f"金融机构 {draft.institution_id} 不在参与机构名单中",
-                f"no institution {draft.institution_id!r} in the campaign",
+                f"金融机构 {draft.institution_id} 不在{_campaign_named(rules).zh}参与机构名单中",
+                f"no institution {draft.institution_id!r} in {_campaign_named(rules).en} list",
             )
         ]
     if draft.source is NominationSource.BANK and draft.institution_id is None:
@@ -237,7 +288,7 @@ def _institution_reasons(draft: NominationDraft, rules: Rules) -> list[Reason]:
 def _prior_loan_reasons(
     uscc: str | None,
     nominated_on: date | None,
-    rules: Rules,
+    rules: Checks,
     loans: Mapping[str, Sequence[PriorLoan]],
 ) -> list[Reason]:
     if uscc is None or nominated_on is None:

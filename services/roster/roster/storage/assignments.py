@@ -1,5 +1,6 @@
-"""Assignments of enterprises to institutions: one per pair, the earliest day (and the way
-that gave it), whatever order the nominations, requests and pairings arrive in."""
+"""Assignments of enterprises to institutions, per campaign: one per pair in a campaign, the
+earliest day (and the way that gave it), whatever order the nominations, requests and
+pairings arrive in."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from shared.contracts.roster import AssignmentWay
 
 class AssignmentRepository(Protocol):
     async def record(
-        self, arriving: Sequence[Assignment], on_file: Collection[str]
+        self, campaign_id: str, arriving: Sequence[Assignment], on_file: Collection[str]
     ) -> list[AssignmentChange]:
-        """Keep each arriving assignment that is new or earlier than the known one of its
-        pair (`Assignment.precedes`); those of enterprises in `on_file` are announced."""
+        """Keep each arriving assignment in the campaign that is new or earlier than the
+        known one of its pair there (`Assignment.precedes`); those of enterprises in
+        `on_file` are announced."""
 
-    async def announce_waiting(self, usccs: Iterable[str]) -> list[Assignment]:
-        """The assignments (from pairings) of these enterprises made before they were on
-        file, now marked announced: the caller publishes them."""
+    async def announce_waiting(self, campaign_id: str, usccs: Iterable[str]) -> list[Assignment]:
+        """The campaign's assignments of these enterprises made before they were on file
+        (pairings recorded so by an older roster), now marked announced: the caller
+        publishes them."""
 
 
 class SqlAssignmentRepository:
@@ -32,11 +35,12 @@ class SqlAssignmentRepository:
         self._connection = connection
 
     async def record(
-        self, arriving: Sequence[Assignment], on_file: Collection[str]
+        self, campaign_id: str, arriving: Sequence[Assignment], on_file: Collection[str]
     ) -> list[AssignmentChange]:
         # One row per pair: one statement may not update a row twice.
         rows = [
             {
+                "campaign_id": campaign_id,
                 "uscc": a.uscc,
                 "institution_id": a.institution_id,
                 "way": a.way.value,
@@ -52,7 +56,7 @@ class SqlAssignmentRepository:
         known = assignments.c
         result = await self._connection.execute(
             statement.on_conflict_do_update(
-                index_elements=["uscc", "institution_id"],
+                index_elements=["campaign_id", "uscc", "institution_id"],
                 set_={
                     "assigned_on": new.assigned_on,
                     "way": new.way,
@@ -68,17 +72,23 @@ class SqlAssignmentRepository:
             )
         )
         return [
-            AssignmentChange(_assignment(row), created=row["created"], announced=row["announced"])
+            AssignmentChange(
+                campaign_id, _assignment(row), created=row["created"], announced=row["announced"]
+            )
             for row in result.mappings()
         ]
 
-    async def announce_waiting(self, usccs: Iterable[str]) -> list[Assignment]:
+    async def announce_waiting(self, campaign_id: str, usccs: Iterable[str]) -> list[Assignment]:
         codes = sorted(set(usccs))
         if not codes:
             return []
         result = await self._connection.execute(
             update(assignments)
-            .where(assignments.c.uscc.in_(codes), assignments.c.announced.is_(False))
+            .where(
+                assignments.c.campaign_id == campaign_id,
+                assignments.c.uscc.in_(codes),
+                assignments.c.announced.is_(False),
+            )
             .values(announced=True)
             .returning(*_assignment_columns())
         )

@@ -1,5 +1,5 @@
-"""Enterprises' files (一企一档): profiles, nominations and listings, loaded and saved in
-bulk (one query per table for a whole batch)."""
+"""Enterprises' files (一企一档): profiles, nominations and listings (of every campaign),
+loaded and saved in bulk (one query per table for a whole batch)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ class NominationRecord:
     """A nomination as received and what became of it (accepted or not), for the file."""
 
     nomination_id: str
+    campaign_id: str | None
+    """None: a rejection whose campaign could not be told."""
     uscc: str | None
     status: str  # listed | merged | rejected
     source: str | None
@@ -64,7 +66,8 @@ class EnterpriseRepository(Protocol):
         """Serialise the changes of these enterprises' files until the transaction ends."""
 
     async def load(self, usccs: Iterable[str]) -> dict[str, Enterprise]:
-        """The enterprises on file among `usccs`, with their listings and institutions."""
+        """The enterprises on file among `usccs`, with their listings and assignments in
+        every campaign."""
 
     async def save_nominations(self, records: Sequence[NominationRecord]) -> None: ...
 
@@ -103,22 +106,24 @@ class SqlEnterpriseRepository:
         )
         listed = await self._connection.execute(select(listings).where(listings.c.uscc.in_(codes)))
         assigned = await self._connection.execute(
-            select(assignments.c.uscc, assignments.c.institution_id).where(
-                assignments.c.uscc.in_(codes)
-            )
+            select(
+                assignments.c.uscc, assignments.c.campaign_id, assignments.c.institution_id
+            ).where(assignments.c.uscc.in_(codes))
         )
         by_uscc: dict[str, list[Listing]] = {}
         for row in listed.mappings():
             by_uscc.setdefault(row["uscc"], []).append(_listing(row))
-        institutions: dict[str, set[str]] = {}
-        for uscc, institution_id in assigned:
-            institutions.setdefault(uscc, set()).add(institution_id)
+        pairs: dict[str, set[tuple[str, str]]] = {}
+        for uscc, campaign_id, institution_id in assigned:
+            pairs.setdefault(uscc, set()).add((campaign_id, institution_id))
         return {
             row["uscc"]: Enterprise(
                 uscc=row["uscc"],
                 profile=_profile(row),
-                listings=tuple(sorted(by_uscc.get(row["uscc"], []), key=lambda x: x.listed_on)),
-                institutions=frozenset(institutions.get(row["uscc"], set())),
+                listings=tuple(
+                    sorted(by_uscc.get(row["uscc"], []), key=lambda x: (x.listed_on, x.campaign_id))
+                ),
+                assigned=frozenset(pairs.get(row["uscc"], set())),
             )
             for row in profiles.mappings()
         }
@@ -159,6 +164,7 @@ class SqlEnterpriseRepository:
                 insert(listings),
                 [
                     {
+                        "campaign_id": n.listing.campaign_id,
                         "uscc": n.uscc,
                         "listed_on": n.listing.listed_on,
                         "county_code": n.listing.county_code,
@@ -172,7 +178,11 @@ class SqlEnterpriseRepository:
     async def close_listing(self, uscc: str, closed: Listing) -> None:
         await self._connection.execute(
             update(listings)
-            .where(listings.c.uscc == uscc, listings.c.listed_on == closed.listed_on)
+            .where(
+                listings.c.campaign_id == closed.campaign_id,
+                listings.c.uscc == uscc,
+                listings.c.listed_on == closed.listed_on,
+            )
             .values(
                 delisted_on=closed.delisted_on,
                 delist_reason=closed.delist_reason,
@@ -209,10 +219,16 @@ class SqlEnterpriseRepository:
             "assignments": await rows(
                 select(assignments)
                 .where(assignments.c.uscc == uscc)
-                .order_by(assignments.c.assigned_on, assignments.c.institution_id)
+                .order_by(
+                    assignments.c.assigned_on,
+                    assignments.c.institution_id,
+                    assignments.c.campaign_id,
+                )
             ),
             "listings": await rows(
-                select(listings).where(listings.c.uscc == uscc).order_by(listings.c.listed_on)
+                select(listings)
+                .where(listings.c.uscc == uscc)
+                .order_by(listings.c.listed_on, listings.c.campaign_id)
             ),
             "loans": await rows(
                 select(loans)
@@ -263,6 +279,7 @@ def _profile(row: RowMapping) -> Profile:
 
 def _listing(row: RowMapping) -> Listing:
     return Listing(
+        campaign_id=row["campaign_id"],
         listed_on=row["listed_on"],
         county_code=row["county_code"],
         late=row["late"],

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     Table,
     Text,
     func,
@@ -68,7 +69,8 @@ profile_versions = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Every nomination received, accepted or not, with its input and outcome.
+# Every nomination received, accepted or not, with its input, its campaign (NULL for a
+# rejection whose campaign could not be told) and its outcome.
 nominations = Table(
     "nominations",
     metadata,
@@ -84,14 +86,15 @@ nominations = Table(
     Column("input", JSONB, nullable=False),
     Column("reasons", JSONB),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("campaign_id", Text),
 )
 
-# Listing history: listed from listed_on up to the day before delisted_on.
+# Listing history per campaign: listed from listed_on up to the day before delisted_on.
 listings = Table(
     "listings",
     metadata,
-    Column("uscc", Text, primary_key=True),
-    Column("listed_on", Date, primary_key=True),
+    Column("uscc", Text, nullable=False),
+    Column("listed_on", Date, nullable=False),
     Column("county_code", Text, nullable=False),
     Column("late", Boolean, nullable=False),
     Column("nomination_id", Text, nullable=False),
@@ -99,22 +102,33 @@ listings = Table(
     Column("delist_reason", Text),
     Column("delist_note", Text),
     Column("delisted_at", DateTime(timezone=True)),
-    Index("ix_listings_open_county", "county_code", postgresql_where=text("delisted_on IS NULL")),
+    Column("campaign_id", Text, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "uscc", "listed_on"),
+    Index(
+        "ix_listings_open_county",
+        "campaign_id",
+        "county_code",
+        postgresql_where=text("delisted_on IS NULL"),
+    ),
 )
 
-# One row per (enterprise, institution): the earliest day it was assigned, and by which way.
+# One row per (campaign, enterprise, institution): the earliest day it was assigned in the
+# campaign, and by which way.
 assignments = Table(
     "assignments",
     metadata,
-    Column("uscc", Text, primary_key=True),
-    Column("institution_id", Text, primary_key=True),
+    Column("uscc", Text, nullable=False),
+    Column("institution_id", Text, nullable=False),
     Column("way", Text, nullable=False),
     Column("assigned_on", Date, nullable=False),
     Column("announced", Boolean, nullable=False),  # EnterpriseAssigned emitted
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("campaign_id", Text, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "uscc", "institution_id"),
 )
 
-# Loans from the banks' events; a reversal may arrive first (then uscc is still NULL).
+# Loans from the banks' events, whatever campaign they fall in (facts: the look-back of rule 1
+# reads them all); a reversal may arrive first (then uscc is still NULL).
 loans = Table(
     "loans",
     metadata,
@@ -138,6 +152,7 @@ matches = Table(
     Column("matched_on", Date, nullable=False),
     Column("channel", Text, nullable=False),
     Column("fair_id", Text),
+    Column("county_code", Text),  # matchmaking's, when it gave one
 )
 
 attendances = Table(
@@ -150,26 +165,31 @@ attendances = Table(
     Index("ix_attendances_uscc", "uscc"),
 )
 
+# Each campaign's published whitelists, numbered 1, 2, ... within the campaign.
 whitelist_versions = Table(
     "whitelist_versions",
     metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False, autoincrement=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("as_of", Date, nullable=False),
     Column("total", Integer, nullable=False),
     Column("by_county", JSONB, nullable=False),
     Column("by_institution", JSONB, nullable=False),
+    Column("campaign_id", Text, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "version"),
 )
 
 whitelist_entries = Table(
     "whitelist_entries",
     metadata,
-    Column("version", Integer, primary_key=True),
-    Column("uscc", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("uscc", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("county_code", Text, nullable=False),
     Column("size_class", Text, nullable=False),
     Column("listed_on", Date, nullable=False),
     Column("late", Boolean, nullable=False),
     Column("institutions", ARRAY(Text), nullable=False),
+    Column("campaign_id", Text, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "version", "uscc"),
 )

@@ -1,5 +1,5 @@
-"""The list on a day, and the published whitelist versions: immutable snapshots of it,
-numbered 1, 2, ..."""
+"""A campaign's list on a day, and its published whitelist versions: immutable snapshots
+of it, numbered 1, 2, ... within the campaign."""
 
 from __future__ import annotations
 
@@ -24,17 +24,22 @@ from roster.storage.tables import (
 
 class WhitelistRepository(Protocol):
     async def entries_on(
-        self, day: date, county_code: str | None = None, institution_id: str | None = None
+        self,
+        campaign_id: str,
+        day: date,
+        county_code: str | None = None,
+        institution_id: str | None = None,
     ) -> list[WhitelistEntry]:
-        """The enterprises on the list on `day` (by county, then USCC), with the
-        institutions assigned to each."""
+        """The enterprises on the campaign's list on `day` (by county, then USCC), with the
+        institutions assigned to each in the campaign."""
 
-    async def next_version(self) -> int:
-        """The next version number; concurrent publishers wait for each other until the
-        transaction ends."""
+    async def next_version(self, campaign_id: str) -> int:
+        """The campaign's next version number; concurrent publishers wait for each other
+        until the transaction ends."""
 
     async def save_version(
         self,
+        campaign_id: str,
         version: int,
         published_at: datetime,
         as_of: date,
@@ -49,13 +54,17 @@ class SqlWhitelistRepository:
 
     async def entries_on(
         self,
+        campaign_id: str,
         day: date,
         county_code: str | None = None,
         institution_id: str | None = None,
     ) -> list[WhitelistEntry]:
         institutions = (
             select(func.array_agg(assignments.c.institution_id.distinct()))
-            .where(assignments.c.uscc == listings.c.uscc)
+            .where(
+                assignments.c.campaign_id == listings.c.campaign_id,
+                assignments.c.uscc == listings.c.uscc,
+            )
             .scalar_subquery()
         )
         statement = (
@@ -69,7 +78,7 @@ class SqlWhitelistRepository:
                 institutions.label("institutions"),
             )
             .join(enterprises, enterprises.c.uscc == listings.c.uscc)
-            .where(_covering(day))
+            .where(listings.c.campaign_id == campaign_id, _covering(day))
             .order_by(listings.c.county_code, listings.c.uscc)
         )
         if county_code is not None:
@@ -78,6 +87,7 @@ class SqlWhitelistRepository:
             statement = statement.where(
                 select(assignments.c.uscc)
                 .where(
+                    assignments.c.campaign_id == listings.c.campaign_id,
                     assignments.c.uscc == listings.c.uscc,
                     assignments.c.institution_id == institution_id,
                 )
@@ -85,15 +95,15 @@ class SqlWhitelistRepository:
             )
         return [_entry(row) for row in (await self._connection.execute(statement)).mappings()]
 
-    async def next_version(self) -> int:
+    async def next_version(self, campaign_id: str) -> int:
         await self._connection.execute(
             text("LOCK TABLE whitelist_versions IN SHARE ROW EXCLUSIVE MODE")
         )
-        latest = await self._connection.scalar(select(func.max(whitelist_versions.c.version)))
-        return int(latest or 0) + 1
+        return int(await self.latest_version(campaign_id) or 0) + 1
 
     async def save_version(
         self,
+        campaign_id: str,
         version: int,
         published_at: datetime,
         as_of: date,
@@ -102,6 +112,7 @@ class SqlWhitelistRepository:
     ) -> None:
         await self._connection.execute(
             insert(whitelist_versions).values(
+                campaign_id=campaign_id,
                 version=version,
                 published_at=published_at,
                 as_of=as_of,
@@ -114,18 +125,28 @@ class SqlWhitelistRepository:
             await self._connection.execute(
                 insert(whitelist_entries),
                 [
-                    {"version": version, **asdict(e), "institutions": list(e.institutions)}
+                    {
+                        "campaign_id": campaign_id,
+                        "version": version,
+                        **asdict(e),
+                        "institutions": list(e.institutions),
+                    }
                     for e in entries
                 ],
             )
 
-    async def latest_version(self) -> int | None:
-        """The last published version, or None before the first."""
-        latest = await self._connection.scalar(select(func.max(whitelist_versions.c.version)))
+    async def latest_version(self, campaign_id: str) -> int | None:
+        """The campaign's last published version, or None before the first."""
+        latest = await self._connection.scalar(
+            select(func.max(whitelist_versions.c.version)).where(
+                whitelist_versions.c.campaign_id == campaign_id
+            )
+        )
         return int(latest) if latest is not None else None
 
     async def load_version(
         self,
+        campaign_id: str,
         version: int,
         county_code: str | None = None,
         institution_id: str | None = None,
@@ -133,7 +154,10 @@ class SqlWhitelistRepository:
         header = (
             (
                 await self._connection.execute(
-                    select(whitelist_versions).where(whitelist_versions.c.version == version)
+                    select(whitelist_versions).where(
+                        whitelist_versions.c.campaign_id == campaign_id,
+                        whitelist_versions.c.version == version,
+                    )
                 )
             )
             .mappings()
@@ -143,7 +167,10 @@ class SqlWhitelistRepository:
             return None
         statement = (
             select(whitelist_entries)
-            .where(whitelist_entries.c.version == version)
+            .where(
+                whitelist_entries.c.campaign_id == campaign_id,
+                whitelist_entries.c.version == version,
+            )
             .order_by(whitelist_entries.c.county_code, whitelist_entries.c.uscc)
         )
         if county_code is not None:
@@ -154,11 +181,13 @@ class SqlWhitelistRepository:
         entries = [_entry(row) for row in result.mappings()]
         return dict(header), entries
 
-    async def county_count_on(self, county_code: str, day: date) -> int:
-        """How many enterprises of the county are on the list on `day`."""
+    async def county_count_on(self, campaign_id: str, county_code: str, day: date) -> int:
+        """How many enterprises of the county are on the campaign's list on `day`."""
         count = await self._connection.scalar(
             select(func.count(listings.c.uscc.distinct())).where(
-                listings.c.county_code == county_code, _covering(day)
+                listings.c.campaign_id == campaign_id,
+                listings.c.county_code == county_code,
+                _covering(day),
             )
         )
         return int(count or 0)

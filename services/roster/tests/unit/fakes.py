@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from roster.domain.assignments import Assignment, AssignmentChange, Pair, earliest
+from roster.domain.assignments import Assignment, AssignmentChange, Pairing, earliest
 from roster.domain.enterprise import Enterprise, Listing, Profile
 from roster.domain.loans import (
     LoanIssuance,
@@ -23,42 +23,49 @@ from roster.domain.whitelist import WhitelistCounts, WhitelistEntry
 from roster.storage.enterprises import NewListing, NewProfile, NominationRecord
 from shared.contracts.matchmaking import AttendanceRegistered, EnterpriseMatched
 
+Key = tuple[str, str, str]
+"""(campaign id, USCC, institution id)."""
+
 
 @dataclass
 class InMemoryAssignments:
-    held: dict[Pair, Assignment] = field(default_factory=dict)
-    announced: set[Pair] = field(default_factory=set)
+    held: dict[Key, Assignment] = field(default_factory=dict)
+    announced: set[Key] = field(default_factory=set)
 
     async def record(
-        self, arriving: Sequence[Assignment], on_file: Collection[str]
+        self, campaign_id: str, arriving: Sequence[Assignment], on_file: Collection[str]
     ) -> list[AssignmentChange]:
         changes = []
         for assignment in earliest(arriving).values():
-            known = self.held.get(assignment.pair)
+            key = (campaign_id, *assignment.pair)
+            known = self.held.get(key)
             if known is not None and not assignment.precedes(known):
                 continue
-            self.held[assignment.pair] = assignment
+            self.held[key] = assignment
             if assignment.uscc in on_file:
-                self.announced.add(assignment.pair)
+                self.announced.add(key)
             changes.append(
                 AssignmentChange(
+                    campaign_id,
                     assignment,
                     created=known is None,
-                    announced=assignment.pair in self.announced,
+                    announced=key in self.announced,
                 )
             )
         return changes
 
-    async def announce_waiting(self, usccs: Iterable[str]) -> list[Assignment]:
+    async def announce_waiting(self, campaign_id: str, usccs: Iterable[str]) -> list[Assignment]:
         wanted = set(usccs)
-        waiting = [
-            a for pair, a in self.held.items() if a.uscc in wanted and pair not in self.announced
-        ]
-        self.announced |= {a.pair for a in waiting}
-        return waiting
+        waiting = {
+            key: a
+            for key, a in self.held.items()
+            if key[0] == campaign_id and a.uscc in wanted and key not in self.announced
+        }
+        self.announced |= set(waiting)
+        return list(waiting.values())
 
-    def institutions_of(self, uscc: str) -> frozenset[str]:
-        return frozenset(institution for u, institution in self.held if u == uscc)
+    def assigned_of(self, uscc: str) -> frozenset[tuple[str, str]]:
+        return frozenset((c, institution) for c, u, institution in self.held if u == uscc)
 
 
 @dataclass
@@ -79,8 +86,10 @@ class InMemoryEnterprises:
         return Enterprise(
             uscc=uscc,
             profile=self.profiles[uscc],
-            listings=tuple(sorted(self.listings.get(uscc, []), key=lambda x: x.listed_on)),
-            institutions=self.assignments.institutions_of(uscc),
+            listings=tuple(
+                sorted(self.listings.get(uscc, []), key=lambda x: (x.listed_on, x.campaign_id))
+            ),
+            assigned=self.assignments.assigned_of(uscc),
         )
 
     async def save_nominations(self, records: Sequence[NominationRecord]) -> None:
@@ -96,7 +105,9 @@ class InMemoryEnterprises:
 
     async def close_listing(self, uscc: str, closed: Listing) -> None:
         self.listings[uscc] = [
-            closed if listing.listed_on == closed.listed_on else listing
+            closed
+            if (listing.campaign_id, listing.listed_on) == (closed.campaign_id, closed.listed_on)
+            else listing
             for listing in self.listings[uscc]
         ]
 
@@ -138,6 +149,14 @@ class InMemoryMatchmaking:
         for match in matched:
             self.matches.setdefault(match.match_id, match)
 
+    async def pairings_of(self, usccs: Iterable[str]) -> list[Pairing]:
+        wanted = set(usccs)
+        return [
+            Pairing(m.uscc, m.institution_id, m.matched_on, m.county_code)
+            for m in sorted(self.matches.values(), key=lambda m: (m.uscc, m.matched_on))
+            if m.uscc in wanted
+        ]
+
     async def save_attendances(self, attended: Sequence[AttendanceRegistered]) -> None:
         for attendance in attended:
             if attendance.uscc is not None:
@@ -155,15 +174,19 @@ class PublishedVersion:
 @dataclass
 class InMemoryWhitelist:
     enterprises: InMemoryEnterprises
-    versions: dict[int, PublishedVersion] = field(default_factory=dict)
+    versions: dict[tuple[str, int], PublishedVersion] = field(default_factory=dict)
 
     async def entries_on(
-        self, day: date, county_code: str | None = None, institution_id: str | None = None
+        self,
+        campaign_id: str,
+        day: date,
+        county_code: str | None = None,
+        institution_id: str | None = None,
     ) -> list[WhitelistEntry]:
         entries = []
         for uscc in self.enterprises.profiles:
             enterprise = self.enterprises.enterprise(uscc)
-            listing = enterprise.listing_on(day)
+            listing = enterprise.listing_on(day, campaign_id)
             if listing is None:
                 continue
             entry = WhitelistEntry(
@@ -173,7 +196,7 @@ class InMemoryWhitelist:
                 size_class=enterprise.profile.size_class,
                 listed_on=listing.listed_on,
                 late=listing.late,
-                institutions=tuple(sorted(enterprise.institutions)),
+                institutions=tuple(sorted(enterprise.institutions_in(campaign_id))),
             )
             if county_code not in (None, entry.county_code):
                 continue
@@ -182,18 +205,21 @@ class InMemoryWhitelist:
             entries.append(entry)
         return sorted(entries, key=lambda e: (e.county_code, e.uscc))
 
-    async def next_version(self) -> int:
-        return max(self.versions, default=0) + 1
+    async def next_version(self, campaign_id: str) -> int:
+        return max((v for c, v in self.versions if c == campaign_id), default=0) + 1
 
     async def save_version(
         self,
+        campaign_id: str,
         version: int,
         published_at: datetime,
         as_of: date,
         counts: WhitelistCounts,
         entries: Sequence[WhitelistEntry],
     ) -> None:
-        self.versions[version] = PublishedVersion(published_at, as_of, counts, tuple(entries))
+        self.versions[(campaign_id, version)] = PublishedVersion(
+            published_at, as_of, counts, tuple(entries)
+        )
 
 
 class InMemoryStore:

@@ -11,6 +11,7 @@ from roster.domain.assignments import Assignment
 from roster.domain.size_standard import load_size_standard
 from roster.handlers import Handlers
 from roster.schemas import read_nomination
+from shared.campaigns import book_of
 from shared.clock import NOON
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.matchmaking import Channel, EnterpriseMatched
@@ -23,6 +24,8 @@ from shared.unit_of_work import UnitOfWork
 from .fakes import InMemoryStore
 
 REFERENCE = load_reference()
+CAMPAIGN = REFERENCE.campaign.id
+BOOK = book_of([REFERENCE])
 TODAY = date(2021, 3, 15)
 CODE = sample_uscc(1, tag="HT")
 
@@ -31,7 +34,7 @@ def handlers() -> Handlers:
     def clock() -> datetime:
         return datetime.combine(TODAY, NOON, REFERENCE.campaign.zone)
 
-    return Handlers(lambda: REFERENCE, load_size_standard(), clock)
+    return Handlers(lambda: BOOK, load_size_standard(), clock)
 
 
 def uow() -> UnitOfWork[InMemoryStore]:
@@ -103,7 +106,7 @@ async def test_a_match_assigns_and_publishes_the_assignment() -> None:
     unit = uow()
     await handlers().nominate(unit, nominate_command())
     await handlers().apply_pairings(unit, [matched("2020-09-20")])
-    held = unit.store.assignments.held[(CODE, "xzrcu")]
+    held = unit.store.assignments.held[(CAMPAIGN, CODE, "xzrcu")]
     assert held == Assignment(CODE, "xzrcu", date(2020, 9, 20), AssignmentWay.MATCH)
     assert await assigned_days(unit) == [("xzrcu", "2020-09-20", "match")]
 
@@ -114,7 +117,7 @@ async def test_an_earlier_match_moves_the_assignment_day_and_a_later_one_does_no
     await handlers().apply_pairings(unit, [matched("2020-09-20")])
     await handlers().apply_pairings(unit, [matched("2020-09-12", match_id="M2")])
     await handlers().apply_pairings(unit, [matched("2020-09-30", match_id="M3")])
-    assert unit.store.assignments.held[(CODE, "xzrcu")].assigned_on == date(2020, 9, 12)
+    assert unit.store.assignments.held[(CAMPAIGN, CODE, "xzrcu")].assigned_on == date(2020, 9, 12)
     assert await assigned_days(unit) == [
         ("xzrcu", "2020-09-20", "match"),
         ("xzrcu", "2020-09-12", "match"),
@@ -127,7 +130,7 @@ async def test_a_match_before_the_file_waits_and_an_earlier_bank_nomination_wins
     assert await assigned_days(unit) == [], "no county to publish before the enterprise is on file"
     bank = nominate_command(source="bank", institution_id="xzrcu", nominated_by="忻州农商银行")
     await handlers().nominate(unit, bank)
-    assert unit.store.assignments.held[(CODE, "xzrcu")].way is AssignmentWay.NOMINATION
+    assert unit.store.assignments.held[(CAMPAIGN, CODE, "xzrcu")].way is AssignmentWay.NOMINATION
     assert await assigned_days(unit) == [("xzrcu", "2020-09-05", "nomination")]
 
 
@@ -136,7 +139,7 @@ async def test_an_assignment_without_a_day_is_on_the_clocks_today() -> None:
     await handlers().nominate(unit, nominate_command())
     outcome = await handlers().assign(unit, Assign(CODE, "icbc"))
     assert outcome.created
-    assert unit.store.assignments.held[(CODE, "icbc")].assigned_on == TODAY
+    assert unit.store.assignments.held[(CAMPAIGN, CODE, "icbc")].assigned_on == TODAY
     again = await handlers().assign(unit, Assign(CODE, "icbc", date(2020, 10, 1)))
     assert not again.created
     assert await assigned_days(unit) == [

@@ -27,6 +27,7 @@ from shared.validators import USCC_ALPHABET, uscc_check_character
 
 STANDARD = load_size_standard()
 RULES = Rules(
+    campaign_id="xinzhou-2020",
     county_codes=frozenset({"140902", "140981"}),
     institution_ids=frozenset({"icbc", "xzrcu"}),
     look_back_years=5,
