@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from assessment.domain.attainment import Attainment
 from assessment.settings import AssessmentSettings
 from console import access, platform
 from console.assessment import run_rebuild
@@ -21,8 +22,8 @@ from console.campaigns import add_campaign
 from console.demo.fineract import DEFAULT_SCHEMA_DIR, FineractBank
 from console.demo.follow_through import follow_through
 from console.demo.notices import ROBOT_PATH, with_group_robot
-from console.demo.plan import plan_campaign
-from console.demo.play import Endpoints, Player
+from console.demo.plan import DEMO_CAMPAIGNS, plan_demo
+from console.demo.play import Endpoints, Player, Tally
 from console.demo.receiver import GroupRobot
 from console.demo.setup import prepare
 from console.exports import ExportError, download_xlsx
@@ -330,17 +331,46 @@ def _state(ok: bool) -> str:
     return "[green]up[/green]" if ok else "[red]down[/red]"
 
 
+def _print_tally(console: Console, name: str, tally: Tally) -> None:
+    """What one campaign's plan did when played, and what went otherwise than planned."""
+    console.print(f"[bold]{name}[/bold]")
+    console.print(
+        f"  nominated {tally.nominated} (listed {tally.listed}, rejected {tally.rejected}), "
+        f"{tally.fairs} fairs, {tally.matches} pairings, {tally.bank_events} bank events, "
+        f"{tally.filings} ledgers filed",
+        markup=False,
+    )
+    if tally.returning_refused or tally.returning_listed:
+        console.print(
+            f"  back from the earlier campaign: {tally.returning_refused} refused by the "
+            f"5-year rule (a first loan then), {tally.returning_listed} listed again (no loan)",
+            markup=False,
+        )
+    for uscc in tally.refused_examples:
+        console.print(f"  refused: {Endpoints().roster}/enterprises/{uscc}", markup=False)
+    for refusal in tally.refused:
+        console.print(f"  {refusal}", style="yellow", markup=False)
+
+
 @app.command()
 def demo(
-    enterprises: Annotated[int, typer.Option(min=100, help="Enterprises to nominate.")] = 5000,
-    seed: Annotated[int, typer.Option(help="The same seed plays the same campaign.")] = 2020,
+    enterprises: Annotated[
+        int,
+        typer.Option(
+            min=100,
+            help="Enterprises to nominate, in the three campaigns together (shared by their "
+            "cultivation targets).",
+        ),
+    ] = 11000,
+    seed: Annotated[int, typer.Option(help="The same seed plays the same campaigns.")] = 2020,
     pace: Annotated[float, typer.Option(min=0, help="Seconds per simulated day.")] = 0.05,
     fineract: Annotated[
         str | None,
         typer.Option(
-            help="Play this bank (an institution id, e.g. xzrcu) through Apache Fineract: its "
-            "loan events leave as Fineract's Avro messages on fineract.<id>.external-events "
-            "and the adapter (:8105) translates them (docs/fineract.md)."
+            help="Play this bank (an institution id of Xinzhou's campaigns, e.g. xzrcu) through "
+            "Apache Fineract: its loan events leave as Fineract's Avro messages on "
+            "fineract.<id>.external-events and the adapter (:8105) translates them "
+            "(docs/fineract.md)."
         ),
     ] = None,
     fineract_schemas: Annotated[
@@ -348,10 +378,13 @@ def demo(
         typer.Option(help="The .avsc files of the Fineract version that bank runs."),
     ] = DEFAULT_SCHEMA_DIR,
 ) -> None:
-    """Reset the local platform's data, then play a deterministic simulated campaign, at
-    accelerated time, through the real APIs and bank topics: nominations, fairs, pairings,
-    credits and loans (and false claims), ledgers. The dashboard at http://127.0.0.1:8104/
-    shows it unfold."""
+    """Reset the local platform's data, then play deterministic simulated campaigns, at
+    accelerated time, through the real APIs and bank topics: Xinzhou's of 2020, a fictional
+    second city's (Yunzhou's, overlapping it) and Xinzhou's of 2021, where enterprises
+    cultivated in 2020 come back (those with a first loan then are refused by the 5-year
+    rule): nominations, fairs, pairings, credits and loans (and false claims, by one bank in
+    both years), ledgers. The clock jumps over the months between campaigns. The dashboard at
+    http://127.0.0.1:8104/ shows it unfold."""
     console = Console()
     fineract_bank = None
     if fineract is not None:
@@ -367,37 +400,33 @@ def demo(
     console.print("starting the platform on the demo's clock and reference data")
     if platform.stack("up") != 0:
         _fail("the platform did not start; see `make logs`", code=1)
-    reference = load_reference(files.reference)
-    plan = plan_campaign(reference, enterprises, seed)
-    campaign = reference.campaign
-    end = campaign.ledger_due_date(campaign.end.year, campaign.end.month) + timedelta(days=2)
+    book = load_campaigns(files.campaigns)
+    plan = plan_demo(book, enterprises, seed)
+    days = plan.played_days()
+    end = days[-1]
     settings = ServiceSettings(service="demo")
     headers = access.service_headers(settings, "operator:demo", timedelta(days=1))
     player = Player(plan, files.clock, Endpoints(), settings, pace, headers, fineract_bank)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
-        task = progress.add_task("campaign days", total=(end - campaign.start).days + 1)
+        task = progress.add_task("campaign days", total=len(days))
 
         def advance(day: date) -> None:
-            progress.update(task, advance=1, description=f"campaign day {day}")
+            running = ", ".join(c.campaign.id for c in book.running(day)) or "between campaigns"
+            progress.update(task, advance=1, description=f"{day} ({running})")
 
         robot = GroupRobot(DEMO_ROBOT_PORT, log=files.notices)
-        tally, told = asyncio.run(
+        tallies, told = asyncio.run(
             with_group_robot(
                 robot,
                 Endpoints().assessment,
                 headers,
-                lambda: player.play(campaign.start, end, advance),
+                lambda: player.play(advance, days),
             )
         )
-    console.print(
-        f"nominated {tally.nominated} (listed {tally.listed}, rejected {tally.rejected}), "
-        f"{tally.fairs} fairs, {tally.matches} pairings, {tally.bank_events} bank events, "
-        f"{tally.filings} ledgers filed"
-    )
-    for refusal in tally.refused:
-        console.print(f"[yellow]{refusal}[/yellow]")
+    for campaign_id in DEMO_CAMPAIGNS:
+        _print_tally(console, book.get(campaign_id).campaign.name, tallies[campaign_id])
     console.print(
         f"{told.notices} notices of talks and circulars reached the demo's group robot "
         f"({robot.url(ROBOT_PATH)}, kept in {files.notices}); their deliveries: "
@@ -409,8 +438,10 @@ def demo(
             "translated by the adapter (GET http://127.0.0.1:8105/instances)"
         )
     console.print("follow-through (what a supervisor does about the escalations):")
-    for line in asyncio.run(follow_through(Endpoints().assessment, headers, end)):
-        console.print(f"  {line}", markup=False)
+    for campaign_id in DEMO_CAMPAIGNS:
+        console.print(f" {campaign_id}:", markup=False)
+        for line in asyncio.run(follow_through(Endpoints().assessment, headers, end, campaign_id)):
+            console.print(f"  {line}", markup=False)
     console.print("dashboard: [bold]http://127.0.0.1:8104/[/bold]")
     if settings.http_auth != "none":
         viewer = access.issue(settings, "supervisor:demo", [Scope.parse("central")], DEMO_VIEWING)
@@ -430,6 +461,14 @@ def assessment_rebuild() -> None:
         f"cultivated, {result.rebuilt.first_loans} first loans; live: "
         f"{result.live.cultivated} cultivated, {result.live.first_loans} first loans"
     )
+    for campaign_id in sorted(result.rebuilt.by_campaign.keys() | result.live.by_campaign):
+        rebuilt = result.rebuilt.by_campaign.get(campaign_id)
+        live = result.live.by_campaign.get(campaign_id)
+        same = "equal" if campaign_id not in result.differing else "DIFFER"
+        console.print(
+            f"  {campaign_id}: rebuilt {_figures(rebuilt)}; live {_figures(live)}: {same}",
+            markup=False,
+        )
     if not result.equal and result.live_behind:
         _fail(
             f"the live service has {result.live_behind} records still to consume; "
@@ -437,8 +476,15 @@ def assessment_rebuild() -> None:
             code=1,
         )
     if not result.equal:
-        _fail("the rebuilt figures differ from the live ones", code=1)
+        differing = ", ".join(result.differing)
+        _fail(f"the rebuilt figures differ from the live ones ({differing})", code=1)
     console.print("[green]rebuilt figures equal the live ones[/green]")
+
+
+def _figures(found: Attainment | None) -> str:
+    if found is None:
+        return "none"
+    return f"{found.cultivated} cultivated, {found.first_loans} first loans"
 
 
 @ledger_app.command("export")

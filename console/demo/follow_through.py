@@ -1,7 +1,8 @@
 """What a supervisor does about the campaign's escalations, played through the assessment
 service's API once the campaign is over: acknowledge one, hold a talk (约谈) with a
 rectification (整改) commitment, issue a circular (通报) as drafted, close the rectification.
-Each step says what it did, or why it could not (no escalation of that level, a refusal)."""
+Each step says what it did, or why it could not (no escalation of that level, a refusal).
+With several campaigns known, it is played for each (`campaign`): every call names it."""
 
 from __future__ import annotations
 
@@ -24,24 +25,45 @@ def refused(what: str, response: httpx.Response) -> str:
 
 
 async def post_step(
-    http: httpx.AsyncClient, url: str, body: dict[str, Any], what: str, done: str
+    http: httpx.AsyncClient,
+    url: str,
+    body: dict[str, Any],
+    what: str,
+    done: str,
+    campaign: str | None = None,
 ) -> tuple[httpx.Response, str]:
     """Post one step; its answer and the line that tells it (`done`, or the refusal)."""
-    answer = await http.post(url, json=body)
+    answer = await http.post(url, json=body, params=_naming(campaign))
     return answer, done if answer.is_success else refused(what, answer)
 
 
-async def follow_through(assessment_url: str, headers: dict[str, str], on: date) -> list[str]:
-    """One line per step, in the order done; `on` is the day of the talk."""
+def _naming(campaign: str | None) -> dict[str, str]:
+    return {"campaign": campaign} if campaign else {}
+
+
+async def follow_through(
+    assessment_url: str, headers: dict[str, str], on: date, campaign: str | None = None
+) -> list[str]:
+    """One line per step, in the order done; `on` is the day of the talk. `campaign`: the
+    campaign whose escalations are followed through (None: the one the platform has)."""
     async with httpx.AsyncClient(headers=headers, timeout=30) as http:
-        return await steps(http, assessment_url, on)
+        return await steps(http, assessment_url, on, campaign)
 
 
-async def steps(http: httpx.AsyncClient, assessment_url: str, on: date) -> list[str]:
-    listed = await http.get(f"{assessment_url}/escalations", params={"status": "open"})
+async def steps(
+    http: httpx.AsyncClient, assessment_url: str, on: date, campaign: str | None = None
+) -> list[str]:
+    listed = await http.get(
+        f"{assessment_url}/escalations", params={"status": "open"} | _naming(campaign)
+    )
     if not listed.is_success:
         return [refused("open escalations", listed)]
-    escalations: list[dict[str, Any]] = listed.json()
+    escalations: list[dict[str, Any]] = [
+        # Each campaign's own, whether or not the list was narrowed to it.
+        e
+        for e in listed.json()
+        if campaign is None or e.get("campaign_id", campaign) == campaign
+    ]
     lines: list[str] = []
 
     acknowledged = first_of(escalations, None)
@@ -55,6 +77,7 @@ async def steps(http: httpx.AsyncClient, assessment_url: str, on: date) -> list[
             "acknowledgement",
             f"acknowledged the {acknowledged['severity']} of {acknowledged['unit_id']} "
             f"({acknowledged['reason']})",
+            campaign,
         )
         lines.append(line)
 
@@ -77,6 +100,7 @@ async def steps(http: httpx.AsyncClient, assessment_url: str, on: date) -> list[
             },
             "talk",
             f"held a talk with {talk['unit_id']} on {on}: rectification due {due_on}",
+            campaign,
         )
         lines.append(line)
         if answer.is_success:
@@ -93,6 +117,7 @@ async def steps(http: httpx.AsyncClient, assessment_url: str, on: date) -> list[
             {},
             "circular",
             f"issued the circular on {circular['unit_id']} (the draft as generated)",
+            campaign,
         )
         lines.append(line)
 
@@ -105,6 +130,7 @@ async def steps(http: httpx.AsyncClient, assessment_url: str, on: date) -> list[
             {"closing_note": "已逐户走访，首贷进展按月报送。"},
             "closing the rectification",
             f"closed the rectification {rectification_id}",
+            campaign,
         )
         lines.append(line)
     return lines

@@ -1,26 +1,34 @@
-"""The simulated campaign, as plain data: who is nominated, paired, lent to, and when.
+"""The simulated campaigns, as plain data: who is nominated, paired, lent to, and when.
 
-Everything comes from one seeded random generator, so the same seed gives the same campaign.
-All enterprises and the two village banks are fictional. The plan is shaped so that the
-dashboard shows each part of the rules arising: most counties keep pace, two lag (talks,
-then a circular), one holds no matchmaking fair, a few first-loan claims are false and one
-bank makes many (a circular for data falsification), one institution stops filing ledgers.
+Everything comes from seeded random generators, so the same seed gives the same plan. All
+enterprises, the two village banks and the second city (云州市) are fictional. The demo plays
+three campaigns (`plan_demo`): Xinzhou's of 2020, Yunzhou's (overlapping it, in another
+region) and Xinzhou's of 2021, after the first. Each campaign's plan is shaped so that the
+dashboard shows each part of the rules arising: most counties keep pace, some lag (talks,
+then a circular), one of Xinzhou's holds no matchmaking fair, a few first-loan claims are
+false and one bank makes many in both of Xinzhou's years (a circular for data falsification),
+one institution stops filing ledgers. In 2021 about a tenth of Xinzhou's nominations are of
+enterprises cultivated in 2020: those that had their first loan then are refused by the 5-year
+rule, the others are listed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from shared.campaigns import CampaignBook
 from shared.contracts import EventData
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
 from shared.contracts.types import Guarantee, Problem
-from shared.reference import ReferenceData
+from shared.reference import Campaign, ReferenceData
 from shared.validators import USCC_ALPHABET, uscc_check_character
 
 VILLAGE_BANKS = (
@@ -30,8 +38,24 @@ VILLAGE_BANKS = (
 LAGGING_COUNTIES = {"140925": 0.25, "140926": 0.45}  # 宁武县, 静乐县: share of the usual pace
 COUNTY_WITHOUT_FAIR = "140932"  # 偏关县
 CHEATING_BANK = "jincheng"
-SILENT_LEDGER_UNIT = "datong"  # stops filing after September
+CHEATS = 12  # the cheating bank's false claims in a campaign: a circular at once
+MISTAKEN_CLAIMERS = ("icbc", "xzrcu")  # one false claim each: an anomaly, no escalation
+EARLIER_LENDER = "ccb"  # lent to the falsely claimed enterprises two years before
+SILENT_LEDGER_UNIT = "datong"  # stops filing after the campaign's first month
 NAMESPACE = uuid.UUID("6f1c3f0e-8f1a-4c59-9d0e-5a1f2b3c4d5e")
+
+# The demo's campaigns, in the order they are planned (the 2021 plan needs the 2020 one).
+XINZHOU_2020, YUNZHOU_2020, XINZHOU_2021 = "xinzhou-2020", "yunzhou-2020", "xinzhou-2021"
+DEMO_CAMPAIGNS = (XINZHOU_2020, YUNZHOU_2020, XINZHOU_2021)
+VILLAGE_BANK_CAMPAIGNS = (XINZHOU_2020, XINZHOU_2021)  # Xinzhou's, where the banks are
+YUNZHOU_LAGGING_COUNTIES = {"149921": 0.35}  # 北岭县
+YUNZHOU_MISTAKEN_CLAIMERS = ("jinshang", "yzrcu")
+# Pairing slows over the Spring Festival of 2021 (12 February), in Yunzhou's campaign only.
+SPRING_FESTIVAL_2021 = ((date(2021, 2, 5), 0.3), (date(2021, 2, 20), 1.0))
+RETURNING_SHARE = 0.1  # of Xinzhou's 2021 nominations: enterprises cultivated in 2020
+# A campaign is played until just after its last ledger's due date (late filings after it
+# are played too, on their day).
+PLAYED_AFTER_LAST_DUE = timedelta(days=2)
 
 _WORDS = "福盛鑫源恒通兴旺丰泰华宏裕隆金瑞德顺康达利民晋安永和嘉禾博远"
 _TRADES = ("商贸", "农业科技", "食品", "建材", "物流", "餐饮", "养殖", "农产品", "服装", "机械")
@@ -60,6 +84,29 @@ class Shape:
     same every day."""
     lends_from: Mapping[str, date] = field(default_factory=dict)
     """Institutions that issue no loan before the given date: their decisions wait."""
+    county_without_fair: str | None = COUNTY_WITHOUT_FAIR
+    silent_ledger_unit: str | None = SILENT_LEDGER_UNIT
+    """Files the ledger of the campaign's first month only."""
+    cheating_bank: str | None = CHEATING_BANK
+    """Makes `CHEATS` false first-loan claims; None: no bank does."""
+    mistaken_claimers: tuple[str, ...] = MISTAKEN_CLAIMERS
+    """Each makes one false first-loan claim."""
+    returning_share: float = 0.0
+    """Of the enterprises, the share nominated again after the earlier campaign the planner
+    is given (`Planner(earlier=...)`)."""
+
+    @classmethod
+    def fitting(cls, campaign: Campaign, **changes: Any) -> Shape:
+        """The demo's shape moved to the campaign's dates (the defaults are those of
+        Xinzhou's of 2020: late listings up to day 76, fairs from day 15 to day 50, pairings
+        until 26 days before the end), with `changes`."""
+        start, end = campaign.start, campaign.end
+        fitted: dict[str, Any] = {
+            "late_listing_until": min(start + timedelta(days=75), end),
+            "fairs_between": (start + timedelta(days=14), start + timedelta(days=49)),
+            "pairing_until": end - timedelta(days=26),
+        }
+        return cls(**(fitted | changes))
 
 
 @dataclass(frozen=True)
@@ -72,6 +119,7 @@ class Enterprise:
     nominated_by: str
     nominated_on: date
     institution_id: str | None
+    campaign_id: str = ""  # the campaign it is nominated to (the roster tells it by itself)
 
 
 @dataclass(frozen=True)
@@ -79,6 +127,7 @@ class Fair:
     county_code: str
     title: str
     held_on: date
+    campaign_id: str = ""  # facts name none: which plan it is part of
 
 
 @dataclass(frozen=True)
@@ -88,6 +137,7 @@ class Match:
     matched_on: date
     channel: str
     county_code: str
+    campaign_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +147,7 @@ class BankEvent:
     event_id: str
     data: EventData
     uscc: str
+    campaign_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,18 +156,64 @@ class LedgerFiling:
     period: str
     on: date
     with_report: bool
+    campaign_id: str = ""  # an institution's ledger is a campaign's: the filing names it
 
 
 @dataclass
 class Plan:
+    """One campaign's plan, or several played together (`plan_demo`); everything in it
+    names the campaign whose plan it is part of."""
+
     enterprises: list[Enterprise] = field(default_factory=list)
     fairs: list[Fair] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     bank_events: list[BankEvent] = field(default_factory=list)
     filings: list[LedgerFiling] = field(default_factory=list)
+    returning: list[Enterprise] = field(default_factory=list)
+    """Nominated again after an earlier campaign (in `enterprises` too)."""
+    refusals: list[Enterprise] = field(default_factory=list)
+    """Of `returning`, those that had their first loan in the earlier campaign: the 5-year
+    rule refuses their nomination, and no bank pairs with them."""
+    windows: dict[str, tuple[date, date]] = field(default_factory=dict)
+    """Per campaign, the days it is played: from its first day to just after its last
+    ledger's due date."""
 
     def days(self, start: date, end: date) -> list[date]:
         return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+    def played_days(self) -> list[date]:
+        """The days to play, in order: every day of a campaign's window, and any other with
+        something planned. Between windows (nothing planned) the clock jumps."""
+        played = {day for start, end in self.windows.values() for day in self.days(start, end)}
+        return sorted(played | set(by_day(self)))
+
+    def extend(self, other: Plan) -> None:
+        """Add another campaign's plan to this one."""
+        self.enterprises += other.enterprises
+        self.fairs += other.fairs
+        self.matches += other.matches
+        self.bank_events += other.bank_events
+        self.filings += other.filings
+        self.returning += other.returning
+        self.refusals += other.refusals
+        self.windows |= other.windows
+
+    def of(self, campaign_id: str) -> Plan:
+        """The part of one campaign."""
+
+        def mine(items: Sequence[Any]) -> list[Any]:
+            return [item for item in items if item.campaign_id == campaign_id]
+
+        return Plan(
+            enterprises=mine(self.enterprises),
+            fairs=mine(self.fairs),
+            matches=mine(self.matches),
+            bank_events=mine(self.bank_events),
+            filings=mine(self.filings),
+            returning=mine(self.returning),
+            refusals=mine(self.refusals),
+            windows={k: w for k, w in self.windows.items() if k == campaign_id},
+        )
 
 
 def demo_reference_toml(packaged: str) -> str:
@@ -134,19 +231,38 @@ def event_id(*parts: object) -> str:
 
 
 class Planner:
+    """One campaign's plan. `earlier`: the plan of the campaign before it in the same
+    region, whose enterprises may come back (`Shape.returning_share`) and whose USCCs no new
+    enterprise takes. `ids`: appended to the ids of its events, credits and loans, so that
+    plans played together never reuse one (a bank's loan ids are unique in the bank)."""
+
     def __init__(
-        self, reference: ReferenceData, enterprises: int, seed: int, shape: Shape | None = None
+        self,
+        reference: ReferenceData,
+        enterprises: int,
+        seed: int,
+        shape: Shape | None = None,
+        *,
+        earlier: Plan | None = None,
+        ids: str = "",
     ) -> None:
         self.reference = reference
         self.size = enterprises
         self.shape = shape or Shape()
         self.random = random.Random(seed)
         self.campaign = reference.campaign
+        self.earlier = earlier
+        self.ids = ids
         self.plan = Plan()
-        self.serial = 0
+        self.taken = {e.uscc for e in earlier.enterprises} if earlier else set()
 
     def build(self) -> Plan:
-        self._enterprises()
+        campaign = self.campaign
+        last_due = campaign.ledger_due_date(campaign.end.year, campaign.end.month)
+        self.plan.windows[campaign.id] = (campaign.start, last_due + PLAYED_AFTER_LAST_DUE)
+        returning = self._returning()
+        self._enterprises(self.size - len(returning))
+        self._nominate_again(returning)
         self._fairs()
         self._matches_and_loans()
         self._false_claims()
@@ -157,18 +273,49 @@ class Planner:
         return start + timedelta(days=self.random.randint(0, (end - start).days))
 
     def _uscc(self, county_code: str, size_class: str) -> str:
-        self.serial += 1
         head = "92" if size_class == "individual" else "91"
-        tail = "".join(self.random.choice(USCC_ALPHABET) for _ in range(7))
-        body = f"{head}{county_code}MA{tail}"
-        return body + uscc_check_character(body)
+        while True:
+            tail = "".join(self.random.choice(USCC_ALPHABET) for _ in range(7))
+            body = f"{head}{county_code}MA{tail}"
+            uscc = body + uscc_check_character(body)
+            if uscc not in self.taken:
+                self.taken.add(uscc)
+                return uscc
 
-    def _enterprises(self) -> None:
+    def _returning(self) -> list[tuple[Enterprise, bool]]:
+        """Enterprises of the earlier campaign to nominate again, each with whether it had
+        its first loan then: as many with one as without (one more with, for an odd
+        count)."""
+        if self.earlier is None:
+            return []
+        count = round(self.size * self.shape.returning_share)
+        lent, unlent = first_loans_of(self.earlier)
+        here = self.reference.county_codes
+        lent = [e for e in lent if e.county_code in here]
+        unlent = [e for e in unlent if e.county_code in here]
+        refused = self.random.sample(lent, min(len(lent), (count + 1) // 2))
+        again = self.random.sample(unlent, min(len(unlent), count - len(refused)))
+        return [(e, True) for e in refused] + [(e, False) for e in again]
+
+    def _nominate_again(self, returning: Sequence[tuple[Enterprise, bool]]) -> None:
+        """As the earlier campaign knew them, nominated before this one's list deadline."""
+        for earlier, had_first_loan in returning:
+            enterprise = replace(
+                earlier,
+                nominated_on=self._day(self.campaign.start, self.campaign.list_deadline),
+                campaign_id=self.campaign.id,
+            )
+            self.plan.enterprises.append(enterprise)
+            self.plan.returning.append(enterprise)
+            if had_first_loan:
+                self.plan.refusals.append(enterprise)
+
+    def _enterprises(self, count: int) -> None:
         counties = self.reference.counties
         weights = [c.targets.cultivated for c in counties]
         banks = [i for i in self.reference.institutions if i.category != "policy"]
         deadline = self.campaign.list_deadline
-        for _ in range(self.size):
+        for _ in range(count):
             county = self.random.choices(counties, weights)[0]
             size_class = self.random.choices(["micro", "small", "individual"], [55, 25, 20])[0]
             source = self.random.choices(["government", "bank", "supply_chain"], [70, 20, 10])[0]
@@ -200,18 +347,20 @@ class Planner:
                     nominated_by=by if bank else f"{county.name}{by}",
                     nominated_on=nominated_on,
                     institution_id=bank.id if bank else None,
+                    campaign_id=self.campaign.id,
                 )
             )
 
     def _fairs(self) -> None:
         for county in self.reference.counties:
-            if county.code == COUNTY_WITHOUT_FAIR:
+            if county.code == self.shape.county_without_fair:
                 continue
             self.plan.fairs.append(
                 Fair(
                     county.code,
                     f"{county.name}首贷专场融资对接会",
                     self._day(*self.shape.fairs_between),
+                    self.campaign.id,
                 )
             )
 
@@ -226,7 +375,10 @@ class Planner:
     def _matches_and_loans(self) -> None:
         ids, weights = self._institution_weights()
         fair_day = {f.county_code: f.held_on for f in self.plan.fairs}
+        refused = {e.uscc for e in self.plan.refusals}
         for enterprise in self.plan.enterprises:
+            if enterprise.uscc in refused:
+                continue
             if self.random.random() > self.shape.pairing_share:
                 continue
             bank = enterprise.institution_id or self.random.choices(ids, weights)[0]
@@ -240,7 +392,14 @@ class Planner:
                 channel = "one_on_one" if channel == "fair" else channel
                 matched_on = self._pairing_day(enterprise.nominated_on)
             self.plan.matches.append(
-                Match(enterprise.uscc, bank, matched_on, channel, enterprise.county_code)
+                Match(
+                    enterprise.uscc,
+                    bank,
+                    matched_on,
+                    channel,
+                    enterprise.county_code,
+                    self.campaign.id,
+                )
             )
             self._outcome(enterprise, bank, matched_on)
 
@@ -283,7 +442,7 @@ class Planner:
                 granted_on,
                 enterprise,
                 CreditGranted(
-                    credit_id=f"C{self.serial:06d}",
+                    credit_id=f"C{len(self.plan.bank_events):07d}{self.ids}",
                     institution_id=bank,
                     uscc=enterprise.uscc,
                     enterprise_name=enterprise.name,
@@ -294,7 +453,7 @@ class Planner:
                 ),
                 "credit",
             )
-            loan_id = f"L{len(self.plan.bank_events):07d}"
+            loan_id = f"L{len(self.plan.bank_events):07d}{self.ids}"
             self._bank(
                 bank,
                 issued_on,
@@ -372,9 +531,10 @@ class Planner:
     def _bank(
         self, bank: str, on: date, enterprise: Enterprise, data: EventData, kind: str
     ) -> None:
+        number = f"{len(self.plan.bank_events)}{self.ids}"
         self.plan.bank_events.append(
             BankEvent(
-                bank, on, event_id(bank, kind, len(self.plan.bank_events)), data, enterprise.uscc
+                bank, on, event_id(bank, kind, number), data, enterprise.uscc, self.campaign.id
             )
         )
 
@@ -382,21 +542,26 @@ class Planner:
         """Claims of a first loan to enterprises another bank lent to two years before."""
         # Enterprises no bank works with: the false claim is the only loan they get.
         paired = {m.uscc for m in self.plan.matches}
+        back = {e.uscc for e in self.plan.returning}
         candidates = [
-            e for e in self.plan.enterprises if e.institution_id is None and e.uscc not in paired
+            e
+            for e in self.plan.enterprises
+            if e.institution_id is None and e.uscc not in paired and e.uscc not in back
         ]
-        cheats = self.random.sample(candidates, 14)
-        for n, enterprise in enumerate(cheats):
-            # One bank makes many false claims; two others make one each (no escalation).
-            claimer = CHEATING_BANK if n < 12 else ("icbc", "xzrcu")[n % 2]
-            earlier = date(2018, self.random.randint(1, 12), self.random.randint(1, 28))
+        # One bank makes many false claims; others make one each (no escalation).
+        shape, start, end = self.shape, self.campaign.start, self.campaign.end
+        claimers = [shape.cheating_bank] * CHEATS if shape.cheating_bank else []
+        claimers += shape.mistaken_claimers
+        cheats = self.random.sample(candidates, min(len(claimers), len(candidates)))
+        for n, (enterprise, claimer) in enumerate(zip(cheats, claimers, strict=False)):
+            earlier = date(start.year - 2, self.random.randint(1, 12), self.random.randint(1, 28))
             self._bank(
-                "ccb",
+                EARLIER_LENDER,
                 earlier,
                 enterprise,
                 self._loan(
-                    f"H{n:04d}",
-                    "ccb",
+                    f"H{n:04d}{self.ids}",
+                    EARLIER_LENDER,
                     enterprise,
                     Decimal(50),
                     earlier,
@@ -406,13 +571,13 @@ class Planner:
                 ),
                 "history",
             )
-            claimed = self._day(date(2020, 9, 20), date(2020, 11, 30))
+            claimed = self._day(start + timedelta(days=19), end - timedelta(days=31))
             self._bank(
                 claimer,
                 claimed,
                 enterprise,
                 self._loan(
-                    f"F{n:04d}",
+                    f"F{n:04d}{self.ids}",
                     claimer,
                     enterprise,
                     Decimal(30),
@@ -428,11 +593,11 @@ class Planner:
         units = [c.code for c in self.reference.counties] + [
             i.id for i in self.reference.institutions
         ]
-        months = [(2020, 9), (2020, 10), (2020, 11), (2020, 12)]
+        months = campaign_months(self.campaign)
         for unit in units:
             for year, month in months:
                 period = f"{year}-{month:02d}"
-                if unit == SILENT_LEDGER_UNIT and month > 9:
+                if unit == self.shape.silent_ledger_unit and (year, month) > months[0]:
                     continue
                 due = self.campaign.ledger_due_date(year, month)
                 late = self.random.random() < 0.06
@@ -442,8 +607,52 @@ class Planner:
                     else (due - timedelta(days=self.random.randint(1, 8)))
                 )
                 self.plan.filings.append(
-                    LedgerFiling(unit, period, on, with_report=self.random.random() > 0.04)
+                    LedgerFiling(
+                        unit,
+                        period,
+                        on,
+                        with_report=self.random.random() > 0.04,
+                        campaign_id=self.campaign.id,
+                    )
                 )
+
+
+def campaign_months(campaign: Campaign) -> list[tuple[int, int]]:
+    """(year, month) of every month the campaign has days in, in order."""
+    months, (year, month) = [], (campaign.start.year, campaign.start.month)
+    while (year, month) <= (campaign.end.year, campaign.end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def first_loans_of(plan: Plan) -> tuple[list[Enterprise], list[Enterprise]]:
+    """The plan's enterprises that had their first loan in its campaign (a loan attested as
+    first, not reversed, and no loan before the campaign), and those that had no loan at
+    all. The others (a reversed loan only, or an earlier loan: the false claims) are in
+    neither: what the 5-year rule says of them later is beside the point."""
+    reversed_loans = {
+        (e.data.institution_id, e.data.loan_id)
+        for e in plan.bank_events
+        if isinstance(e.data, LoanReversed)
+    }
+    loans: dict[str, list[tuple[LoanIssued, bool]]] = defaultdict(list)
+    for event in plan.bank_events:
+        if isinstance(event.data, LoanIssued):
+            key = (event.data.institution_id, event.data.loan_id)
+            loans[event.data.uscc].append((event.data, key in reversed_loans))
+    lent, unlent = [], []
+    for enterprise in plan.enterprises:
+        had = loans.get(enterprise.uscc, [])
+        if not had:
+            unlent.append(enterprise)
+            continue
+        start = plan.windows[enterprise.campaign_id][0]
+        if all(loan.issued_on >= start for loan, _ in had) and any(
+            loan.first_loan_attested and not withdrawn for loan, withdrawn in had
+        ):
+            lent.append(enterprise)
+    return lent, unlent
 
 
 def plan_campaign(
@@ -452,8 +661,71 @@ def plan_campaign(
     return Planner(reference, enterprises, seed, shape).build()
 
 
+def demo_shapes(book: CampaignBook) -> dict[str, Shape]:
+    """Each demo campaign's shape: Xinzhou's of 2020 as it always was, its 2021 one moved to
+    its dates with enterprises of 2020 coming back, Yunzhou's with a lagging county of its
+    own, every county holding its fair, every unit filing, no bank cheating."""
+    return {
+        XINZHOU_2020: Shape(),
+        YUNZHOU_2020: Shape.fitting(
+            book.get(YUNZHOU_2020).campaign,
+            county_pace=dict(YUNZHOU_LAGGING_COUNTIES),
+            pairing_activity=SPRING_FESTIVAL_2021,
+            county_without_fair=None,
+            silent_ledger_unit=None,
+            cheating_bank=None,
+            mistaken_claimers=YUNZHOU_MISTAKEN_CLAIMERS,
+        ),
+        XINZHOU_2021: Shape.fitting(
+            book.get(XINZHOU_2021).campaign, returning_share=RETURNING_SHARE
+        ),
+    }
+
+
+def split(total: int, weights: Sequence[int]) -> list[int]:
+    """`total` shared by `weights` (largest remainders), summing to `total`."""
+    whole = sum(weights)
+    shares = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def campaign_seed(seed: int, campaign_id: str) -> int:
+    """Each campaign's own generator, from the demo's seed (the same on every machine)."""
+    digest = hashlib.sha256(f"{seed}/{campaign_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def plan_demo(book: CampaignBook, enterprises: int = 11000, seed: int = 2020) -> Plan:
+    """The demo's three campaigns (`DEMO_CAMPAIGNS`, which `book` must hold) in one plan:
+    `enterprises` in all, shared by the campaigns' cultivation targets; Xinzhou's 2021 plan
+    brings back some of its 2020 enterprises."""
+    references = [book.get(campaign_id) for campaign_id in DEMO_CAMPAIGNS]
+    targets = [sum(c.targets.cultivated for c in r.counties) for r in references]
+    sizes = dict(zip(DEMO_CAMPAIGNS, split(enterprises, targets), strict=True))
+    shapes = demo_shapes(book)
+    plan, parts = Plan(), dict[str, Plan]()
+    for reference in references:
+        campaign_id = reference.campaign.id
+        earlier = parts.get(XINZHOU_2020) if campaign_id == XINZHOU_2021 else None
+        parts[campaign_id] = Planner(
+            reference,
+            sizes[campaign_id],
+            campaign_seed(seed, campaign_id),
+            shapes[campaign_id],
+            earlier=earlier,
+            ids="" if campaign_id == XINZHOU_2020 else f"-{campaign_id}",
+        ).build()
+        plan.extend(parts[campaign_id])
+    return plan
+
+
 def by_day(plan: Plan) -> dict[date, dict[str, list[object]]]:
-    """Every action of the plan, grouped by the day it happens."""
+    """Every action of the plan, grouped by the day it happens. Bank events dated before
+    their campaign's first day (the loans of years before) are delivered on that day."""
+    first_day = {campaign_id: start for campaign_id, (start, _) in plan.windows.items()}
     days: dict[date, dict[str, list[object]]] = defaultdict(lambda: defaultdict(list))
     for enterprise in plan.enterprises:
         days[enterprise.nominated_on]["nominations"].append(enterprise)
@@ -462,7 +734,7 @@ def by_day(plan: Plan) -> dict[date, dict[str, list[object]]]:
     for match in plan.matches:
         days[match.matched_on]["matches"].append(match)
     for event in plan.bank_events:
-        days[max(event.on, date(2020, 9, 1))]["bank"].append(event)
+        days[max(event.on, first_day.get(event.campaign_id, event.on))]["bank"].append(event)
     for filing in plan.filings:
         days[filing.on]["filings"].append(filing)
     return days

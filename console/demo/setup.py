@@ -1,5 +1,9 @@
-"""Where the demo keeps its reference data, clock and environment (under .state/demo), so
-that `make reset` removes every trace of it."""
+"""Where the demo keeps its campaigns, clock and environment (under .state/demo), so that
+`make reset` removes every trace of it.
+
+Its campaign directory is the platform's campaign book while the demo's environment is in
+force (deploy/lib.sh reads it): `make up` then provisions every bank topic, SCRAM principal
+and ACL of the three campaigns (Yunzhou's `yzrcu` too), from that book."""
 
 from __future__ import annotations
 
@@ -9,8 +13,21 @@ from datetime import date
 from pathlib import Path
 
 from console.demo.fineract import DEFAULT_SCHEMA_DIR, mapping_toml
-from console.demo.plan import demo_reference_toml
+from console.demo.plan import (
+    DEMO_CAMPAIGNS,
+    VILLAGE_BANK_CAMPAIGNS,
+    XINZHOU_2020,
+    demo_reference_toml,
+)
 from shared.reference import PACKAGED_REFERENCE_FILE
+
+EXAMPLE_CAMPAIGNS = PACKAGED_REFERENCE_FILE.parent / "examples"
+
+
+def campaign_source(campaign_id: str) -> Path:
+    """The packaged file of one of the demo's campaigns."""
+    packaged = PACKAGED_REFERENCE_FILE
+    return packaged if packaged.stem == campaign_id else EXAMPLE_CAMPAIGNS / f"{campaign_id}.toml"
 
 
 @dataclass(frozen=True)
@@ -21,10 +38,13 @@ class DemoFiles:
     def campaigns(self) -> Path:
         return self.folder / "campaigns"
 
+    def campaign(self, campaign_id: str) -> Path:
+        return self.campaigns / f"{campaign_id}.toml"
+
     @property
     def reference(self) -> Path:
-        """The demo's campaign: Xinzhou's, with its fictional village banks."""
-        return self.campaigns / "xinzhou-2020.toml"
+        """Xinzhou's campaign of 2020, with its fictional village banks."""
+        return self.campaign(XINZHOU_2020)
 
     @property
     def clock(self) -> Path:
@@ -48,14 +68,21 @@ class DemoFiles:
 def prepare(
     state_dir: Path, start: date, fineract: str | None = None, schema_dir: Path | None = None
 ) -> DemoFiles:
-    """Write the demo's reference data (with its fictional village banks), set the clock to
-    the campaign's first day, and the environment the services start with (deploy/lib.sh
-    reads it): quick ticks so checkpoints and deadlines follow the clock closely; with
-    `fineract` (an institution id), the adapter's mapping of that bank's Fineract and the
-    Fineract schema directory, so that `make up` provisions its topic and the adapter reads it."""
+    """Write the demo's campaigns (Xinzhou's of 2020 and 2021 with their fictional village
+    banks, Yunzhou's as packaged), set the clock to the first day, and the environment the
+    services start with (deploy/lib.sh reads it): quick ticks so checkpoints and deadlines
+    follow the clock closely; with `fineract` (an institution id), the adapter's mapping of
+    that bank's Fineract and the Fineract schema directory, so that `make up` provisions its
+    topic and the adapter reads it."""
     files = DemoFiles(state_dir / "demo")
     files.campaigns.mkdir(parents=True, exist_ok=True)
-    files.reference.write_text(demo_reference_toml(PACKAGED_REFERENCE_FILE.read_text()))
+    for stale in files.campaigns.glob("*.toml"):
+        stale.unlink()  # a campaign of an earlier demo is none of this one's
+    for campaign_id in DEMO_CAMPAIGNS:
+        text = campaign_source(campaign_id).read_text(encoding="utf-8")
+        if campaign_id in VILLAGE_BANK_CAMPAIGNS:
+            text = demo_reference_toml(text)
+        files.campaign(campaign_id).write_text(text, encoding="utf-8")
     files.clock.write_text(start.isoformat())
     files.notices.unlink(missing_ok=True)
     settings = {
