@@ -11,7 +11,7 @@ from fineract.domain.avro import SchemaSet
 from fineract.domain.mapping import FineractMapping
 from fineract.domain.messages import reading_both_id_widths
 from fineract.handlers import Handlers
-from fineract.mapping_file import MappingFileError, load_mapping
+from fineract.mapping_file import MappingFileError, check_institutions, load_mapping
 from fineract.settings import FineractSettings
 from shared.clock import platform_clock
 from shared.service import Runtime, Service, create_app
@@ -41,6 +41,7 @@ def build(settings: FineractSettings | None = None) -> FineractService:
     if mapping.instances and settings.fineract_schema_dir is None:
         raise MappingFileError("a mapping needs FIRSTLOAN_FINERACT_SCHEMA_DIR (the .avsc files)")
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
+    check_institutions(mapping, runtime.campaigns(), settings.fineract_mapping_file)
     handlers = Handlers()
     if mapping.instances and settings.fineract_schema_dir is not None:
         schemas = reading_both_id_widths(SchemaSet.from_directory(settings.fineract_schema_dir))
@@ -52,5 +53,5 @@ def build(settings: FineractSettings | None = None) -> FineractService:
         access=ACCESS,
         description=DESCRIPTION,
     )
-    clock = platform_clock(settings, runtime.reference().campaign.zone)
+    clock = platform_clock(settings, runtime.campaigns().zone)
     return FineractService(app, runtime, handlers, clock, mapping)

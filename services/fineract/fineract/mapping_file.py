@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from fineract.domain.mapping import FineractMapping
+from shared.campaigns import CampaignBook
 from shared.envelope import describe_errors
 
 
@@ -26,3 +27,14 @@ def load_mapping(path: Path | None) -> FineractMapping:
         return FineractMapping.model_validate(document)
     except ValidationError as error:
         raise MappingFileError(f"{path}: {describe_errors(error)}") from error
+
+
+def check_institutions(mapping: FineractMapping, book: CampaignBook, path: Path | None) -> None:
+    """Every institution mapped must take part in some campaign (any city's, any year's)."""
+    unknown = mapping.unknown_institutions(book.institution_ids)
+    if unknown:
+        known = ", ".join(sorted(book.institution_ids))
+        raise MappingFileError(
+            f"{path}: institution_id {', '.join(unknown)} is no institution of any campaign "
+            f"(known: {known})"
+        )

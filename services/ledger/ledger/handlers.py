@@ -1,10 +1,14 @@
 """What the ledger does with each command it is given and each event it consumes, and the
-notices it gives when a due time passes."""
+notices it gives when a due time passes, in every campaign.
+
+Facts (pairings, credits, loans, listings) are kept as they come, whatever campaign they
+fall in; filings and notices are a campaign's: a command's reporting unit names it."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from ledger import schemas, views
 from ledger.commands import CheckUpload, RecordActivity, RecordReport, SubmitLedger
@@ -15,6 +19,7 @@ from ledger.domain.periods import Month
 from ledger.domain.workflow import Notice, NoticeKind, Submission, next_submission, notices_due
 from ledger.reporting_units import Level, ReportingUnit, all_reporting_units, deadline_of, deadlines
 from ledger.storage import FiledVersion, Store
+from shared.campaigns import CampaignBook
 from shared.clock import Clock
 from shared.consumer import Message
 from shared.contracts import EventData
@@ -29,29 +34,35 @@ from shared.unit_of_work import UnitOfWork
 
 
 class Handlers:
-    def __init__(self, reference: Callable[[], ReferenceData], clock: Clock) -> None:
-        self._reference = reference
+    def __init__(self, book: Callable[[], CampaignBook], clock: Clock) -> None:
+        self._book = book
         self._clock = clock
+
+    def _campaign_of(self, reporting_unit: ReportingUnit) -> tuple[CampaignBook, ReferenceData]:
+        book = self._book()
+        return book, book.get(reporting_unit.campaign_id)
 
     # --- commands ---------------------------------------------------------------------
 
     async def submit_ledger(self, uow: UnitOfWork[Store], command: SubmitLedger) -> Submission:
-        """Freeze the reporting unit's month as the next version and announce it
-        (`LedgerSubmitted`). A submission after the due time is late."""
-        reference, now = self._reference(), self._clock()
+        """Freeze the reporting unit's month in its campaign as the next version and
+        announce it (`LedgerSubmitted`). A submission after the due time is late."""
+        (book, reference), now = self._campaign_of(command.reporting_unit), self._clock()
         reporting_unit, month = command.reporting_unit, command.month
-        await uow.store.filings.lock_ledger(reporting_unit.id, month)
-        versions = await uow.store.filings.versions_of(reporting_unit.id, month)
+        campaign_id = reference.campaign.id
+        await uow.store.filings.lock_ledger(campaign_id, reporting_unit.id, month)
+        versions = await uow.store.filings.versions_of(campaign_id, reporting_unit.id, month)
         latest = versions[-1].submission if versions else None
         deadline = deadline_of(reference, month)
         submission = next_submission(latest, month, deadline, now, command.reason)
-        view = await views.ledger_view(uow.store, reference, reporting_unit, month, now)
+        view = await views.ledger_view(uow.store, reference, reporting_unit, month, now, book)
         snapshot = schemas.ledger_document(view) | {
             "status": "submitted",
             "submission": schemas.submission_document(submission),
         }
         await uow.store.filings.save_version(
             FiledVersion(
+                campaign_id=campaign_id,
                 unit_id=reporting_unit.id,
                 month=month,
                 submission=submission,
@@ -62,6 +73,7 @@ class Handlers:
             )
         )
         event = LedgerSubmitted(
+            campaign_id=campaign_id,
             unit_id=reporting_unit.id,
             period=str(month),
             version=submission.version,
@@ -78,6 +90,7 @@ class Handlers:
     async def record_report(self, uow: UnitOfWork[Store], command: RecordReport) -> SpecialReport:
         report = SpecialReport(
             report_id=str(uuid.uuid4()),
+            campaign_id=command.reporting_unit.campaign_id,
             unit_id=command.reporting_unit.id,
             month=command.month,
             category=command.category,
@@ -93,6 +106,7 @@ class Handlers:
     ) -> PublicityActivity:
         activity = PublicityActivity(
             activity_id=str(uuid.uuid4()),
+            campaign_id=command.county.campaign_id,
             county_code=command.county.id,
             month=Month.of(command.held_on),
             held_on=command.held_on,
@@ -112,12 +126,13 @@ class Handlers:
     ) -> upload.UploadCheck:
         """Each uploaded row checked on its own, then the rows without errors compared with
         the ledger built from events (a row with errors counts as not uploaded)."""
-        reference = self._reference()
-        context = _upload_context(reference, command.reporting_unit, command.month)
+        book, reference = self._campaign_of(command.reporting_unit)
+        reporting_unit, month = command.reporting_unit, command.month
+        context = _upload_context(reference, reporting_unit, month)
         checked = [upload.check_row(number, values, context) for number, values in command.rows]
         good = [r for r in checked if isinstance(r, upload.UploadedRow)]
         errors = [e for r in checked if isinstance(r, list) for e in r]
-        built = await views.built_rows(uow.store, reference, command.reporting_unit, command.month)
+        built = await views.built_rows(uow.store, reference, reporting_unit, month, book)
         return upload.UploadCheck(len(command.rows), errors, upload.discrepancies(good, built))
 
     # --- events -----------------------------------------------------------------------
@@ -187,23 +202,32 @@ class Handlers:
     # --- deadlines --------------------------------------------------------------------
 
     async def give_due_notices(self, uow: UnitOfWork[Store]) -> list[Notice]:
-        """`LedgerOverdue` and `SpecialReportMissing` for every reporting unit and month whose
-        due time has passed without a filing: each exactly once, the notice's row and its
-        event in one transaction (a notice already given is not given again)."""
-        reference, now = self._reference(), self._clock()
-        filings = uow.store.filings
-        await filings.lock_notices()
+        """`LedgerOverdue` and `SpecialReportMissing` for every campaign's reporting units
+        and months whose due time (the campaign's `ledger_due_day`) has passed without a
+        filing: each exactly once, the notice's row and its event in one transaction (a
+        notice already given is not given again)."""
+        book, now = self._book(), self._clock()
+        await uow.store.filings.lock_notices()
+        given: list[Notice] = []
+        for reference in book.campaigns:
+            given += await self._give_campaign_notices(uow, reference, now)
+        return given
+
+    async def _give_campaign_notices(
+        self, uow: UnitOfWork[Store], reference: ReferenceData, now: datetime
+    ) -> list[Notice]:
+        filings, campaign_id = uow.store.filings, reference.campaign.id
         required = reference.campaign.special_reports_per_month
-        reported = {key for key, n in (await filings.report_counts()).items() if n >= required}
+        counts = await filings.report_counts(campaign_id)
         due = notices_due(
             [reporting_unit.id for reporting_unit in all_reporting_units(reference)],
             deadlines(reference),
             now,
-            set(await filings.first_submissions()),
-            reported,
-            await filings.given_notices(),
+            set(await filings.first_submissions(campaign_id)),
+            {key for key, n in counts.items() if n >= required},
+            await filings.given_notices(campaign_id),
         )
-        given = await filings.claim_notices(due, given_at=now)
+        given = await filings.claim_notices(campaign_id, due, given_at=now)
         for notice in given:
             uow.emit(LEDGER_EVENTS, notice.unit_id, _notice_event(reference, notice))
         return given
@@ -236,10 +260,13 @@ def _decision(message: Message[CreditGranted | CreditDeclined]) -> CreditDecisio
 
 
 def _notice_event(reference: ReferenceData, notice: Notice) -> EventData:
+    campaign_id, unit_id, period = reference.campaign.id, notice.unit_id, str(notice.month)
     due_at = deadline_of(reference, notice.month).due_at
     if notice.kind is NoticeKind.LEDGER_OVERDUE:
-        return LedgerOverdue(unit_id=notice.unit_id, period=str(notice.month), due_at=due_at)
-    return SpecialReportMissing(unit_id=notice.unit_id, period=str(notice.month), due_at=due_at)
+        return LedgerOverdue(campaign_id=campaign_id, unit_id=unit_id, period=period, due_at=due_at)
+    return SpecialReportMissing(
+        campaign_id=campaign_id, unit_id=unit_id, period=period, due_at=due_at
+    )
 
 
 def _upload_context(

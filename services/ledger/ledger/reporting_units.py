@@ -1,12 +1,20 @@
-"""Reporting units (填报单位): every county sub-branch and every city-level institution of the
-reference data, and the months of the campaign with their deadlines."""
+"""Reporting units (填报单位) of a campaign: each of its county sub-branches and city-level
+institutions, and the campaign's months with their deadlines.
+
+A ledger is a campaign's: one institution takes part in several cities' campaigns (ICBC's
+branch in each city) and keeps a ledger in each, and one county's campaigns follow each other
+year after year. Which campaign a call means when it names none is `campaign_of_unit`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from ledger.domain.periods import Deadline, Month, months_between
+from shared.campaigns import AmbiguousCampaignError
 from shared.reference import ReferenceData
 
 
@@ -25,6 +33,10 @@ class NotACampaignMonthError(LookupError):
 
 @dataclass(frozen=True)
 class ReportingUnit:
+    """A unit that reports in one campaign: its ledgers, reports and notices are that
+    campaign's."""
+
+    campaign_id: str
     id: str
     name: str
     level: Level
@@ -36,8 +48,13 @@ class ReportingUnit:
 
 
 def all_reporting_units(reference: ReferenceData) -> list[ReportingUnit]:
-    counties = [ReportingUnit(c.code, c.name, Level.COUNTY, c.aliases) for c in reference.counties]
-    institutions = [ReportingUnit(i.id, i.name, Level.INSTITUTION) for i in reference.institutions]
+    campaign = reference.campaign.id
+    counties = [
+        ReportingUnit(campaign, c.code, c.name, Level.COUNTY, c.aliases) for c in reference.counties
+    ]
+    institutions = [
+        ReportingUnit(campaign, i.id, i.name, Level.INSTITUTION) for i in reference.institutions
+    ]
     return counties + institutions
 
 
@@ -45,7 +62,53 @@ def reporting_unit_of(reference: ReferenceData, unit_id: str) -> ReportingUnit:
     for reporting_unit in all_reporting_units(reference):
         if reporting_unit.id == unit_id:
             return reporting_unit
-    raise UnknownReportingUnitError(f"{unit_id!r} is neither a county code nor an institution id")
+    raise UnknownReportingUnitError(
+        f"{unit_id!r} is neither a county code nor an institution id of {reference.campaign.id}"
+    )
+
+
+def reports_in(reference: ReferenceData, unit_id: str) -> bool:
+    return unit_id in reference.county_codes or unit_id in reference.institution_ids
+
+
+def campaign_of_unit(
+    campaigns: Sequence[ReferenceData], unit_id: str, month: Month | None, today: date
+) -> ReferenceData:
+    """The campaign a call about a unit's ledger means when it names none: among the
+    campaigns the unit reports in, those having the month (when it names one that any of
+    them has), of these the ones running today, else all of them; it must leave one.
+    Raises UnknownReportingUnitError (no campaign has the unit) or AmbiguousCampaignError
+    naming the candidates."""
+    having = [c for c in campaigns if reports_in(c, unit_id)]
+    if not having:
+        raise UnknownReportingUnitError(
+            f"{unit_id!r} is neither a county code nor an institution id"
+        )
+    if month is not None:
+        having = [c for c in having if month in campaign_months(c)] or having
+    running = [c for c in having if c.campaign.contains(today)]
+    candidates = running or having
+    if len(candidates) == 1:
+        return candidates[0]
+    raise AmbiguousCampaignError([c.campaign.id for c in candidates], f"the unit {unit_id}")
+
+
+def takes_unplaced_pairings(
+    campaigns: Sequence[ReferenceData], reference: ReferenceData, unit: ReportingUnit, month: Month
+) -> bool:
+    """Whether the institution's ledger of this campaign and month also holds the pairings
+    of enterprises whose county is not known (neither roster nor matchmaking named it):
+    only when no other campaign of the institution has the month, so that such a pairing is
+    never in two cities' ledgers (with one campaign, as before campaigns, it is in its
+    institution's)."""
+    if unit.level is not Level.INSTITUTION:
+        return False
+    return not any(
+        c.campaign.id != reference.campaign.id
+        and unit.id in c.institution_ids
+        and month in campaign_months(c)
+        for c in campaigns
+    )
 
 
 def campaign_months(reference: ReferenceData) -> list[Month]:

@@ -85,6 +85,7 @@ def ledger_document(view: LedgerView) -> dict[str, Any]:
     reporting_unit = view.reporting_unit
     return {
         "title": sheet.TITLE,
+        "campaign_id": reporting_unit.campaign_id,
         "unit_id": reporting_unit.id,
         "unit_name": reporting_unit.name,
         "level": reporting_unit.level.value,
@@ -114,9 +115,12 @@ def version_document(version: FiledVersion) -> dict[str, Any]:
     }
 
 
-def status_grid_document(cells: list[StatusCell], now: datetime) -> dict[str, Any]:
+def status_grid_document(
+    campaign_id: str, cells: list[StatusCell], now: datetime
+) -> dict[str, Any]:
     periods = sorted({cell.month for cell in cells})
     return {
+        "campaign_id": campaign_id,
         "as_of": now.isoformat(),
         "periods": [str(month) for month in periods],
         "cells": [
@@ -138,6 +142,7 @@ def status_grid_document(cells: list[StatusCell], now: datetime) -> dict[str, An
 def report_document(report: SpecialReport) -> dict[str, Any]:
     return {
         "report_id": report.report_id,
+        "campaign_id": report.campaign_id,
         "category": report.category.value,
         "title": report.title,
         "body": report.body,
@@ -148,6 +153,7 @@ def report_document(report: SpecialReport) -> dict[str, Any]:
 def activity_document(activity: PublicityActivity) -> dict[str, Any]:
     return {
         "activity_id": activity.activity_id,
+        "campaign_id": activity.campaign_id,
         "county_code": activity.county_code,
         "period": str(activity.month),
         "held_on": activity.held_on.isoformat(),

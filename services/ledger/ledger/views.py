@@ -1,5 +1,6 @@
-"""Reading a reporting unit's month: its rows built from the stored facts, its filings and
-summary; and the status grid of every reporting unit and month. Read only."""
+"""Reading a reporting unit's month in a campaign: its rows built from the stored facts (of
+the campaign's region only), its filings and summary; and the status grid of every
+reporting unit and month of a campaign. Read only."""
 
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from ledger.reporting_units import (
     all_reporting_units,
     campaign_months,
     deadline_of,
+    takes_unplaced_pairings,
 )
 from ledger.storage import Store
+from shared.campaigns import CampaignBook
 from shared.contracts.types import GUARANTEE_ZH, PROBLEM_ZH
 from shared.reference import ReferenceData
 
@@ -55,13 +58,23 @@ class StatusCell:
 
 
 async def built_rows(
-    store: Store, reference: ReferenceData, reporting_unit: ReportingUnit, month: Month
+    store: Store,
+    reference: ReferenceData,
+    reporting_unit: ReportingUnit,
+    month: Month,
+    book: CampaignBook | None = None,
 ) -> list[LedgerRow]:
+    """The rows of the unit's month in the campaign `reference`: a county's of its own
+    enterprises, an institution's of the enterprises of the campaign's counties. `book`:
+    every campaign known (None: this one alone), which decides where the pairings of
+    enterprises of no known county go (`takes_unplaced_pairings`)."""
     is_county = reporting_unit.level is Level.COUNTY
+    campaigns = book.campaigns if book is not None else (reference,)
     pairs = await store.facts.pairs_in_month(
         month,
-        county=reporting_unit.id if is_county else None,
+        counties={reporting_unit.id} if is_county else reference.county_codes,
         institution=None if is_county else reporting_unit.id,
+        unplaced=takes_unplaced_pairings(campaigns, reference, reporting_unit, month),
     )
     known = await store.facts.facts_of(pairs)
     return ledger_rows.build_rows(
@@ -79,13 +92,17 @@ async def ledger_view(
     reporting_unit: ReportingUnit,
     month: Month,
     now: datetime,
+    book: CampaignBook | None = None,
 ) -> LedgerView:
-    rows = await built_rows(store, reference, reporting_unit, month)
-    versions = [v.submission for v in await store.filings.versions_of(reporting_unit.id, month)]
+    campaign_id = reference.campaign.id
+    rows = await built_rows(store, reference, reporting_unit, month, book)
+    filed = await store.filings.versions_of(campaign_id, reporting_unit.id, month)
+    versions = [v.submission for v in filed]
     deadline = deadline_of(reference, month)
     publicity = None
     if reporting_unit.level is Level.COUNTY:
-        publicity = summarize(await store.filings.activities_of(reporting_unit.id, month))
+        activities = await store.filings.activities_of(campaign_id, reporting_unit.id, month)
+        publicity = summarize(activities)
     return LedgerView(
         reporting_unit=reporting_unit,
         month=month,
@@ -94,17 +111,17 @@ async def ledger_view(
         rows=rows,
         totals=ledger_rows.totals(rows),
         versions=versions,
-        reports=len(await store.filings.reports_of(reporting_unit.id, month)),
+        reports=len(await store.filings.reports_of(campaign_id, reporting_unit.id, month)),
         publicity=publicity,
     )
 
 
 async def status_grid(store: Store, reference: ReferenceData, now: datetime) -> list[StatusCell]:
-    """Every reporting unit and campaign month: the ledger judged by its first version, and
-    the special information report."""
+    """Every reporting unit and month of the campaign: the ledger judged by its first
+    version, and the special information report."""
     required = reference.campaign.special_reports_per_month
-    firsts = await store.filings.first_submissions()
-    counts = await store.filings.report_counts()
+    firsts = await store.filings.first_submissions(reference.campaign.id)
+    counts = await store.filings.report_counts(reference.campaign.id)
     cells = []
     for reporting_unit in all_reporting_units(reference):
         for month in campaign_months(reference):

@@ -1,10 +1,14 @@
-"""Matchmaking's HTTP API (thin): fairs, attendance, pairings, plans, products, figures."""
+"""Matchmaking's HTTP API (thin): fairs, attendance, pairings, plans, products, figures.
+
+Fairs, attendance, pairings and outcomes are facts of no campaign: a county or an institution
+is checked against every campaign's (the book), and listings of facts show them all unless
+`?campaign=` narrows them to a campaign's counties and window."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from matchmaking import views
 from matchmaking.commands import (
@@ -16,6 +20,7 @@ from matchmaking.commands import (
     RegisterProduct,
     ScheduleFair,
 )
+from matchmaking.domain.campaigns import is_known_county, is_known_institution
 from matchmaking.domain.errors import MatchmakingError, TooManyProductsError, UnknownFairError
 from matchmaking.handlers import Handlers
 from matchmaking.schemas import (
@@ -41,9 +46,16 @@ from matchmaking.schemas import (
 )
 from matchmaking.storage import Store
 from shared.access import AccessDep
-from shared.dependencies import RuntimeDep, handlers_of, reading
+from shared.campaigns import CampaignBook
+from shared.dependencies import (
+    BookDep,
+    CampaignParam,
+    RuntimeDep,
+    handlers_of,
+    reading,
+    resolve_campaign,
+)
 from shared.reference import ReferenceData
-from shared.service import Runtime
 from shared.validators import Uscc
 
 router = APIRouter()
@@ -53,14 +65,15 @@ HandlersDep = Annotated[Handlers, Depends(handlers_of)]
 StoreDep = Annotated[Store, Depends(reading)]
 
 
-def check_known(reference: ReferenceData, **values: str | None) -> None:
-    """A 422 in the platform's shape naming every county or institution it does not know."""
+def check_known(book: CampaignBook, **values: str | None) -> None:
+    """A 422 in the platform's shape naming every county or institution that no campaign
+    has."""
     problems = []
     for field, value in values.items():
         if value is None:
             continue
-        known = reference.county_codes if field == "county_code" else reference.institution_ids
-        if value not in known:
+        known = is_known_county if field == "county_code" else is_known_institution
+        if not known(book, value):
             problems.append({"field": field, "message": f"unknown {field} {value!r}"})
     if problems:
         raise HTTPException(422, detail=problems)
@@ -80,8 +93,9 @@ def not_found(field: str, message: str) -> HTTPException:
     return HTTPException(404, detail=[{"field": field, "message": message}])
 
 
-def goal_of(runtime: Runtime) -> int:
-    return runtime.reference().campaign.credit_process_goal_workdays
+def lens(request: Request, campaign: str | None) -> ReferenceData | None:
+    """The campaign that narrows a listing of facts, if one is asked for."""
+    return resolve_campaign(request, campaign) if campaign else None
 
 
 # --- fairs ----------------------------------------------------------------------------
@@ -92,22 +106,29 @@ async def schedule_fair(
     body: FairRequest, runtime: RuntimeDep, handlers: HandlersDep, access: AccessDep
 ) -> FairOut:
     access.require_county(body.county_code)
-    check_known(runtime.reference(), county_code=body.county_code)
+    check_known(runtime.campaigns(), county_code=body.county_code)
     async with runtime.transaction() as uow:
         fair = await handlers.schedule_fair(uow, ScheduleFair(**body.model_dump()))
     return fair_out(fair)
 
 
 @router.get("/fairs", tags=["fairs"], summary="Fairs, by date")
-async def list_fairs(store: StoreDep, county_code: str | None = None) -> list[FairOut]:
-    return await views.fairs(store, county_code)
+async def list_fairs(
+    store: StoreDep,
+    request: Request,
+    county_code: str | None = None,
+    campaign: CampaignParam = None,
+) -> list[FairOut]:
+    """Every fair (of the county), or a campaign's: held in its counties within its window
+    (`campaign`; a county's fairs of the campaign are what `fairs_per_county` counts)."""
+    return await views.fairs(store, county_code, lens(request, campaign))
 
 
 @router.get("/fairs/{fair_id}", tags=["fairs"], summary="A fair, its attendance and pairings")
 async def fair_detail(
     fair_id: str, store: StoreDep, runtime: RuntimeDep, access: AccessDep
 ) -> FairDetail:
-    detail = await views.fair_detail(store, fair_id, goal_of(runtime))
+    detail = await views.fair_detail(store, fair_id, views.goals_of(runtime.campaigns()))
     if detail is None:
         raise not_found("fair_id", f"no fair {fair_id!r}")
     access.require_county(detail.county_code)
@@ -134,7 +155,7 @@ async def register_attendance(
     if fair is None:
         raise not_found("fair_id", f"no fair {fair_id!r}")
     access.require_county(fair.county_code)
-    check_known(runtime.reference(), institution_id=body.institution_id)
+    check_known(runtime.campaigns(), institution_id=body.institution_id)
     command = (
         RegisterEnterprise(fair_id, body.uscc)
         if body.uscc is not None
@@ -170,11 +191,12 @@ async def record_match(
     access: AccessDep,
 ) -> MatchOut:
     access.require_institution(body.institution_id)
-    check_known(runtime.reference(), institution_id=body.institution_id)
+    book = runtime.campaigns()
+    check_known(book, institution_id=body.institution_id)
     try:
         async with runtime.transaction() as uow:
             match, created = await handlers.record_match(uow, RecordMatch(**body.model_dump()))
-            out = await views.pairing(uow.store, match, goal_of(runtime))
+            out = await views.pairing(uow.store, match, views.goals_of(book)(match))
     except MatchmakingError as error:
         raise refused(error) from error
     if not created:
@@ -184,16 +206,29 @@ async def record_match(
 
 @router.get("/matches", tags=["matches"], summary="Pairings with their outcomes")
 async def list_matches(
-    store: StoreDep, runtime: RuntimeDep, institution_id: str | None = None, uscc: str | None = None
+    store: StoreDep,
+    book: BookDep,
+    request: Request,
+    institution_id: str | None = None,
+    uscc: str | None = None,
+    campaign: CampaignParam = None,
 ) -> list[MatchOut]:
-    return await views.matches(store, goal_of(runtime), institution_id=institution_id, uscc=uscc)
+    """Every pairing (of the institution, of the enterprise), or a campaign's: of
+    enterprises of its counties within its window (`campaign`)."""
+    return await views.matches(
+        store,
+        views.goals_of(book),
+        institution_id=institution_id,
+        uscc=uscc,
+        campaign=lens(request, campaign),
+    )
 
 
 @router.get("/matches/{match_id}", tags=["matches"], summary="A pairing and its outcomes")
 async def match_detail(
-    match_id: str, store: StoreDep, runtime: RuntimeDep, access: AccessDep
+    match_id: str, store: StoreDep, book: BookDep, access: AccessDep
 ) -> MatchOut:
-    found = await views.match(store, match_id, goal_of(runtime))
+    found = await views.match(store, match_id, views.goals_of(book))
     if found is None:
         raise not_found("match_id", "no such pairing")
     access.require_institution(found.institution_id)
@@ -222,7 +257,7 @@ async def record_plan(
         # a bank revises only a plan it is responsible for; handing a plan over to
         # another bank is a supervisor's call
         access.require_institution(current.institution_id)
-    check_known(runtime.reference(), institution_id=body.institution_id)
+    check_known(runtime.campaigns(), institution_id=body.institution_id)
     command = RecordPlan(
         uscc=uscc,
         institution_id=body.institution_id,
@@ -254,7 +289,7 @@ async def record_visit(
     uscc: Uscc, body: VisitRequest, runtime: RuntimeDep, handlers: HandlersDep, access: AccessDep
 ) -> VisitOut:
     access.require_institution(body.institution_id)
-    check_known(runtime.reference(), institution_id=body.institution_id)
+    check_known(runtime.campaigns(), institution_id=body.institution_id)
     async with runtime.transaction() as uow:
         visit = await handlers.record_visit(uow, RecordVisit(uscc=uscc, **body.model_dump()))
     return visit_out(visit)
@@ -272,7 +307,7 @@ async def record_visit(
 async def register_product(
     institution_id: str, body: ProductRequest, runtime: RuntimeDep, handlers: HandlersDep
 ) -> ProductOut:
-    check_known(runtime.reference(), institution_id=institution_id)
+    check_known(runtime.campaigns(), institution_id=institution_id)
     fields = body.model_dump()
     fields["guarantees"] = tuple(body.guarantees)
     try:
@@ -299,9 +334,14 @@ async def all_products(store: StoreDep) -> list[ProductOut]:
 
 
 @router.get("/figures", tags=["figures"], summary="Pairings and outcomes of every institution")
-async def all_figures(runtime: RuntimeDep, store: StoreDep) -> list[FiguresOut]:
-    reference = runtime.reference()
-    return [await views.institution_figures(store, reference, i.id) for i in reference.institutions]
+async def all_figures(
+    book: BookDep, store: StoreDep, request: Request, campaign: CampaignParam = None
+) -> list[FiguresOut]:
+    """Every institution of any campaign with all its pairings, or a campaign's institutions
+    with their pairings in it (`campaign`)."""
+    chosen = lens(request, campaign)
+    institutions = chosen.institutions if chosen else book.institutions
+    return [await views.institution_figures(store, book, i.id, chosen) for i in institutions]
 
 
 @router.get(
@@ -311,8 +351,17 @@ async def all_figures(runtime: RuntimeDep, store: StoreDep) -> list[FiguresOut]:
     "(a reversed loan is not counted)",
 )
 async def institution_figures(
-    institution_id: str, runtime: RuntimeDep, store: StoreDep
+    institution_id: str,
+    book: BookDep,
+    store: StoreDep,
+    request: Request,
+    campaign: CampaignParam = None,
 ) -> FiguresOut:
-    reference = runtime.reference()
-    check_known(reference, institution_id=institution_id)
-    return await views.institution_figures(store, reference, institution_id)
+    """All the institution's pairings, or those in a campaign (`campaign`: of enterprises
+    of its counties within its window)."""
+    check_known(book, institution_id=institution_id)
+    chosen = lens(request, campaign)
+    if chosen is not None and institution_id not in chosen.institution_ids:
+        message = f"{institution_id!r} takes no part in {chosen.campaign.id}"
+        raise HTTPException(422, detail=[{"field": "institution_id", "message": message}])
+    return await views.institution_figures(store, book, institution_id, chosen)

@@ -15,8 +15,8 @@ from shared.service import Runtime, Service, create_app
 def build(settings: MatchmakingSettings | None = None) -> Service[Handlers]:
     settings = settings or MatchmakingSettings()
     runtime = Runtime.create(settings, metadata, store=SqlStore)
-    clock = platform_clock(settings, runtime.reference().campaign.zone)
-    handlers = Handlers(runtime.reference, clock)
+    clock = platform_clock(settings, runtime.campaigns().zone)
+    handlers = Handlers(runtime.campaigns, clock)
     consumers.subscribe(runtime, handlers)
     app = create_app(
         runtime,

@@ -16,9 +16,10 @@ from matchmaking.commands import (
     RegisterProduct,
     ScheduleFair,
 )
+from matchmaking.domain.campaigns import campaign_id_of, credit_goal
 from matchmaking.domain.errors import ProductMismatchError, UnknownFairError
 from matchmaking.domain.fairs import Attendee, AttendeeKind, Fair, Match, check_match, match_id_for
-from matchmaking.domain.listing import Delisting, Listing, listing_rank
+from matchmaking.domain.listing import Delisting, Listing, ListingHistory, listing_rank
 from matchmaking.domain.outcomes import (
     Attribution,
     BankOutcome,
@@ -32,6 +33,7 @@ from matchmaking.domain.outcomes import (
 )
 from matchmaking.domain.plans import Plan, Product, Visit, check_new_product, new_visit_id, revise
 from matchmaking.storage import Store
+from shared.campaigns import CampaignBook
 from shared.clock import Clock
 from shared.consumer import Message
 from shared.contracts.bank import CreditDeclined, CreditGranted, LoanIssued, LoanReversed
@@ -46,7 +48,6 @@ from shared.contracts.matchmaking import (
     Outcome,
 )
 from shared.contracts.roster import EnterpriseDelisted, EnterpriseListed
-from shared.reference import ReferenceData
 from shared.topics import MATCHMAKING_EVENTS
 from shared.unit_of_work import UnitOfWork
 
@@ -62,19 +63,23 @@ class Registration:
 
 
 class Handlers:
-    """Matchmaking's commands and consumed events, bound to the reference data (the credit
-    process goal) and the platform clock (the default day of a pairing)."""
+    """Matchmaking's commands and consumed events, bound to the campaigns (the credit process
+    goal of a pairing's campaign, whose list an enterprise is on) and the platform clock
+    (the default day of a pairing). Its facts name no campaign."""
 
-    def __init__(self, reference: Callable[[], ReferenceData], clock: Clock) -> None:
-        self._reference = reference
+    def __init__(self, book: Callable[[], CampaignBook], clock: Clock) -> None:
+        self._book = book
         self._clock = clock
 
     def today(self) -> date:
         return self._clock().date()
 
-    @property
-    def _goal(self) -> int:
-        return self._reference().campaign.credit_process_goal_workdays
+    def _listed(self, history: ListingHistory, day: date) -> bool:
+        """On the list, that day, of the campaign of the enterprise's county and that day."""
+        latest = history.latest
+        if latest is None:
+            return False
+        return history.listed_on(day, campaign_id_of(self._book(), latest.county_code, day))
 
     # --- commands ---------------------------------------------------------------------
 
@@ -108,7 +113,10 @@ class Handlers:
         if isinstance(command, RegisterEnterprise):
             history = await uow.store.listings.history(command.uscc)
             attendee = Attendee(
-                fair.fair_id, AttendeeKind.ENTERPRISE, command.uscc, history.listed_on(fair.held_on)
+                fair.fair_id,
+                AttendeeKind.ENTERPRISE,
+                command.uscc,
+                self._listed(history, fair.held_on),
             )
             # An enterprise's attendance is about the enterprise, an institution's the fair's.
             key, subject = command.uscc, command.uscc
@@ -156,7 +164,7 @@ class Handlers:
             channel=command.channel,
             fair_id=command.fair_id,
             product_id=command.product_id,
-            listed=history.listed_on(matched_on),
+            listed=self._listed(history, matched_on),
             county_code=latest.county_code if latest else None,
             enterprise_name=latest.name if latest else None,
         )
@@ -240,11 +248,18 @@ class Handlers:
     async def apply_listings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseListed]]
     ) -> None:
-        """Keep each listing; two that disagree about one day keep a fixed one of them."""
+        """Keep each listing, of its campaign (an event of before campaigns had ids: the
+        campaign of its county and day); two that disagree about one day keep a fixed one of
+        them."""
+        book = self._book()
         arrived: dict[tuple[str, date], Listing] = {}
         for m in messages:
+            listed = m.payload
+            campaign_id = listed.campaign_id or campaign_id_of(
+                book, listed.county_code, listed.listed_on
+            )
             entry = Listing(
-                m.payload.uscc, m.payload.listed_on, m.payload.name, m.payload.county_code
+                listed.uscc, listed.listed_on, listed.name, listed.county_code, campaign_id
             )
             key = (entry.uscc, entry.listed_on)
             if key not in arrived or listing_rank(entry) < listing_rank(arrived[key]):
@@ -261,8 +276,17 @@ class Handlers:
     async def apply_delistings(
         self, uow: UnitOfWork[Store], messages: Sequence[Message[EnterpriseDelisted]]
     ) -> None:
+        book = self._book()
         await uow.store.listings.add_delistings(
-            [Delisting(m.payload.uscc, m.payload.on) for m in messages]
+            [
+                Delisting(
+                    m.payload.uscc,
+                    m.payload.on,
+                    m.payload.campaign_id
+                    or campaign_id_of(book, m.payload.county_code, m.payload.on),
+                )
+                for m in messages
+            ]
         )
 
     # --- the banks' events ------------------------------------------------------------
@@ -342,11 +366,13 @@ class Handlers:
         reversed_loans = await uow.store.outcomes.reversals(
             (k[0], k[2]) for k in credited if k[1] == Outcome.LOAN_ISSUED.value
         )
-        goal = self._goal
+        book = self._book()
         for key in sorted(credited):
             outcome, match = attributions[key].outcome, paired[key]
             if outcome.outcome is Outcome.LOAN_ISSUED and (key[0], key[2]) in reversed_loans:
                 continue
+            # the goal of the pairing's campaign: its county's on its day
+            goal = credit_goal(book, match.county_code, match.matched_on, match.institution_id)
             took = timing(outcome, match, goal)
             event = MatchOutcomeRecorded(
                 match_id=match.match_id,

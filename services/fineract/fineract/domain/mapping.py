@@ -18,7 +18,7 @@ is no whole 0.01 万元) makes the whole message unmappable, with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -121,6 +121,11 @@ class FineractMapping(BaseModel):
     @property
     def topics(self) -> list[str]:
         return sorted({i.topic for i in self.instances})
+
+    def unknown_institutions(self, known: Collection[str]) -> list[str]:
+        """The institutions mapped that are none of `known` (every campaign's): their
+        events would be refused by every consumer of the bank topics."""
+        return sorted({i.institution_id for i in self.instances} - set(known))
 
 
 @dataclass(frozen=True)

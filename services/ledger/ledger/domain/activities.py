@@ -35,9 +35,10 @@ PUBLICITY_KIND_ZH = {
 
 @dataclass(frozen=True)
 class SpecialReport:
-    """A special information report (专题信息) of a reporting unit's month."""
+    """A special information report (专题信息) of a reporting unit's month in a campaign."""
 
     report_id: str
+    campaign_id: str
     unit_id: str
     month: Month
     category: ReportCategory
@@ -48,9 +49,11 @@ class SpecialReport:
 
 @dataclass(frozen=True)
 class PublicityActivity:
-    """A publicity activity a county held; its month is the ledger's it is summed in."""
+    """A publicity activity a county held; its month is that of the campaign's ledger it is
+    summed in."""
 
     activity_id: str
+    campaign_id: str
     county_code: str
     month: Month
     held_on: date

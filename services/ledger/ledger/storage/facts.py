@@ -3,11 +3,11 @@ one reporting unit's month."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, fields
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Table, and_, func, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,10 +40,16 @@ class FactRepository(Protocol):
     async def save_reversals(self, copies: Sequence[Reversal]) -> None: ...
 
     async def pairs_in_month(
-        self, month: Month, *, county: str | None, institution: str | None
+        self,
+        month: Month,
+        *,
+        counties: Collection[str],
+        institution: str | None,
+        unplaced: bool,
     ) -> list[Pair]:
-        """The pairs with a pairing in the month: of enterprises of the county (the roster's
-        county, else the pairing's), or of the institution."""
+        """The pairs with a pairing in the month of enterprises of the counties (the
+        roster's county, else the pairing's), of the institution when one is named;
+        `unplaced`: also those whose enterprise's county is not known."""
 
     async def facts_of(self, pairs: Sequence[Pair]) -> Facts:
         """Every fact about the given pairs, at any date (attribution needs later pairings)."""
@@ -98,18 +104,22 @@ class SqlFactRepository:
         )
 
     async def pairs_in_month(
-        self, month: Month, *, county: str | None, institution: str | None
+        self,
+        month: Month,
+        *,
+        counties: Collection[str],
+        institution: str | None,
+        unplaced: bool,
     ) -> list[Pair]:
         in_month = pairings.c.matched_on.between(month.first_day, month.last_day)
+        county_of_pairing = func.coalesce(enterprises.c.county_code, pairings.c.county_code)
+        placed = county_of_pairing.in_(sorted(counties))
         query = (
             select(pairings.c.uscc, pairings.c.institution_id)
             .distinct()
             .select_from(pairings.outerjoin(enterprises, enterprises.c.uscc == pairings.c.uscc))
-            .where(in_month)
+            .where(in_month, or_(placed, county_of_pairing.is_(None)) if unplaced else placed)
         )
-        if county is not None:
-            county_of_pairing = func.coalesce(enterprises.c.county_code, pairings.c.county_code)
-            query = query.where(county_of_pairing == county)
         if institution is not None:
             query = query.where(pairings.c.institution_id == institution)
         return [(row.uscc, row.institution_id) for row in await self._connection.execute(query)]

@@ -1,4 +1,5 @@
-"""Submissions (immutable, versioned), notices given, special reports, publicity activities."""
+"""Submissions (immutable, versioned), notices given, special reports, publicity activities:
+each a campaign's."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from ledger.storage.tables import notices, publicity_activities, special_reports
 
 @dataclass(frozen=True)
 class FiledVersion:
-    """One version of a reporting unit's month as filed: the ledger frozen in `snapshot`."""
+    """One version of a reporting unit's month in a campaign as filed: the ledger frozen in
+    `snapshot`."""
 
+    campaign_id: str
     unit_id: str
     month: Month
     submission: Submission
@@ -32,36 +35,40 @@ class FiledVersion:
 
 
 class FilingRepository(Protocol):
-    async def lock_ledger(self, unit_id: str, month: Month) -> None:
+    """Every filing is a campaign's: each query names the campaign."""
+
+    async def lock_ledger(self, campaign_id: str, unit_id: str, month: Month) -> None:
         """Until the transaction ends, no one else files this reporting unit's month."""
 
     async def lock_notices(self) -> None:
         """Until the transaction ends, no one else gives notices."""
 
-    async def versions_of(self, unit_id: str, month: Month) -> list[FiledVersion]:
+    async def versions_of(self, campaign_id: str, unit_id: str, month: Month) -> list[FiledVersion]:
         """Every version of the reporting unit's month, oldest first."""
 
     async def save_version(self, version: FiledVersion) -> None: ...
 
-    async def first_submissions(self) -> dict[ReportingUnitMonth, Submission]:
+    async def first_submissions(self, campaign_id: str) -> dict[ReportingUnitMonth, Submission]:
         """The first version of every filed (unit_id, month)."""
 
-    async def report_counts(self) -> dict[ReportingUnitMonth, int]: ...
+    async def report_counts(self, campaign_id: str) -> dict[ReportingUnitMonth, int]: ...
 
-    async def given_notices(self) -> set[tuple[NoticeKind, str, Month]]: ...
+    async def given_notices(self, campaign_id: str) -> set[tuple[NoticeKind, str, Month]]: ...
 
-    async def claim_notices(self, due: Sequence[Notice], given_at: datetime) -> list[Notice]:
+    async def claim_notices(
+        self, campaign_id: str, due: Sequence[Notice], given_at: datetime
+    ) -> list[Notice]:
         """Record the notices; return those not given before (by this or another process)."""
 
     async def save_report(self, report: SpecialReport) -> None: ...
 
-    async def reports_of(self, unit_id: str, month: Month) -> list[SpecialReport]:
+    async def reports_of(self, campaign_id: str, unit_id: str, month: Month) -> list[SpecialReport]:
         """In the order they were reported."""
 
     async def save_activity(self, activity: PublicityActivity) -> None: ...
 
     async def activities_of(
-        self, county_code: str | None, month: Month | None
+        self, campaign_id: str, county_code: str | None, month: Month | None
     ) -> list[PublicityActivity]:
         """By the day they were held."""
 
@@ -70,9 +77,9 @@ class SqlFilingRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def lock_ledger(self, unit_id: str, month: Month) -> None:
+    async def lock_ledger(self, campaign_id: str, unit_id: str, month: Month) -> None:
         # The versions' primary key backs it up: a second version 1 could not be stored.
-        await self._lock(f"ledger:{unit_id}:{month}")
+        await self._lock(f"ledger:{campaign_id}:{unit_id}:{month}")
 
     async def lock_notices(self) -> None:
         # The notices' primary key backs it up: a notice given twice is stored once.
@@ -81,10 +88,14 @@ class SqlFilingRepository:
     async def _lock(self, name: str) -> None:
         await self._connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(name))))
 
-    async def versions_of(self, unit_id: str, month: Month) -> list[FiledVersion]:
+    async def versions_of(self, campaign_id: str, unit_id: str, month: Month) -> list[FiledVersion]:
         query = (
             select(submissions)
-            .where(submissions.c.unit_id == unit_id, submissions.c.period == str(month))
+            .where(
+                submissions.c.campaign_id == campaign_id,
+                submissions.c.unit_id == unit_id,
+                submissions.c.period == str(month),
+            )
             .order_by(submissions.c.version)
         )
         return [_version(row) for row in await self._connection.execute(query)]
@@ -92,6 +103,7 @@ class SqlFilingRepository:
     async def save_version(self, version: FiledVersion) -> None:
         submission = version.submission
         row = {
+            "campaign_id": version.campaign_id,
             "unit_id": version.unit_id,
             "period": str(version.month),
             "version": submission.version,
@@ -105,35 +117,43 @@ class SqlFilingRepository:
         }
         await self._connection.execute(insert(submissions), [row])
 
-    async def first_submissions(self) -> dict[ReportingUnitMonth, Submission]:
-        query = select(submissions).where(submissions.c.version == 1)
+    async def first_submissions(self, campaign_id: str) -> dict[ReportingUnitMonth, Submission]:
+        query = select(submissions).where(
+            submissions.c.campaign_id == campaign_id, submissions.c.version == 1
+        )
         return {
             (row.unit_id, Month.parse(row.period)): _version(row).submission
             for row in await self._connection.execute(query)
         }
 
-    async def report_counts(self) -> dict[ReportingUnitMonth, int]:
-        query = select(
-            special_reports.c.unit_id, special_reports.c.period, func.count().label("n")
-        ).group_by(special_reports.c.unit_id, special_reports.c.period)
+    async def report_counts(self, campaign_id: str) -> dict[ReportingUnitMonth, int]:
+        query = (
+            select(special_reports.c.unit_id, special_reports.c.period, func.count().label("n"))
+            .where(special_reports.c.campaign_id == campaign_id)
+            .group_by(special_reports.c.unit_id, special_reports.c.period)
+        )
         return {
             (row.unit_id, Month.parse(row.period)): int(row.n)
             for row in await self._connection.execute(query)
         }
 
-    async def given_notices(self) -> set[tuple[NoticeKind, str, Month]]:
-        query = select(notices.c.kind, notices.c.unit_id, notices.c.period)
+    async def given_notices(self, campaign_id: str) -> set[tuple[NoticeKind, str, Month]]:
+        query = select(notices.c.kind, notices.c.unit_id, notices.c.period).where(
+            notices.c.campaign_id == campaign_id
+        )
         return {
             (NoticeKind(row.kind), row.unit_id, Month.parse(row.period))
             for row in await self._connection.execute(query)
         }
 
-    async def claim_notices(self, due: Sequence[Notice], given_at: datetime) -> list[Notice]:
+    async def claim_notices(
+        self, campaign_id: str, due: Sequence[Notice], given_at: datetime
+    ) -> list[Notice]:
         if not due:
             return []
         rows = [
-            {"kind": n.kind.value, "unit_id": n.unit_id, "period": str(n.month)}
-            | {"given_at": given_at}
+            {"campaign_id": campaign_id, "kind": n.kind.value, "unit_id": n.unit_id}
+            | {"period": str(n.month), "given_at": given_at}
             for n in due
         ]
         statement = (
@@ -150,15 +170,20 @@ class SqlFilingRepository:
         del row["month"]
         await self._connection.execute(insert(special_reports), [row])
 
-    async def reports_of(self, unit_id: str, month: Month) -> list[SpecialReport]:
+    async def reports_of(self, campaign_id: str, unit_id: str, month: Month) -> list[SpecialReport]:
         query = (
             select(special_reports)
-            .where(special_reports.c.unit_id == unit_id, special_reports.c.period == str(month))
+            .where(
+                special_reports.c.campaign_id == campaign_id,
+                special_reports.c.unit_id == unit_id,
+                special_reports.c.period == str(month),
+            )
             .order_by(special_reports.c.reported_at, special_reports.c.report_id)
         )
         return [
             SpecialReport(
                 report_id=row.report_id,
+                campaign_id=row.campaign_id,
                 unit_id=row.unit_id,
                 month=Month.parse(row.period),
                 category=ReportCategory(row.category),
@@ -179,10 +204,12 @@ class SqlFilingRepository:
         await self._connection.execute(insert(publicity_activities), [row])
 
     async def activities_of(
-        self, county_code: str | None, month: Month | None
+        self, campaign_id: str, county_code: str | None, month: Month | None
     ) -> list[PublicityActivity]:
-        query = select(publicity_activities).order_by(
-            publicity_activities.c.held_on, publicity_activities.c.activity_id
+        query = (
+            select(publicity_activities)
+            .where(publicity_activities.c.campaign_id == campaign_id)
+            .order_by(publicity_activities.c.held_on, publicity_activities.c.activity_id)
         )
         if county_code is not None:
             query = query.where(publicity_activities.c.county_code == county_code)
@@ -191,6 +218,7 @@ class SqlFilingRepository:
         return [
             PublicityActivity(
                 activity_id=row.activity_id,
+                campaign_id=row.campaign_id,
                 county_code=row.county_code,
                 month=Month.parse(row.period),
                 held_on=row.held_on,
@@ -208,6 +236,7 @@ class SqlFilingRepository:
 
 def _version(row: Any) -> FiledVersion:
     return FiledVersion(
+        campaign_id=row.campaign_id,
         unit_id=row.unit_id,
         month=Month.parse(row.period),
         submission=Submission(row.version, row.submitted_at, row.late, row.reason),

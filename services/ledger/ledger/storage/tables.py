@@ -91,9 +91,12 @@ loan_reversals = Table(
     Column("reason", Text, nullable=False),
 )
 
+# Filings are a campaign's: one unit (an institution in several cities) keeps a ledger per
+# campaign and month.
 submissions = Table(
     "submissions",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
     Column("version", Integer, primary_key=True),
@@ -111,6 +114,7 @@ submissions = Table(
 notices = Table(
     "notices",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("kind", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
@@ -121,19 +125,21 @@ special_reports = Table(
     "special_reports",
     metadata,
     Column("report_id", Text, primary_key=True),
+    Column("campaign_id", Text, nullable=False),
     Column("unit_id", Text, nullable=False),
     Column("period", Text, nullable=False),
     Column("category", Text, nullable=False),
     Column("title", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("reported_at", DateTime(timezone=True), nullable=False),
-    Index("ix_special_reports_unit_period", "unit_id", "period"),
+    Index("ix_special_reports_campaign_unit_period", "campaign_id", "unit_id", "period"),
 )
 
 publicity_activities = Table(
     "publicity_activities",
     metadata,
     Column("activity_id", Text, primary_key=True),
+    Column("campaign_id", Text, nullable=False),
     Column("county_code", Text, nullable=False),
     Column("period", Text, nullable=False),
     Column("held_on", Date, nullable=False),
@@ -144,5 +150,5 @@ publicity_activities = Table(
     Column("institution_ids", ARRAY(Text), nullable=False, server_default="{}"),
     Column("organizer", Text),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Index("ix_publicity_activities_county_period", "county_code", "period"),
+    Index("ix_publicity_activities_campaign_county_period", "campaign_id", "county_code", "period"),
 )

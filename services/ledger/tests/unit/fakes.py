@@ -3,7 +3,7 @@ the same rule for copies of one fact (`first_copy`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -59,7 +59,12 @@ class InMemoryFacts:
             _keep_first(self.reversals, (reversal.institution_id, reversal.loan_id), reversal)
 
     async def pairs_in_month(
-        self, month: Month, *, county: str | None, institution: str | None
+        self,
+        month: Month,
+        *,
+        counties: Collection[str],
+        institution: str | None,
+        unplaced: bool,
     ) -> list[Pair]:
         found = set()
         for pairing in self.pairings.values():
@@ -67,7 +72,8 @@ class InMemoryFacts:
             county_of_pairing = listed.county_code if listed else pairing.county_code
             if not month.contains(pairing.matched_on):
                 continue
-            if county is not None and county_of_pairing != county:
+            placed = county_of_pairing in counties
+            if not (placed or (unplaced and county_of_pairing is None)):
                 continue
             if institution is not None and pairing.institution_id != institution:
                 continue
@@ -89,51 +95,60 @@ class InMemoryFacts:
         )
 
 
+NoticeKey = tuple[str, NoticeKind, str, Month]  # (campaign_id, kind, unit_id, month)
+
+
 class InMemoryFilings:
     def __init__(self) -> None:
         self.versions: list[FiledVersion] = []
-        self.notices: dict[tuple[NoticeKind, str, Month], datetime] = {}
+        self.notices: dict[NoticeKey, datetime] = {}
         self.reports: list[SpecialReport] = []
         self.activities: list[PublicityActivity] = []
         self.locks: list[str] = []
 
-    async def lock_ledger(self, unit_id: str, month: Month) -> None:
-        self.locks.append(f"ledger:{unit_id}:{month}")
+    async def lock_ledger(self, campaign_id: str, unit_id: str, month: Month) -> None:
+        self.locks.append(f"ledger:{campaign_id}:{unit_id}:{month}")
 
     async def lock_notices(self) -> None:
         self.locks.append("notices")
 
-    async def versions_of(self, unit_id: str, month: Month) -> list[FiledVersion]:
-        return [v for v in self.versions if (v.unit_id, v.month) == (unit_id, month)]
+    async def versions_of(self, campaign_id: str, unit_id: str, month: Month) -> list[FiledVersion]:
+        key = (campaign_id, unit_id, month)
+        return [v for v in self.versions if (v.campaign_id, v.unit_id, v.month) == key]
 
     async def save_version(self, version: FiledVersion) -> None:
         if any(
-            (v.unit_id, v.month, v.submission.version)
-            == (version.unit_id, version.month, version.submission.version)
+            (v.campaign_id, v.unit_id, v.month, v.submission.version)
+            == (version.campaign_id, version.unit_id, version.month, version.submission.version)
             for v in self.versions
         ):
             raise ValueError("a version is filed once")
         self.versions.append(version)
 
-    async def first_submissions(self) -> dict[ReportingUnitMonth, Submission]:
+    async def first_submissions(self, campaign_id: str) -> dict[ReportingUnitMonth, Submission]:
         return {
-            (v.unit_id, v.month): v.submission for v in self.versions if v.submission.version == 1
+            (v.unit_id, v.month): v.submission
+            for v in self.versions
+            if v.campaign_id == campaign_id and v.submission.version == 1
         }
 
-    async def report_counts(self) -> dict[ReportingUnitMonth, int]:
+    async def report_counts(self, campaign_id: str) -> dict[ReportingUnitMonth, int]:
         counts: dict[ReportingUnitMonth, int] = {}
         for report in self.reports:
-            key = (report.unit_id, report.month)
-            counts[key] = counts.get(key, 0) + 1
+            if report.campaign_id == campaign_id:
+                key = (report.unit_id, report.month)
+                counts[key] = counts.get(key, 0) + 1
         return counts
 
-    async def given_notices(self) -> set[tuple[NoticeKind, str, Month]]:
-        return set(self.notices)
+    async def given_notices(self, campaign_id: str) -> set[tuple[NoticeKind, str, Month]]:
+        return {(kind, unit, month) for (c, kind, unit, month) in self.notices if c == campaign_id}
 
-    async def claim_notices(self, due: Sequence[Notice], given_at: datetime) -> list[Notice]:
+    async def claim_notices(
+        self, campaign_id: str, due: Sequence[Notice], given_at: datetime
+    ) -> list[Notice]:
         fresh = []
         for notice in due:
-            key = (notice.kind, notice.unit_id, notice.month)
+            key = (campaign_id, notice.kind, notice.unit_id, notice.month)
             if key not in self.notices:
                 self.notices[key] = given_at
                 fresh.append(notice)
@@ -142,20 +157,23 @@ class InMemoryFilings:
     async def save_report(self, report: SpecialReport) -> None:
         self.reports.append(report)
 
-    async def reports_of(self, unit_id: str, month: Month) -> list[SpecialReport]:
-        found = [r for r in self.reports if (r.unit_id, r.month) == (unit_id, month)]
+    async def reports_of(self, campaign_id: str, unit_id: str, month: Month) -> list[SpecialReport]:
+        key = (campaign_id, unit_id, month)
+        found = [r for r in self.reports if (r.campaign_id, r.unit_id, r.month) == key]
         return sorted(found, key=lambda r: (r.reported_at, r.report_id))
 
     async def save_activity(self, activity: PublicityActivity) -> None:
         self.activities.append(activity)
 
     async def activities_of(
-        self, county_code: str | None, month: Month | None
+        self, campaign_id: str, county_code: str | None, month: Month | None
     ) -> list[PublicityActivity]:
         found = [
             a
             for a in self.activities
-            if county_code in (None, a.county_code) and month in (None, a.month)
+            if a.campaign_id == campaign_id
+            and county_code in (None, a.county_code)
+            and month in (None, a.month)
         ]
         return sorted(found, key=lambda a: (a.held_on, a.activity_id))
 

@@ -19,11 +19,12 @@ from ledger.domain.workflow import NoticeKind
 from ledger.handlers import Handlers
 from ledger.reporting_units import reporting_unit_of
 from ledger.storage import Store
+from shared.campaigns import book_of
 from shared.contracts.bank import LoanIssued, LoanReversed
 from shared.contracts.matchmaking import EnterpriseMatched
 from shared.contracts.roster import EnterpriseListed
 from shared.reference import load_reference
-from shared.testing import message, recorded, sample_uscc, unit_of_work_over
+from shared.testing import EXAMPLE_CAMPAIGNS, message, recorded, sample_uscc, unit_of_work_over
 from shared.unit_of_work import UnitOfWork
 
 from .fakes import InMemoryStore
@@ -44,7 +45,7 @@ class Clock:
 
 
 def handlers_at(clock: Clock) -> Handlers:
-    return Handlers(lambda: REFERENCE, clock)
+    return Handlers(lambda: book_of([REFERENCE]), clock)
 
 
 def new_uow() -> tuple[UnitOfWork[Store], InMemoryStore]:
@@ -137,7 +138,7 @@ async def test_a_submission_announces_itself_once() -> None:
     [filed] = store.filings.versions
     assert filed.snapshot["status"] == "submitted"
     assert len(filed.snapshot["rows"]) == 1
-    assert store.filings.locks == [f"ledger:{COUNTY}:{OCTOBER}"]
+    assert store.filings.locks == [f"ledger:xinzhou-2020:{COUNTY}:{OCTOBER}"]
 
 
 async def test_a_passed_due_date_gives_ledger_overdue_once() -> None:
@@ -157,7 +158,8 @@ async def test_a_passed_due_date_gives_ledger_overdue_once() -> None:
     assert overdue.count((COUNTY, "2020-10")) == 1
     assert (COUNTY, "2020-09") not in overdue  # filed on time
     assert len(overdue) == len(set(overdue))
-    assert store.filings.notices[(NoticeKind.LEDGER_OVERDUE, COUNTY, OCTOBER)] == clock.now
+    notice = ("xinzhou-2020", NoticeKind.LEDGER_OVERDUE, COUNTY, OCTOBER)
+    assert store.filings.notices[notice] == clock.now
     assert store.filings.locks.count("notices") == 3
 
 
@@ -206,3 +208,66 @@ def test_copies_of_a_fact_keep_the_same_copy_in_any_order(
     assert (reversal.reversed_on, reversal.reason) == (date(2020, 10, 22), "重复发放")
     assert (enterprise.listed_on, enterprise.name) == (date(2020, 9, 5), "定襄甲公司")
     assert enterprise.county_code == COUNTY
+
+
+# --- several campaigns: each campaign's ledgers, rows of its region, notices --------------
+
+YUNZHOU = load_reference(EXAMPLE_CAMPAIGNS / "yunzhou-2020.toml")
+TWO_CITIES = book_of([REFERENCE, YUNZHOU])
+YUNZHOU_COUNTY = "149902"
+YUNZHOU_USCC = sample_uscc(2, county=YUNZHOU_COUNTY, tag="MA")
+
+
+def paired(uscc: str, county: str, match_id: str) -> EnterpriseMatched:
+    return matched(match_id=match_id).model_copy(update={"uscc": uscc, "county_code": county})
+
+
+async def test_an_institution_keeps_a_ledger_per_campaign_with_its_regions_rows() -> None:
+    clock = Clock(datetime(2020, 11, 5, 12, tzinfo=SHANGHAI))
+    handlers = Handlers(lambda: TWO_CITIES, clock)
+    uow, store = new_uow()
+    await handlers.apply_pairings(
+        uow,
+        [
+            message(paired(USCC, COUNTY, "M-X")),
+            message(paired(YUNZHOU_USCC, YUNZHOU_COUNTY, "M-Y")),
+            # a pairing of an enterprise of no known county: in neither city's ledger
+            message(paired(sample_uscc(3), COUNTY, "M-U").model_copy(update={"county_code": None})),
+        ],
+    )
+    for reference, expected in ((REFERENCE, USCC), (YUNZHOU, YUNZHOU_USCC)):
+        icbc = reporting_unit_of(reference, "icbc")
+        view = await views.ledger_view(store, reference, icbc, OCTOBER, clock.now, TWO_CITIES)
+        assert [row.uscc for row in view.rows] == [expected]
+        await handlers.submit_ledger(uow, SubmitLedger(icbc, OCTOBER))
+    await uow.flush()
+    submitted = recorded(uow).events("LedgerSubmitted")
+    assert sorted((e.data["campaign_id"], e.data["unit_id"]) for e in submitted) == [
+        ("xinzhou-2020", "icbc"),
+        ("yunzhou-2020", "icbc"),
+    ]
+    assert {(v.campaign_id, v.submission.version) for v in store.filings.versions} == {
+        ("xinzhou-2020", 1),
+        ("yunzhou-2020", 1),
+    }
+
+
+async def test_notices_are_given_in_every_campaign_by_its_own_deadlines() -> None:
+    clock = Clock(datetime(2020, 11, 11, tzinfo=SHANGHAI))  # October's due time in both
+    handlers = Handlers(lambda: TWO_CITIES, clock)
+    uow, _ = new_uow()
+    given = await handlers.give_due_notices(uow)
+    assert await handlers.give_due_notices(uow) == []
+    await uow.flush()
+    overdue = {
+        (e.data["campaign_id"], e.data["unit_id"], e.data["period"])
+        for e in recorded(uow).events("LedgerOverdue")
+    }
+    assert ("yunzhou-2020", YUNZHOU_COUNTY, "2020-10") in overdue
+    assert ("yunzhou-2020", "icbc", "2020-10") in overdue
+    assert ("xinzhou-2020", "icbc", "2020-10") in overdue
+    assert ("xinzhou-2020", "icbc", "2020-09") in overdue
+    assert not any(c == "yunzhou-2020" and p == "2020-09" for c, _, p in overdue)
+    missing = recorded(uow).events("SpecialReportMissing")
+    assert {e.data["campaign_id"] for e in missing} == {"xinzhou-2020", "yunzhou-2020"}
+    assert len(given) == len(overdue) + len(missing)

@@ -1,6 +1,8 @@
-"""Whether an enterprise is on the cultivation list on a day, from roster's events.
+"""Whether an enterprise is on a campaign's cultivation list on a day, from roster's events.
 
-Listings and delistings may arrive in any order; the answer depends on their dates only.
+The list is a campaign's: an enterprise listed in Xinzhou's 2020 campaign is not on the 2021
+campaign's list unless nominated to it again. Listings and delistings may arrive in any
+order; the answer depends on their dates and campaigns only.
 """
 
 from __future__ import annotations
@@ -21,18 +23,21 @@ def listed_on(day: date, listings: Iterable[date], delistings: Iterable[date]) -
 
 @dataclass(frozen=True)
 class Listing:
-    """Roster listed the enterprise from `listed_on`, under this name and county."""
+    """Roster listed the enterprise from `listed_on`, under this name and county, on the list
+    of `campaign_id` (None: a county no campaign has)."""
 
     uscc: str
     listed_on: date
     name: str
     county_code: str
+    campaign_id: str | None
 
 
 @dataclass(frozen=True)
 class Delisting:
     uscc: str
     delisted_on: date
+    campaign_id: str | None
 
 
 @dataclass(frozen=True)
@@ -40,17 +45,23 @@ class ListingHistory:
     """What roster told of one enterprise, as sets of dated facts."""
 
     listings: tuple[Listing, ...] = ()
-    delistings: tuple[date, ...] = ()
+    delistings: tuple[Delisting, ...] = ()
 
-    def listed_on(self, day: date) -> bool:
-        return listed_on(day, [entry.listed_on for entry in self.listings], self.delistings)
+    def listed_on(self, day: date, campaign_id: str | None) -> bool:
+        """On the campaign's list that day; `campaign_id` None (a county no campaign has):
+        on any list."""
+        return listed_on(
+            day,
+            [e.listed_on for e in self.listings if campaign_id in (None, e.campaign_id)],
+            [d.delisted_on for d in self.delistings if campaign_id in (None, d.campaign_id)],
+        )
 
     @property
     def latest(self) -> Listing | None:
         return max(self.listings, key=lambda entry: entry.listed_on, default=None)
 
 
-def listing_rank(listing: Listing) -> tuple[str, str]:
-    """Two listings of an enterprise on one day that disagree: the least (county, name) is
-    kept, so that the one kept does not depend on which arrived first."""
-    return (listing.county_code, listing.name)
+def listing_rank(listing: Listing) -> tuple[str, str, str]:
+    """Two listings of an enterprise on one day that disagree: the least (county, name,
+    campaign) is kept, so that the one kept does not depend on which arrived first."""
+    return (listing.county_code, listing.name, listing.campaign_id or "")

@@ -54,7 +54,9 @@ attendance = Table(
     Column("listed", Boolean),
     _created(),
 )
-# What roster said: listing and delisting dates, kept as facts (any arrival order).
+# What roster said: listing and delisting dates, kept as facts (any arrival order), each of
+# the campaign whose list it is (the event's, else the county's on that day; None: a county
+# no campaign has).
 listings = Table(
     "listings",
     metadata,
@@ -62,12 +64,14 @@ listings = Table(
     Column("listed_on", Date, primary_key=True),
     Column("name", Text, nullable=False),
     Column("county_code", Text, nullable=False),
+    Column("campaign_id", Text),
 )
 delistings = Table(
     "delistings",
     metadata,
     Column("uscc", Text, primary_key=True),
     Column("delisted_on", Date, primary_key=True),
+    Column("campaign_id", Text),
 )
 products = Table(
     "products",

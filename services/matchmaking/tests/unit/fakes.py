@@ -50,7 +50,7 @@ class InMemoryAttendance:
 class InMemoryListings:
     def __init__(self) -> None:
         self.listings: dict[tuple[str, date], Listing] = {}
-        self.delistings: set[tuple[str, date]] = set()
+        self.delistings: dict[tuple[str, date], Delisting] = {}
 
     async def get(self, keys: Iterable[tuple[str, date]]) -> dict[tuple[str, date], Listing]:
         return {k: self.listings[k] for k in keys if k in self.listings}
@@ -60,12 +60,16 @@ class InMemoryListings:
             self.listings[(entry.uscc, entry.listed_on)] = entry
 
     async def add_delistings(self, entries: Sequence[Delisting]) -> None:
-        self.delistings |= {(e.uscc, e.delisted_on) for e in entries}
+        for entry in entries:
+            key = (entry.uscc, entry.delisted_on)
+            kept = self.delistings.get(key)
+            campaigns = [c for c in (entry.campaign_id, kept and kept.campaign_id) if c]
+            self.delistings[key] = Delisting(*key, min(campaigns, default=None))
 
     async def history(self, uscc: str) -> ListingHistory:
         return ListingHistory(
             tuple(entry for (who, _), entry in self.listings.items() if who == uscc),
-            tuple(day for who, day in self.delistings if who == uscc),
+            tuple(entry for (who, _), entry in self.delistings.items() if who == uscc),
         )
 
 

@@ -16,6 +16,7 @@ from matchmaking import views
 from matchmaking.commands import RecordMatch, RegisterEnterprise, ScheduleFair
 from matchmaking.handlers import Handlers
 from matchmaking.storage import Store
+from shared.campaigns import book_of
 from shared.contracts.bank import CreditGranted, LoanIssued, LoanReversed
 from shared.contracts.matchmaking import Channel
 from shared.contracts.roster import EnterpriseListed
@@ -27,6 +28,7 @@ from shared.unit_of_work import UnitOfWork
 from .fakes import InMemoryStore
 
 REFERENCE = load_reference()
+BOOK = book_of([REFERENCE])
 GOAL = REFERENCE.campaign.credit_process_goal_workdays
 TODAY = date(2021, 3, 15)
 USCC = sample_uscc(1, tag="HM")
@@ -35,7 +37,7 @@ BANK_SOURCE = f"urn:firstloan:institution:{BANK}"
 
 
 def handlers() -> Handlers:
-    return Handlers(lambda: REFERENCE, lambda: datetime(2021, 3, 15, 12, tzinfo=UTC))
+    return Handlers(lambda: BOOK, lambda: datetime(2021, 3, 15, 12, tzinfo=UTC))
 
 
 def new_uow() -> UnitOfWork[Store]:
@@ -150,7 +152,7 @@ async def test_a_reversal_withdraws_the_loan_from_its_pairing_and_says_so() -> N
     assert (withdrawn.data["loan_id"], withdrawn.data["reversed_on"]) == ("L-1", "2020-10-25")
     (match,) = await uow.store.matches.find(uscc=USCC)
     assert (await views.pairing(uow.store, match, GOAL)).outcomes == []
-    figures = await views.institution_figures(uow.store, REFERENCE, BANK)
+    figures = await views.institution_figures(uow.store, BOOK, BANK)
     assert (figures.loans_issued, figures.loan_amount_wan) == (0, Decimal(0))
     stored = await uow.store.outcomes.reversals([(BANK, "L-1")])
     assert stored[(BANK, "L-1")].reversed_on == date(2020, 10, 24)  # the earliest
@@ -162,7 +164,7 @@ async def test_a_loan_reversed_before_it_arrives_is_never_announced() -> None:
     await deliver(work, uow, PAIRING)
     await deliver(work, uow, loan())
     assert types_of(uow) == ["EnterpriseMatched"]
-    figures = await views.institution_figures(uow.store, REFERENCE, BANK)
+    figures = await views.institution_figures(uow.store, BOOK, BANK)
     assert figures.loans_issued == 0
 
 
@@ -185,7 +187,7 @@ async def final_state(order: list[int]) -> tuple[Any, ...]:
         await deliver(work, uow, FACTS[index])
     (match,) = await uow.store.matches.find(uscc=USCC)
     shown = await views.pairing(uow.store, match, GOAL)
-    figures = await views.institution_figures(uow.store, REFERENCE, BANK)
+    figures = await views.institution_figures(uow.store, BOOK, BANK)
     history = await uow.store.listings.history(USCC)
     reversals = await uow.store.outcomes.reversals([(BANK, "L-1")])
     return (
