@@ -491,23 +491,31 @@ def _figures(found: Attainment | None) -> str:
 def ledger_export(
     unit: Annotated[str, typer.Argument(help="County code or institution id.")],
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    campaign: Annotated[
+        str | None, typer.Option(help="The campaign (needed when the unit is in several).")
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="File to write.")] = None,
     url: Annotated[str, typer.Option(help="Ledger service.")] = "http://127.0.0.1:8103",
 ) -> None:
     """Save UNIT's work ledger (工作台帐) of MONTH as xlsx."""
-    target = output or Path(f"ledger-{unit}-{month}.xlsx")
-    _export(f"{url}/ledgers/{unit}/{month}", {}, target)
+    named = f"{campaign}-" if campaign else ""
+    target = output or Path(f"ledger-{named}{unit}-{month}.xlsx")
+    _export(f"{url}/ledgers/{unit}/{month}", {"campaign": campaign} if campaign else {}, target)
 
 
 @whitelist_app.command("export")
 def whitelist_export(
     county: Annotated[str | None, typer.Option(help="Only this county.")] = None,
     institution: Annotated[str | None, typer.Option(help="Only this institution.")] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="The campaign (needed when several are running).")
+    ] = None,
     output: Annotated[Path, typer.Option(help="File to write.")] = Path("whitelist.xlsx"),
     url: Annotated[str, typer.Option(help="Roster service.")] = "http://127.0.0.1:8101",
 ) -> None:
     """Save the current whitelist (白名单) as xlsx."""
-    params = {k: v for k, v in (("county_code", county), ("institution_id", institution)) if v}
+    named = (("county_code", county), ("institution_id", institution), ("campaign", campaign))
+    params = {k: v for k, v in named if v}
     _export(f"{url}/whitelist", params, output)
 
 
