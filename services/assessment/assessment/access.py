@@ -1,7 +1,9 @@
-"""Who may call assessment: supervisors see and run everything; a county sub-branch or a bank
-sees its own unit's detail, and a county sub-branch subscribes to (and mutes) its own
-county's escalations. The dashboard's page and assets are public (they hold no data: the
-page asks for a token and sends it with every request)."""
+"""Who may call assessment: supervisors see and run everything (a city's, `central:<region>`,
+its region's campaigns: `shared.dependencies.resolve_campaign` refuses the others); the
+province (`province`) reads what supervisors read, every city, and writes nothing; a county
+sub-branch or a bank sees its own unit's detail, and a county sub-branch subscribes to (and
+mutes) its own county's escalations. The dashboard's page and assets are public (they hold
+no data: the page asks for a token and sends it with every request)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ ACCESS: AccessTable = {
     ("GET", "/checkpoints/{as_of}/circular.docx"): CENTRAL,
     ("GET", "/institutions/service"): CENTRAL,
     ("GET", "/institutions/data-quality"): CENTRAL,
+    # Every city side by side: supervisors and the province (a city's supervisors see their
+    # own city's row only).
+    ("GET", "/province"): CENTRAL,
+    ("GET", "/province/series"): CENTRAL,
     ("GET", "/"): PUBLIC,
     ("GET", "/units/{unit_id}"): PUBLIC,
     ("GET", "/static"): PUBLIC,

@@ -26,7 +26,7 @@ class AssessmentService(Service[Handlers]):
 def build(settings: AssessmentSettings | None = None) -> AssessmentService:
     settings = settings or AssessmentSettings()
     runtime = Runtime.create(settings, storage.metadata, store=storage.SqlStore)
-    now = platform_clock(settings, runtime.reference().campaign.zone)
+    now = platform_clock(settings, runtime.campaigns().zone)
     policy = RetryPolicy(
         first_seconds=settings.notice_retry_first_seconds,
         longest_seconds=settings.notice_retry_longest_seconds,
@@ -34,7 +34,7 @@ def build(settings: AssessmentSettings | None = None) -> AssessmentService:
     )
     targets = TargetPolicy.parse(settings.webhook_allow)
     handlers = Handlers(
-        runtime.reference,
+        runtime.campaigns,
         now,
         Postman(Senders(settings, targets).send, policy, targets),
         settings.evaluate_each_batch,

@@ -11,14 +11,17 @@ from shared.contracts.assessment import EscalationReason, Severity
 
 @dataclass(frozen=True)
 class RunCheckpoint:
-    """Assess every unit as of `as_of` and move the ladder (once per checkpoint day)."""
+    """Assess every unit of the campaign as of `as_of` and move its ladder (once per
+    checkpoint day); no campaign named: the one running on `as_of`, else the only one."""
 
     as_of: date
+    campaign_id: str | None = None
 
 
 @dataclass(frozen=True)
 class KeepUpToDate:
-    """The daily tick: re-evaluate on a new day; run the checkpoints whose day has come."""
+    """The daily tick: re-evaluate on a new day; run each campaign's checkpoints whose day
+    has come."""
 
     run_checkpoints: bool
 
@@ -37,6 +40,8 @@ class Subscribe:
     level: str | None = None
     reason: EscalationReason | None = None
     webhook_format: WebhookFormat = WebhookFormat.WECOM
+    campaign_id: str | None = None
+    """The campaign whose escalations it hears of (None: every campaign's)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Mute:
     starts_at: datetime | None = None
     unit_id: str | None = None
     reason: EscalationReason | None = None
+    campaign_id: str | None = None
+    """The campaign whose escalations it mutes (None: every campaign's)."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """`firstloan assessment rebuild`: recount everything from the input topics, from their
-first record, into a scratch database, and compare with the live figures.
+first record, into a scratch database, and compare with the live figures of every campaign.
 
 Facts are sets and outcomes are derived from them, so the rebuilt attainment, counted from
 scratch, must equal the live one, kept up to date batch by batch; a difference means an event
@@ -10,6 +10,7 @@ checkpoints run on demand are not in any topic and are not rebuilt.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -29,30 +30,60 @@ REPLAY_BATCH = 5_000
 
 
 @dataclass(frozen=True)
+class Recount:
+    """Every campaign's attainment on one day, by campaign id, and their totals."""
+
+    by_campaign: Mapping[str, Attainment]
+
+    @property
+    def cultivated(self) -> int:
+        return sum(a.cultivated for a in self.by_campaign.values())
+
+    @property
+    def first_loans(self) -> int:
+        return sum(a.first_loans for a in self.by_campaign.values())
+
+
+@dataclass(frozen=True)
 class Rebuilt:
     records: int
-    rebuilt: Attainment
-    live: Attainment
+    rebuilt: Recount
+    live: Recount
     live_behind: int
     """Records the live service had not yet consumed when the figures were compared."""
 
     @property
+    def differing(self) -> list[str]:
+        """The campaigns whose rebuilt figures differ from the live ones."""
+        ids = sorted(self.rebuilt.by_campaign.keys() | self.live.by_campaign.keys())
+        return [c for c in ids if self.rebuilt.by_campaign.get(c) != self.live.by_campaign.get(c)]
+
+    @property
     def equal(self) -> bool:
-        return self.rebuilt == self.live
+        return not self.differing
 
 
-async def counted_afresh(runtime: Runtime, day: date) -> Attainment:
-    """Every stored outcome counted from scratch."""
+async def counted_afresh(runtime: Runtime, day: date) -> Recount:
+    """Every campaign's stored outcomes counted from scratch."""
+    found: dict[str, Attainment] = {}
     async with runtime.engine.connect() as connection:
-        outcomes = await SqlStore(connection).outcomes.load()
-    return attainment(outcomes, runtime.reference(), day)
+        store = SqlStore(connection)
+        for reference in runtime.campaigns().campaigns:
+            outcomes = await store.outcomes.load(reference.campaign.id)
+            found[reference.campaign.id] = attainment(outcomes, reference, day)
+    return Recount(found)
 
 
-async def served(runtime: Runtime, day: date) -> Attainment:
-    """The figures the service serves: its counts, kept up to date batch by batch."""
+async def served(runtime: Runtime, day: date) -> Recount:
+    """The figures the service serves for every campaign: its counts, kept up to date batch
+    by batch."""
+    found: dict[str, Attainment] = {}
     async with runtime.engine.connect() as connection:
-        counts = await SqlStore(connection).counts.load()
-    return attainment_from(counts, runtime.reference(), day)
+        store = SqlStore(connection)
+        for reference in runtime.campaigns().campaigns:
+            counts = await store.counts.load(reference.campaign.id)
+            found[reference.campaign.id] = attainment_from(counts, reference, day)
+    return Recount(found)
 
 
 async def bring_up_to_date(service: AssessmentService) -> None:

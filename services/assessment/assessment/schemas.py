@@ -27,8 +27,10 @@ from assessment.domain.notices import (
     Subscription,
     WebhookFormat,
 )
+from shared.campaigns import CampaignBook, CampaignStatus, RegionOut
 from shared.contracts.assessment import EscalationReason, Severity
 from shared.contracts.types import UnitId
+from shared.reference import ReferenceData
 
 
 class Pair(BaseModel):
@@ -81,7 +83,7 @@ class ForecastOut(BaseModel):
 class UnitOut(BaseModel):
     unit_id: str
     name: str
-    level: Literal["county", "institution"]
+    level: Literal["county", "institution", "city"]
     category: str | None = None
     cultivated: int
     first_loans: int
@@ -96,6 +98,9 @@ class UnitOut(BaseModel):
         "end, projected from its funnel and the city's conversion of pairings, with its "
         "interval (none before the campaign's first full week).",
     )
+    campaign_id: str | None = Field(
+        default=None, description="The campaign the unit's figures are of."
+    )
 
 
 class Citywide(BaseModel):
@@ -106,13 +111,46 @@ class Citywide(BaseModel):
     first_loan_rate_goal: float
 
 
+class CampaignRefOut(BaseModel):
+    """A campaign as the figures of one name it."""
+
+    id: str
+    name: str
+    region: RegionOut
+    start: date
+    end: date
+    status: CampaignStatus
+
+
+def campaign_ref(reference: ReferenceData, today: date) -> CampaignRefOut:
+    campaign = reference.campaign
+    return CampaignRefOut(
+        id=campaign.id,
+        name=campaign.name,
+        region=RegionOut(code=reference.region.code, name=reference.region.name),
+        start=campaign.start,
+        end=campaign.end,
+        status=CampaignBook.status(reference, today),
+    )
+
+
 class AttainmentOut(BaseModel):
     as_of: date
-    citywide: Citywide
+    campaign: CampaignRefOut | None = Field(
+        default=None,
+        description="The campaign the figures are of (none for `level=city`: each city's "
+        "unit names its own).",
+    )
+    citywide: Citywide = Field(
+        description="The campaign's totals; for `level=city`, the province's (the sum of the "
+        "cities)."
+    )
     units: list[UnitOut]
 
 
-def unit_out(unit: UnitAttainment, forecast: Forecast | None = None) -> UnitOut:
+def unit_out(
+    unit: UnitAttainment, forecast: Forecast | None = None, campaign_id: str | None = None
+) -> UnitOut:
     return UnitOut(
         unit_id=unit.unit_id,
         name=unit.name,
@@ -128,6 +166,7 @@ def unit_out(unit: UnitAttainment, forecast: Forecast | None = None) -> UnitOut:
         attainment_ratio=unit.attainment_ratio,
         status=unit.status.value,
         forecast=None if forecast is None else forecast_out(forecast),
+        campaign_id=campaign_id,
     )
 
 
@@ -153,6 +192,7 @@ class CheckpointIn(BaseModel):
 
 
 class EscalationFoundOut(BaseModel):
+    campaign_id: str | None = None
     unit_id: str
     level: str
     reason: str
@@ -162,13 +202,15 @@ class EscalationFoundOut(BaseModel):
 
 class CheckpointRunOut(BaseModel):
     as_of: date
+    campaign_id: str | None = Field(default=None, description="The campaign assessed.")
     escalations: list[EscalationFoundOut] = Field(
         description="Raised or upgraded by this run; none when the checkpoint had run."
     )
 
 
-def escalation_found_out(finding: Finding) -> EscalationFoundOut:
+def escalation_found_out(finding: Finding, campaign_id: str | None = None) -> EscalationFoundOut:
     return EscalationFoundOut(
+        campaign_id=campaign_id,
         unit_id=finding.unit_id,
         level=finding.level,
         reason=finding.reason.value,
@@ -241,6 +283,9 @@ class SubscriptionIn(BaseModel):
 
 class SubscriptionOut(BaseModel):
     subscription_id: str
+    campaign_id: str | None = Field(
+        default=None, description="The campaign whose escalations it hears of."
+    )
     subscriber: str
     county_code: str | None = Field(description="The county sub-branch it is for, if any.")
     channel: Channel
@@ -279,6 +324,9 @@ class SilenceIn(BaseModel):
 
 class SilenceOut(BaseModel):
     silence_id: str
+    campaign_id: str | None = Field(
+        default=None, description="The campaign whose escalations it mutes."
+    )
     created_by: str
     county_code: str | None = Field(
         description="None: a supervisor's, covering every subscription; else only the county "
@@ -307,7 +355,8 @@ class DeliveryOut(BaseModel):
     sent_at: datetime | None
     steps: list[dict[str, Any]] = Field(
         description="Each step told of: escalation_id, step (the severity reached, or "
-        "`resolved`), unit_id, name, level, reason, severity, kind, as_of, figures."
+        "`resolved`), unit_id, name, level, reason, severity, kind, as_of, figures, "
+        "campaign_id."
     )
 
 
@@ -392,3 +441,100 @@ class EscalationStoryOut(BaseModel):
     acknowledged: bool
     rectifications: list[RectificationOut]
     circular_issued: bool
+
+
+# --- the province -------------------------------------------------------------------------
+
+
+class ProvinceCampaignOut(BaseModel):
+    id: str
+    name: str
+    start: date
+    end: date
+    status: CampaignStatus
+
+
+class ProvinceCityOut(BaseModel):
+    region: RegionOut
+    campaign: ProvinceCampaignOut = Field(
+        description="The campaign the city is seen through on the day: the one running, "
+        "else the latest begun by then."
+    )
+    cultivated: int
+    first_loans: int
+    first_loan_rate: float | None
+    targets: Pair = Field(description="The sum of the campaign's county targets.")
+    expected: Pair
+    attainment_ratio: float | None
+    status: str
+    rank: int = Field(description="1 for the highest attainment ratio (then first loans).")
+    open_escalations: int = Field(description="Escalations of the campaign still open.")
+
+
+class ProvinceTotalsOut(BaseModel):
+    cultivated: int
+    first_loans: int
+    first_loan_rate: float | None
+    targets: Pair
+    expected: Pair
+    attainment_ratio: float | None
+
+
+class InCityOut(BaseModel):
+    region_code: str
+    campaign_id: str
+    cultivated: int
+    first_loans: int
+
+
+class ProvinceInstitutionOut(BaseModel):
+    institution_id: str
+    name: str
+    cultivated: int = Field(description="Summed over the cities it takes part in.")
+    first_loans: int
+    cities: list[InCityOut]
+
+
+class ProvinceOut(BaseModel):
+    as_of: date
+    cities: list[ProvinceCityOut] = Field(description="By region code.")
+    totals: ProvinceTotalsOut = Field(description="Exactly the sum of the cities.")
+    ranking: list[str] = Field(
+        description="Region codes by attainment ratio, then first-loan households, highest first."
+    )
+    institutions: list[ProvinceInstitutionOut]
+
+
+class CityPointOut(BaseModel):
+    on: date
+    campaign_id: str = Field(description="The campaign the city is seen through that day.")
+    expected_first_loans: float
+    first_loans: int | None = Field(description="None for days after the day asked for.")
+    cultivated: int | None
+
+
+class CitySeriesOut(BaseModel):
+    region: RegionOut
+    campaign: ProvinceCampaignOut = Field(description="The city's campaign on `as_of`.")
+    target_first_loans: int
+    points: list[CityPointOut]
+
+
+class ProvinceSeriesOut(BaseModel):
+    as_of: date
+    cities: list[CitySeriesOut]
+
+
+def pair(figures: Any) -> Pair:
+    return Pair(cultivated=figures.cultivated, first_loans=figures.first_loans)
+
+
+def province_campaign_out(reference: ReferenceData, today: date) -> ProvinceCampaignOut:
+    campaign = reference.campaign
+    return ProvinceCampaignOut(
+        id=campaign.id,
+        name=campaign.name,
+        start=campaign.start,
+        end=campaign.end,
+        status=CampaignBook.status(reference, today),
+    )

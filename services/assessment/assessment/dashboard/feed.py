@@ -107,8 +107,10 @@ async def event_stream(
     broadcaster: Broadcaster,
     heartbeat_seconds: float,
     disconnected: Callable[[], Awaitable[bool]],
+    campaign_id: str | None = None,
 ) -> AsyncGenerator[str, None]:
-    """The text/event-stream body of one client. Runs no task of its own: when the client
+    """The text/event-stream body of one client (of one campaign's events, when named; an
+    event naming no campaign is every campaign's). Runs no task of its own: when the client
     goes, the server cancels this generator and the subscription ends with it."""
     with broadcaster.subscription() as queue:
         yield f"retry: 3000\n: connected, {broadcaster.subscribers} client(s)\n\n"
@@ -123,6 +125,8 @@ async def event_stream(
                 continue
             if event is None:
                 return
+            if campaign_id is not None and event.data.get("campaign_id") not in (None, campaign_id):
+                continue
             yield event.encode()
 
 

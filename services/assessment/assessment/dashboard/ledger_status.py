@@ -35,12 +35,15 @@ def unavailable(why: str) -> LedgerStatusOut:
     return LedgerStatusOut(available=False, message=message)
 
 
-async def fetch_ledger_status(ledger_url: str, authorization: str | None) -> LedgerStatusOut:
+async def fetch_ledger_status(
+    ledger_url: str, authorization: str | None, campaign: str | None = None
+) -> LedgerStatusOut:
     url = f"{ledger_url.rstrip('/')}/ledgers/status"
     headers = {"authorization": authorization} if authorization else {}
+    params = {"campaign": campaign} if campaign else {}
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
-            response = await client.get(url, headers=headers)
+            response = await client.get(url, headers=headers, params=params)
     except httpx.HTTPError as error:
         return unavailable(type(error).__name__)
     if response.status_code != 200:

@@ -1,5 +1,5 @@
 """The dashboard's reads of assessment's own tables: one unit's enterprises and
-escalations, and the checkpoints run."""
+escalations in a campaign, and the campaign's checkpoints run."""
 
 from __future__ import annotations
 
@@ -11,23 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assessment.storage.tables import checkpoints, enterprise_outcomes, escalations
 
 
-async def county_outcomes(connection: AsyncConnection, code: str) -> list[Any]:
-    """Enterprises listed in the county now, or whose first loan counted for it."""
+async def county_outcomes(connection: AsyncConnection, campaign_id: str, code: str) -> list[Any]:
+    """Enterprises listed in the county now, or whose first loan counted for it, in the
+    campaign."""
     table = enterprise_outcomes
     rows = await connection.execute(
         select(table)
+        .where(table.c.campaign_id == campaign_id)
         .where(or_(table.c.county_code == code, table.c.first_loan["county_code"].astext == code))
         .order_by(table.c.uscc)
     )
     return list(rows)
 
 
-async def institution_outcomes(connection: AsyncConnection, institution_id: str) -> list[Any]:
+async def institution_outcomes(
+    connection: AsyncConnection, campaign_id: str, institution_id: str
+) -> list[Any]:
     """Enterprises assigned to the institution, given their first loan by it, or named in
-    a first-loan claim of it that was contradicted."""
+    a first-loan claim of it that was contradicted, in the campaign."""
     table = enterprise_outcomes
     rows = await connection.execute(
         select(table)
+        .where(table.c.campaign_id == campaign_id)
         .where(
             or_(
                 table.c.institutions.contains([institution_id]),
@@ -40,21 +45,25 @@ async def institution_outcomes(connection: AsyncConnection, institution_id: str)
     return list(rows)
 
 
-async def unit_escalations(connection: AsyncConnection, unit_id: str) -> list[Any]:
+async def unit_escalations(
+    connection: AsyncConnection, campaign_id: str, unit_id: str
+) -> list[Any]:
     rows = await connection.execute(
         select(escalations)
-        .where(escalations.c.unit_id == unit_id)
+        .where(escalations.c.campaign_id == campaign_id, escalations.c.unit_id == unit_id)
         .order_by(escalations.c.raised_at.desc())
     )
     return list(rows)
 
 
-async def checkpoints_run(connection: AsyncConnection) -> list[Any]:
+async def checkpoints_run(connection: AsyncConnection, campaign_id: str) -> list[Any]:
     rows = await connection.execute(
         select(
             checkpoints.c.as_of,
             checkpoints.c.run_at,
             func.jsonb_array_length(checkpoints.c.under_target).label("under_target"),
-        ).order_by(checkpoints.c.as_of.desc())
+        )
+        .where(checkpoints.c.campaign_id == campaign_id)
+        .order_by(checkpoints.c.as_of.desc())
     )
     return list(rows)

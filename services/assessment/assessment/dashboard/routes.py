@@ -1,5 +1,6 @@
 """The dashboard's HTTP routes: the pages, the live feed and the few reads the pages need
-beyond the service's API (campaign clock, trend series, one unit's detail, checkpoints)."""
+beyond the service's API (campaign clock, trend series, one unit's detail, checkpoints),
+each of one campaign (`?campaign=`, as the API's)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from assessment.api import ranking_of, settings_of
+from assessment.api import LensesDep, ranking_of, settings_of
 from assessment.dashboard import queries
 from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
@@ -23,8 +24,18 @@ from assessment.schemas import DataQualityOut, StepOut, data_quality_out
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
 from assessment.views import escalation_stories
-from shared.dependencies import RuntimeDep, TodayDep, reading, service_of
-from shared.service import Runtime
+from shared.campaigns import CampaignBook, CampaignStatus, RegionOut
+from shared.dependencies import (
+    BookDep,
+    CampaignDep,
+    CampaignParam,
+    RuntimeDep,
+    TodayDep,
+    reading,
+    resolve_campaign,
+    service_of,
+)
+from shared.reference import CAMPAIGN_ID_PATTERN, ReferenceData
 
 if TYPE_CHECKING:
     from assessment.app import AssessmentService
@@ -52,15 +63,31 @@ async def index_page() -> FileResponse:
 
 
 @router.get("/units/{unit_id}", include_in_schema=False)
-async def unit_page(unit_id: str, rt: RuntimeDep) -> FileResponse:
-    unit_name(rt, unit_id)
+async def unit_page(unit_id: str, book: BookDep) -> FileResponse:
+    if not any(_named(c, unit_id) for c in book.campaigns):
+        raise _no_unit(unit_id)
     return FileResponse(STATIC / "unit.html")
 
 
 @router.get("/events/stream", tags=["dashboard"], summary="Escalations and attainment, live (SSE)")
-async def stream(request: Request, config: SettingsDep, broadcaster: FeedDep) -> StreamingResponse:
+async def stream(
+    request: Request,
+    config: SettingsDep,
+    broadcaster: FeedDep,
+    campaign: Annotated[
+        str | None,
+        Query(
+            pattern=CAMPAIGN_ID_PATTERN,
+            description="Only the campaign's events (left out: every campaign's).",
+        ),
+    ] = None,
+) -> StreamingResponse:
+    if campaign is not None:
+        resolve_campaign(request, campaign)
     return StreamingResponse(
-        event_stream(broadcaster, config.dashboard_heartbeat_seconds, request.is_disconnected),
+        event_stream(
+            broadcaster, config.dashboard_heartbeat_seconds, request.is_disconnected, campaign
+        ),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
@@ -72,6 +99,9 @@ class CategoryOut(BaseModel):
 
 
 class CampaignOut(BaseModel):
+    campaign_id: str
+    region: RegionOut
+    status: CampaignStatus
     name: str
     authority: str
     today: date
@@ -86,9 +116,12 @@ class CampaignOut(BaseModel):
 
 
 @router.get("/dashboard/campaign", tags=["dashboard"], summary="The campaign and its clock")
-async def get_campaign(rt: RuntimeDep, day: TodayDep) -> CampaignOut:
-    campaign = rt.reference().campaign
+async def get_campaign(known: CampaignDep, day: TodayDep) -> CampaignOut:
+    campaign = known.campaign
     return CampaignOut(
+        campaign_id=campaign.id,
+        region=RegionOut(code=known.region.code, name=known.region.name),
+        status=CampaignBook.status(known, day),
         name=campaign.name,
         authority=campaign.authority,
         today=day,
@@ -99,9 +132,7 @@ async def get_campaign(rt: RuntimeDep, day: TodayDep) -> CampaignOut:
         days_left=max(0, (campaign.end - day).days),
         first_loan_rate_floor=campaign.first_loan_rate_floor,
         first_loan_rate_goal=campaign.first_loan_rate_goal,
-        categories=[
-            CategoryOut(id=c.id, name=c.name) for c in rt.reference().institution_categories
-        ],
+        categories=[CategoryOut(id=c.id, name=c.name) for c in known.institution_categories],
     )
 
 
@@ -123,12 +154,14 @@ class SeriesOut(BaseModel):
     tags=["dashboard"],
     summary="City-wide first-loan households week by week, with the expected line",
 )
-async def get_series(rt: RuntimeDep, store: StoreDep, day: TodayDep) -> SeriesOut:
-    reference = rt.reference()
+async def get_series(
+    known: CampaignDep, lenses: LensesDep, store: StoreDep, day: TodayDep
+) -> SeriesOut:
+    reference = known
     facts = await store.facts.load()
     # Pure counting over every enterprise for each week: off the event loop.
     points = await asyncio.to_thread(
-        first_loan_series, facts, reference, series_days(reference, day), day
+        first_loan_series, facts, lenses, reference, series_days(reference, day), day
     )
     return SeriesOut(
         as_of=day,
@@ -178,6 +211,7 @@ class EscalationOut(BaseModel):
 
 
 class UnitDetailOut(BaseModel):
+    campaign_id: str
     unit_id: str
     name: str
     level: Level
@@ -190,17 +224,27 @@ class UnitDetailOut(BaseModel):
     )
 
 
-def unit_name(rt: Runtime, unit_id: str) -> tuple[str, Level, str | None]:
-    reference = rt.reference()
+def _named(reference: ReferenceData, unit_id: str) -> tuple[str, Level, str | None] | None:
     for county in reference.counties:
         if county.code == unit_id:
             return county.name, "county", None
     for institution in reference.institutions:
         if institution.id == unit_id:
             return institution.name, "institution", institution.category
-    raise HTTPException(
-        404, detail=[{"field": "unit_id", "message": f"no county or institution {unit_id!r}"}]
-    )
+    return None
+
+
+def _no_unit(unit_id: str, campaign_id: str | None = None) -> HTTPException:
+    where = f" in {campaign_id}" if campaign_id else ""
+    message = f"no county or institution {unit_id!r}{where}"
+    return HTTPException(404, detail=[{"field": "unit_id", "message": message}])
+
+
+def unit_name(reference: ReferenceData, unit_id: str) -> tuple[str, Level, str | None]:
+    found = _named(reference, unit_id)
+    if found is None:
+        raise _no_unit(unit_id, reference.campaign.id)
+    return found
 
 
 def loan_out(data: dict[str, Any]) -> LoanOut:
@@ -244,17 +288,24 @@ def anomalies_of(rows: list[Any], institution_id: str | None) -> list[AnomalyOut
     tags=["dashboard"],
     summary="One county's or institution's enterprises, anomalies and escalations",
 )
-async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
-    name, level, category = unit_name(rt, unit_id)
+async def get_unit_detail(
+    unit_id: str, request: Request, rt: RuntimeDep, book: BookDep, campaign: CampaignParam = None
+) -> UnitDetailOut:
+    if not any(_named(c, unit_id) for c in book.campaigns):
+        raise _no_unit(unit_id)
+    county = unit_id if unit_id.isdigit() else None
+    known = resolve_campaign(request, campaign, county_code=county)
+    name, level, category = unit_name(known, unit_id)
+    campaign_id = known.campaign.id
     quality: DataQualityOut | None = None
     async with rt.engine.connect() as connection:
         if level == "county":
-            rows = await queries.county_outcomes(connection, unit_id)
+            rows = await queries.county_outcomes(connection, campaign_id, unit_id)
         else:
-            rows = await queries.institution_outcomes(connection, unit_id)
+            rows = await queries.institution_outcomes(connection, campaign_id, unit_id)
             found = await SqlStore(connection).data_quality.by_institution()
             quality = data_quality_out(found.get(unit_id, DataQuality()))
-        escalated = await queries.unit_escalations(connection, unit_id)
+        escalated = await queries.unit_escalations(connection, campaign_id, unit_id)
         stories = {
             s["escalation_id"]: s["story"]
             for s in await escalation_stories(
@@ -262,6 +313,7 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
             )
         }
     return UnitDetailOut(
+        campaign_id=campaign_id,
         unit_id=unit_id,
         name=name,
         level=level,
@@ -279,6 +331,7 @@ async def get_unit_detail(unit_id: str, rt: RuntimeDep) -> UnitDetailOut:
 
 
 class CheckpointOut(BaseModel):
+    campaign_id: str
     as_of: date
     run_at: datetime
     under_target: int
@@ -287,18 +340,23 @@ class CheckpointOut(BaseModel):
     circular_docx: str
 
 
-@router.get("/checkpoints", tags=["escalations"], summary="The checkpoints run, latest first")
-async def get_checkpoints(rt: RuntimeDep) -> list[CheckpointOut]:
+@router.get(
+    "/checkpoints", tags=["escalations"], summary="The campaign's checkpoints run, latest first"
+)
+async def get_checkpoints(rt: RuntimeDep, known: CampaignDep) -> list[CheckpointOut]:
+    campaign_id = known.campaign.id
     async with rt.engine.connect() as connection:
-        rows = await queries.checkpoints_run(connection)
+        rows = await queries.checkpoints_run(connection, campaign_id)
+    of = f"?campaign={campaign_id}"
     return [
         CheckpointOut(
+            campaign_id=campaign_id,
             as_of=r.as_of,
             run_at=r.run_at,
             under_target=r.under_target,
-            ranking=f"/checkpoints/{r.as_of}/ranking",
-            ranking_xlsx=f"/checkpoints/{r.as_of}/ranking.xlsx",
-            circular_docx=f"/checkpoints/{r.as_of}/circular.docx",
+            ranking=f"/checkpoints/{r.as_of}/ranking{of}",
+            ranking_xlsx=f"/checkpoints/{r.as_of}/ranking.xlsx{of}",
+            circular_docx=f"/checkpoints/{r.as_of}/circular.docx{of}",
         )
         for r in rows
     ]
@@ -309,10 +367,10 @@ async def get_checkpoints(rt: RuntimeDep) -> list[CheckpointOut]:
     tags=["escalations"],
     summary="The checkpoint's ranking as xlsx, for a plain download link",
 )
-async def get_ranking_xlsx(as_of: date, store: StoreDep) -> Response:
+async def get_ranking_xlsx(as_of: date, store: StoreDep, known: CampaignDep) -> Response:
     disposition = f'attachment; filename="ranking-{as_of}.xlsx"'
     return Response(
-        ranking_xlsx(await ranking_of(store, as_of)),
+        ranking_xlsx(await ranking_of(store, as_of, known)),
         media_type=XLSX,
         headers={"content-disposition": disposition},
     )
@@ -323,6 +381,11 @@ async def get_ranking_xlsx(as_of: date, store: StoreDep) -> Response:
     tags=["dashboard"],
     summary="The ledger service's status grid (unit x month), or why it is missing",
 )
-async def get_ledger_status(config: SettingsDep, request: Request) -> LedgerStatusOut:
-    # The supervisor's own token: the ledger service decides what this caller may see.
-    return await fetch_ledger_status(config.ledger_url, request.headers.get("authorization"))
+async def get_ledger_status(
+    config: SettingsDep, request: Request, campaign: CampaignParam = None
+) -> LedgerStatusOut:
+    # The supervisor's own token: the ledger service decides what this caller may see, and
+    # which campaign is meant when none is named.
+    return await fetch_ledger_status(
+        config.ledger_url, request.headers.get("authorization"), campaign
+    )

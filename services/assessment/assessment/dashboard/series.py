@@ -1,7 +1,8 @@
-"""The city-wide trend: first-loan households week by week against the expected line.
+"""The campaign-wide trend: first-loan households week by week against the expected line.
 
 Counted afresh from the facts with the same rules as `GET /attainment?as_of=`: the facts
-are loaded once, then every enterprise is evaluated on each day of the series.
+are loaded once, then every enterprise is evaluated on each day of the series (the province's
+daily series per city: `domain/series.py`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from assessment.domain.attainment import attainment
+from assessment.domain.campaigns import Lenses
 from assessment.domain.facts import EnterpriseFacts
-from assessment.domain.first_loan import campaign_window, evaluate
 from shared.reference import ReferenceData
 
 
@@ -39,11 +40,12 @@ def series_days(reference: ReferenceData, today: date) -> list[date]:
 
 def first_loan_series(
     facts: Mapping[str, EnterpriseFacts],
+    lenses: Lenses,
     reference: ReferenceData,
     days: Iterable[date],
     today: date,
 ) -> list[SeriesPoint]:
-    window = campaign_window(reference)
+    campaign_id = reference.campaign.id
     points = []
     for day in days:
         expected = sum(
@@ -54,6 +56,7 @@ def first_loan_series(
         if day > today:
             points.append(SeriesPoint(day, expected, None, None))
             continue
-        counted = attainment((evaluate(f, window, day) for f in facts.values()), reference, day)
+        outcomes = (lenses.outcome_in(f, campaign_id, day) for f in facts.values())
+        counted = attainment((o for o in outcomes if o is not None), reference, day)
         points.append(SeriesPoint(day, expected, counted.first_loans, counted.cultivated))
     return points

@@ -31,6 +31,12 @@ CountKey = tuple[Measure, str, str]
 
 Counts = Mapping[CountKey, int]
 
+OutcomeKey = tuple[str, str]
+"""(campaign id, uscc): an enterprise has an outcome in each campaign it has a part in."""
+
+CampaignCounts = Mapping[str, Counts]
+"""Each campaign's counts, by campaign id."""
+
 
 def contributions(outcome: EnterpriseOutcome) -> Counter[CountKey]:
     added: Counter[CountKey] = Counter()
@@ -72,3 +78,28 @@ def change(
 
 def count_of(counts: Counts, measure: Measure, level: str, unit_id: str) -> int:
     return counts.get((measure, level, unit_id), 0)
+
+
+def counted_by_campaign(
+    outcomes: Mapping[OutcomeKey, EnterpriseOutcome],
+) -> dict[str, Counter[CountKey]]:
+    """Every campaign's counts, from every (campaign, enterprise) outcome."""
+    total: dict[str, Counter[CountKey]] = {}
+    for (campaign_id, _), outcome in outcomes.items():
+        total.setdefault(campaign_id, Counter()).update(contributions(outcome))
+    return total
+
+
+def change_by_campaign(
+    before: Mapping[OutcomeKey, EnterpriseOutcome], after: Mapping[OutcomeKey, EnterpriseOutcome]
+) -> dict[str, dict[CountKey, int]]:
+    """How each campaign's counts move when the outcomes `before` become those `after` (an
+    outcome absent on either side adds nothing); campaigns and counts that do not move are
+    left out."""
+    moved: dict[str, Counter[CountKey]] = {}
+    for (campaign_id, _), outcome in after.items():
+        moved.setdefault(campaign_id, Counter()).update(contributions(outcome))
+    for (campaign_id, _), outcome in before.items():
+        moved.setdefault(campaign_id, Counter()).subtract(contributions(outcome))
+    changes = {c: {key: n for key, n in m.items() if n} for c, m in moved.items()}
+    return {c: m for c, m in changes.items() if m}

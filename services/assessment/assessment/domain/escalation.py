@@ -38,6 +38,8 @@ class OpenEscalation:
     unit_id: str
     reason: EscalationReason
     severity: Severity
+    campaign_id: str = ""
+    """The campaign whose ladder raised it: each campaign's ladder moves its own."""
 
 
 @dataclass(frozen=True)

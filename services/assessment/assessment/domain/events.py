@@ -17,9 +17,15 @@ from shared.contracts.assessment import (
 
 
 def raised_event(
-    escalation_id: str, finding: Finding, previous: Severity | None, as_of: date, now: datetime
+    escalation_id: str,
+    finding: Finding,
+    previous: Severity | None,
+    as_of: date,
+    now: datetime,
+    campaign_id: str | None = None,
 ) -> EscalationRaised:
     return EscalationRaised(
+        campaign_id=campaign_id,
         escalation_id=escalation_id,
         unit_id=finding.unit_id,
         level=UnitLevel(finding.level),
@@ -33,9 +39,12 @@ def raised_event(
     )
 
 
-def attainment_event(unit_attainment: UnitAttainment, as_of: date) -> AttainmentUpdated:
+def attainment_event(
+    unit_attainment: UnitAttainment, as_of: date, campaign_id: str | None = None
+) -> AttainmentUpdated:
     targets, expected = unit_attainment.targets, unit_attainment.expected
     return AttainmentUpdated(
+        campaign_id=campaign_id,
         unit_id=unit_attainment.unit_id,
         level=UnitLevel(unit_attainment.level),
         as_of=as_of,

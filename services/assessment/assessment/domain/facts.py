@@ -15,19 +15,24 @@ LoanKey = tuple[str, str]
 
 @dataclass(frozen=True, order=True)
 class ListingChange:
-    """The enterprise entered the list (`listed`) or left it (`listed=False`) on `on`."""
+    """The enterprise entered the list (`listed`) or left it (`listed=False`) on `on`, the
+    list of `campaign_id` (each campaign keeps its own list)."""
 
     uscc: str
     on: date
     listed: bool
     county_code: str
+    campaign_id: str = ""
 
 
 @dataclass(frozen=True)
 class Assignment:
+    """The enterprise was assigned to the institution for cultivation in `campaign_id`."""
+
     uscc: str
     institution_id: str
     assigned_on: date
+    campaign_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,9 @@ class Reversal:
 
 @dataclass(frozen=True)
 class EnterpriseFacts:
-    """Everything known about one enterprise; the unit of re-evaluation."""
+    """Everything known about one enterprise; the unit of re-evaluation. Its listing changes
+    and assignments name their campaign; its loans, reversals and pairings are facts of no
+    campaign (`domain/campaigns.py` says which campaign sees which)."""
 
     uscc: str
     listing_changes: frozenset[ListingChange] = frozenset()
@@ -137,12 +144,16 @@ class Fair:
 
 @dataclass(frozen=True)
 class OverdueLedger:
+    """A unit's ledger of a month went overdue, in a campaign (each keeps its own ledgers)."""
+
     unit_id: str
     period: str
     due_at: datetime
+    campaign_id: str = ""
 
 
 @dataclass(frozen=True)
 class SubmittedLedger:
     unit_id: str
     period: str
+    campaign_id: str = ""

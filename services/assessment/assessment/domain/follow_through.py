@@ -56,6 +56,8 @@ class EscalationState:
     raised_at: datetime
     resolved_at: datetime | None
     history: tuple[Mapping[str, Any], ...]
+    campaign_id: str = ""
+    """The campaign that raised it; everything done about it is of that campaign."""
 
 
 @dataclass(frozen=True)

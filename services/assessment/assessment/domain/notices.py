@@ -63,6 +63,7 @@ class Step:
     name: str = ""
     previous_severity: Severity | None = None
     figures: Mapping[str, Any] = field(default_factory=dict)
+    campaign_id: str = ""
 
     @property
     def key(self) -> str:
@@ -72,7 +73,8 @@ class Step:
 @dataclass(frozen=True)
 class Subscription:
     """`county`: the county sub-branch that owns it (None: a central supervisor's). A filter
-    left None matches every value."""
+    left None matches every value; `campaign_id`, the campaign whose escalations it hears of
+    (a unit id names one unit in each campaign it takes part in)."""
 
     subscription_id: str
     subscriber: str
@@ -84,10 +86,12 @@ class Subscription:
     level: str | None = None
     reason: EscalationReason | None = None
     webhook_format: WebhookFormat = WebhookFormat.WECOM
+    campaign_id: str | None = None
 
     def matches(self, step: Step) -> bool:
         return (
-            (self.unit_id is None or self.unit_id == step.unit_id)
+            (self.campaign_id is None or self.campaign_id == step.campaign_id)
+            and (self.unit_id is None or self.unit_id == step.unit_id)
             and (self.level is None or self.level == step.level)
             and (self.reason is None or self.reason is step.reason)
             and RANK[step.severity] >= RANK[self.min_severity]
@@ -98,7 +102,8 @@ class Subscription:
 class Silence:
     """Mutes a unit, a reason or both from `starts_at` until `ends_at` (excluded). A central
     supervisor's silence (`county` None) covers every subscription; a county sub-branch's
-    only its own county's: a unit cannot mute what supervisors above it are told."""
+    only its own county's: a unit cannot mute what supervisors above it are told. Of one
+    campaign's escalations (`campaign_id`; None: of every campaign)."""
 
     silence_id: str
     created_by: str
@@ -108,6 +113,7 @@ class Silence:
     why: str
     unit_id: str | None = None
     reason: EscalationReason | None = None
+    campaign_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit_id is None and self.reason is None:
@@ -118,6 +124,7 @@ class Silence:
     def mutes(self, subscription: Subscription, step: Step, at: datetime) -> bool:
         return (
             self.starts_at <= at < self.ends_at
+            and (self.campaign_id is None or self.campaign_id == step.campaign_id)
             and (self.county is None or self.county == subscription.county)
             and (self.unit_id is None or self.unit_id == step.unit_id)
             and (self.reason is None or self.reason is step.reason)
@@ -263,9 +270,12 @@ class KnownEscalation:
     name: str = ""
 
 
-def steps_of(changes: Changes, known: Iterable[KnownEscalation], as_of: date) -> list[Step]:
+def steps_of(
+    changes: Changes, known: Iterable[KnownEscalation], as_of: date, campaign_id: str = ""
+) -> list[Step]:
     """The steps a move of the ladder made, named as the ladder's table knows them (a raised
-    escalation by its open (unit, reason), a resolved one by its id)."""
+    escalation by its open (unit, reason), a resolved one by its id); `known`: the
+    escalations of the campaign whose ladder moved."""
     by_id = {e.escalation_id: e for e in known}
     open_by_key = {(e.unit_id, e.reason): e for e in by_id.values() if e.is_open}
     steps = []
@@ -284,6 +294,7 @@ def steps_of(changes: Changes, known: Iterable[KnownEscalation], as_of: date) ->
                 as_of,
                 str(finding.figures.get("name") or found.name),
                 figures=finding.figures,
+                campaign_id=campaign_id,
             )
         )
     for current, finding in changes.upgraded:
@@ -300,6 +311,7 @@ def steps_of(changes: Changes, known: Iterable[KnownEscalation], as_of: date) ->
                 str(finding.figures.get("name") or (named.name if named else "")),
                 previous_severity=current.severity,
                 figures=finding.figures,
+                campaign_id=campaign_id,
             )
         )
     for current in changes.resolved:
@@ -314,6 +326,7 @@ def steps_of(changes: Changes, known: Iterable[KnownEscalation], as_of: date) ->
                 StepKind.RESOLVED,
                 as_of,
                 named.name if named else "",
+                campaign_id=campaign_id,
             )
         )
     return steps

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from assessment.commands import (
@@ -47,11 +48,19 @@ from shared.contracts.assessment import (
     RectificationDue,
     TalkHeld,
 )
+from shared.reference import ReferenceData
 from shared.topics import ASSESSMENT_ESCALATIONS
 from shared.unit_of_work import UnitOfWork
 
 
 class FollowThroughHandlers(HandlerBase):
+    def campaign_of(self, record: Record) -> ReferenceData:
+        """The campaign that raised the escalation (an escalation of a campaign no longer
+        known: the book's first, for the draft's names and authority)."""
+        book = self.book()
+        known = {c.campaign.id: c for c in book.campaigns}
+        return known.get(record.escalation.campaign_id, book.campaigns[0])
+
     async def acknowledge(self, uow: UnitOfWork[Store], command: Acknowledge) -> None:
         await uow.store.serialize()
         now = self.now()
@@ -64,6 +73,7 @@ class FollowThroughHandlers(HandlerBase):
             ASSESSMENT_ESCALATIONS,
             record.escalation.unit_id,
             EscalationAcknowledged(
+                campaign_id=record.escalation.campaign_id or None,
                 escalation_id=command.escalation_id,
                 unit_id=record.escalation.unit_id,
                 acknowledged_by=command.by,
@@ -126,6 +136,7 @@ class FollowThroughHandlers(HandlerBase):
         ]
         await uow.store.follow_through.record_talk(talk, committed)
         held = TalkHeld(
+            campaign_id=record.escalation.campaign_id or None,
             escalation_id=command.escalation_id,
             unit_id=unit_id,
             talk_id=talk.talk_id,
@@ -150,9 +161,9 @@ class FollowThroughHandlers(HandlerBase):
     ) -> CircularIssued:
         await uow.store.serialize()
         now = self.now()
-        reference = self.reference()
         record = await _record_of(uow, command.escalation_id)
         check_circular(record)
+        reference = self.campaign_of(record)
         if command.document_id is None:
             document = await _keep_document(
                 uow,
@@ -169,6 +180,7 @@ class FollowThroughHandlers(HandlerBase):
             Circular(command.escalation_id, document.model_dump(), command.by, now, command.note)
         )
         issued = CircularIssued(
+            campaign_id=record.escalation.campaign_id or None,
             escalation_id=command.escalation_id,
             unit_id=record.escalation.unit_id,
             document=document,
@@ -191,6 +203,7 @@ class FollowThroughHandlers(HandlerBase):
                 "rectification_id", f"no rectification {command.rectification_id!r}"
             )
         check_close(found)
+        campaigns = await _campaigns_of(uow, [found])
         if not command.closing_note.strip():
             raise FollowThroughRefusedError("closing_note", "say what was done")
         await store.close_rectification(
@@ -204,6 +217,7 @@ class FollowThroughHandlers(HandlerBase):
             )
         )
         closed = RectificationClosed(
+            campaign_id=campaigns.get(found.escalation_id),
             escalation_id=found.escalation_id,
             unit_id=found.unit_id,
             rectification_id=found.rectification_id,
@@ -223,11 +237,13 @@ class FollowThroughHandlers(HandlerBase):
         store = uow.store.follow_through
         due = due_for_follow_up(await store.open_past_due(today), today)
         await store.mark_followed_up([r.rectification_id for r in due], now)
+        campaigns = await _campaigns_of(uow, due)
         for rectification in due:
             uow.emit(
                 ASSESSMENT_ESCALATIONS,
                 rectification.unit_id,
                 RectificationDue(
+                    campaign_id=campaigns.get(rectification.escalation_id),
                     escalation_id=rectification.escalation_id,
                     unit_id=rectification.unit_id,
                     rectification_id=rectification.rectification_id,
@@ -237,6 +253,15 @@ class FollowThroughHandlers(HandlerBase):
                 ),
             )
         return due
+
+
+async def _campaigns_of(
+    uow: UnitOfWork[Store], rectifications: Sequence[Rectification]
+) -> dict[str, str]:
+    """The campaign of each rectification's escalation, by escalation id."""
+    ids = sorted({r.escalation_id for r in rectifications})
+    records = await uow.store.follow_through.records(ids)
+    return {e: r.escalation.campaign_id for e, r in records.items() if r.escalation.campaign_id}
 
 
 async def _record_of(uow: UnitOfWork[Store], escalation_id: str) -> Record:

@@ -59,6 +59,7 @@ class NoticeHandlers(HandlerBase):
             level=command.level,
             reason=command.reason,
             webhook_format=command.webhook_format,
+            campaign_id=command.campaign_id,
         )
         await uow.store.subscriptions.add(subscription, self.now())
         return subscription
@@ -84,15 +85,22 @@ class NoticeHandlers(HandlerBase):
             why=command.why,
             unit_id=command.unit_id,
             reason=command.reason,
+            campaign_id=command.campaign_id,
         )
         await uow.store.subscriptions.add_silence(silence)
         return silence
 
     async def tell_subscribers(
-        self, uow: UnitOfWork[Store], changes: Changes, as_of: date, now: datetime
+        self,
+        uow: UnitOfWork[Store],
+        campaign_id: str,
+        changes: Changes,
+        as_of: date,
+        now: datetime,
     ) -> int:
-        """Record a notice per subscription for the steps this move of the ladder made that
-        it matches (muted where a silence covers them now); how many were recorded."""
+        """Record a notice per subscription for the steps this move of the campaign's ladder
+        made that it matches (muted where a silence covers them now); how many were
+        recorded."""
         if not (changes.raised or changes.upgraded or changes.resolved):
             return 0
         store = uow.store
@@ -101,7 +109,8 @@ class NoticeHandlers(HandlerBase):
             return 0
         units = {f.unit_id for f in changes.raised}
         units |= {e.unit_id for e, _ in changes.upgraded} | {e.unit_id for e in changes.resolved}
-        steps = steps_of(changes, await store.deliveries.escalations_of(units), as_of)
+        known = await store.deliveries.escalations_of(units, campaign_id)
+        steps = steps_of(changes, known, as_of, campaign_id)
         silences = await store.subscriptions.silences_at(now)
         return await store.deliveries.enqueue(notices_for(steps, subscriptions, silences, now))
 

@@ -37,17 +37,21 @@ class SqlDeliveryRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
 
-    async def escalations_of(self, unit_ids: Collection[str]) -> list[KnownEscalation]:
-        rows = await self.connection.execute(
-            select(
-                escalations.c.escalation_id,
-                escalations.c.unit_id,
-                escalations.c.reason,
-                escalations.c.level,
-                escalations.c.status,
-                escalations.c.figures["name"].astext.label("name"),
-            ).where(escalations.c.unit_id.in_(sorted(unit_ids)))
-        )
+    async def escalations_of(
+        self, unit_ids: Collection[str], campaign_id: str | None = None
+    ) -> list[KnownEscalation]:
+        """The escalations of these units (in the campaign, unless None)."""
+        query = select(
+            escalations.c.escalation_id,
+            escalations.c.unit_id,
+            escalations.c.reason,
+            escalations.c.level,
+            escalations.c.status,
+            escalations.c.figures["name"].astext.label("name"),
+        ).where(escalations.c.unit_id.in_(sorted(unit_ids)))
+        if campaign_id is not None:
+            query = query.where(escalations.c.campaign_id == campaign_id)
+        rows = await self.connection.execute(query)
         return [
             KnownEscalation(
                 r.escalation_id,
@@ -181,8 +185,10 @@ class SqlDeliveryRepository:
         subscription_id: str | None,
         status: DeliveryStatus | None,
         limit: int,
+        campaign_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Deliveries, newest first (of `county`'s subscriptions, unless None)."""
+        """Deliveries, newest first (of `county`'s subscriptions, of the campaign's, unless
+        None)."""
         query: Select[Any] = (
             select(notice_deliveries, notice_subscriptions.c.subscriber)
             .join(
@@ -199,6 +205,8 @@ class SqlDeliveryRepository:
             conditions.append(notice_deliveries.c.subscription_id == subscription_id)
         if status is not None:
             conditions.append(notice_deliveries.c.status == status.value)
+        if campaign_id is not None:
+            conditions.append(notice_subscriptions.c.campaign_id == campaign_id)
         if conditions:
             query = query.where(and_(*conditions))
         return [dict(r._mapping) for r in await self.connection.execute(query)]
@@ -219,6 +227,7 @@ def step_json(step: Step) -> dict[str, Any]:
         else step.previous_severity.value,
         "as_of": step.as_of.isoformat(),
         "figures": dict(step.figures),
+        "campaign_id": step.campaign_id,
     }
 
 
@@ -235,4 +244,5 @@ def step_of(data: Mapping[str, Any]) -> Step:
         name=data.get("name", ""),
         previous_severity=None if previous is None else Severity(previous),
         figures=data.get("figures", {}),
+        campaign_id=data.get("campaign_id", ""),
     )

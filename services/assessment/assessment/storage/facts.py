@@ -59,7 +59,13 @@ class SqlFactRepository:
         await self._insert(
             listing_changes,
             [
-                {"uscc": f.uscc, "on": f.on, "listed": f.listed, "county_code": f.county_code}
+                {
+                    "uscc": f.uscc,
+                    "on": f.on,
+                    "listed": f.listed,
+                    "county_code": f.county_code,
+                    "campaign_id": f.campaign_id,
+                }
                 for f in facts
                 if isinstance(f, ListingChange)
             ],
@@ -67,7 +73,12 @@ class SqlFactRepository:
         await self._insert(
             assignments,
             [
-                {"uscc": f.uscc, "institution_id": f.institution_id, "assigned_on": f.assigned_on}
+                {
+                    "uscc": f.uscc,
+                    "institution_id": f.institution_id,
+                    "assigned_on": f.assigned_on,
+                    "campaign_id": f.campaign_id,
+                }
                 for f in facts
                 if isinstance(f, Assignment)
             ],
@@ -164,11 +175,11 @@ class SqlFactRepository:
             return query if usccs is None else query.where(in_array(table.c.uscc, usccs))
 
         history: list[Fact] = [
-            ListingChange(r.uscc, r.on, r.listed, r.county_code)
+            ListingChange(r.uscc, r.on, r.listed, r.county_code, r.campaign_id)
             for r in await self.connection.execute(only(listing_changes))
         ]
         history += [
-            Assignment(r.uscc, r.institution_id, r.assigned_on)
+            Assignment(r.uscc, r.institution_id, r.assigned_on, r.campaign_id)
             for r in await self.connection.execute(only(assignments))
         ]
         history += [

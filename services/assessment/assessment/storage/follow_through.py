@@ -39,6 +39,7 @@ def _escalation(row: Any) -> EscalationState:
         raised_at=row.raised_at,
         resolved_at=row.resolved_at,
         history=tuple(row.history),
+        campaign_id=row.campaign_id,
     )
 
 
@@ -248,10 +249,15 @@ class SqlFollowThroughRepository:
         )
         return ref, bytes(row.content)
 
-    async def escalation_ids_of_unit(self, unit_id: str) -> list[str]:
-        rows = await self.connection.execute(
+    async def escalation_ids_of_unit(
+        self, unit_id: str, campaign_id: str | None = None
+    ) -> list[str]:
+        query = (
             select(escalations.c.escalation_id)
             .where(escalations.c.unit_id == unit_id)
             .order_by(escalations.c.raised_at)
         )
+        if campaign_id is not None:
+            query = query.where(escalations.c.campaign_id == campaign_id)
+        rows = await self.connection.execute(query)
         return [r.escalation_id for r in rows]

@@ -1,4 +1,6 @@
-"""The other services' facts that escalations need: fairs held, ledgers overdue."""
+"""The other services' facts that escalations need: fairs held (facts of no campaign: a
+campaign reads those of its counties and window), ledgers overdue and submitted (each of a
+campaign)."""
 
 from __future__ import annotations
 
@@ -41,17 +43,24 @@ class SqlLedgersAndFairsRepository:
         )
         return frozenset(result.scalars())
 
-    async def overdue_months(self) -> tuple[dict[str, list[str]], dict[str, int]]:
-        """Per unit: the overdue months still unsubmitted, and how many months ever went
-        overdue."""
-        overdue = (await self.connection.execute(select(overdue_ledgers))).all()
+    async def overdue_months(
+        self, campaign_id: str | None = None
+    ) -> tuple[dict[str, list[str]], dict[str, int]]:
+        """Per unit of the campaign (of any campaign, when None: for a platform of one): the
+        overdue months still unsubmitted, and how many months ever went overdue."""
+        overdue_query, submitted_query = select(overdue_ledgers), select(submitted_ledgers)
+        if campaign_id is not None:
+            overdue_query = overdue_query.where(overdue_ledgers.c.campaign_id == campaign_id)
+            submitted_query = submitted_query.where(submitted_ledgers.c.campaign_id == campaign_id)
+        overdue = (await self.connection.execute(overdue_query)).all()
         submitted = {
-            (r.unit_id, r.period) for r in await self.connection.execute(select(submitted_ledgers))
+            (r.campaign_id, r.unit_id, r.period)
+            for r in await self.connection.execute(submitted_query)
         }
         pending: dict[str, list[str]] = defaultdict(list)
         ever: dict[str, int] = defaultdict(int)
         for row in overdue:
             ever[row.unit_id] += 1
-            if (row.unit_id, row.period) not in submitted:
+            if (row.campaign_id, row.unit_id, row.period) not in submitted:
                 pending[row.unit_id].append(row.period)
         return dict(pending), dict(ever)

@@ -21,6 +21,7 @@ class SqlSubscriptionRepository:
         await self.connection.execute(
             notice_subscriptions.insert().values(
                 subscription_id=subscription.subscription_id,
+                campaign_id=subscription.campaign_id,
                 subscriber=subscription.subscriber,
                 county_code=subscription.county,
                 channel=subscription.channel.value,
@@ -55,19 +56,25 @@ class SqlSubscriptionRepository:
         )
         return [subscription_of(r._mapping) for r in rows]
 
-    async def listed(self, county: str | None) -> list[dict[str, Any]]:
-        """Every subscription (of `county`, unless None), newest first, ended ones too."""
+    async def listed(
+        self, county: str | None, campaign_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every subscription (of `county`, of the campaign, unless None), newest first,
+        ended ones too."""
         query: Select[Any] = select(notice_subscriptions).order_by(
             notice_subscriptions.c.created_at.desc(), notice_subscriptions.c.subscription_id
         )
         if county is not None:
             query = query.where(notice_subscriptions.c.county_code == county)
+        if campaign_id is not None:
+            query = query.where(notice_subscriptions.c.campaign_id == campaign_id)
         return [dict(r._mapping) for r in await self.connection.execute(query)]
 
     async def add_silence(self, silence: Silence) -> None:
         await self.connection.execute(
             notice_silences.insert().values(
                 silence_id=silence.silence_id,
+                campaign_id=silence.campaign_id,
                 created_by=silence.created_by,
                 county_code=silence.county,
                 unit_id=silence.unit_id,
@@ -86,10 +93,12 @@ class SqlSubscriptionRepository:
         )
         return [_silence(r._mapping) for r in rows]
 
-    async def silences(self, county: str | None) -> list[Silence]:
+    async def silences(self, county: str | None, campaign_id: str | None = None) -> list[Silence]:
         query = select(notice_silences).order_by(notice_silences.c.starts_at.desc())
         if county is not None:
             query = query.where(notice_silences.c.county_code == county)
+        if campaign_id is not None:
+            query = query.where(notice_silences.c.campaign_id == campaign_id)
         return [_silence(r._mapping) for r in await self.connection.execute(query)]
 
 
@@ -105,6 +114,7 @@ def subscription_of(row: Any) -> Subscription:
         unit_id=row["unit_id"],
         level=row["level"],
         reason=None if row["reason"] is None else EscalationReason(row["reason"]),
+        campaign_id=row["campaign_id"],
     )
 
 
@@ -118,4 +128,5 @@ def _silence(row: Any) -> Silence:
         why=row["why"],
         unit_id=row["unit_id"],
         reason=None if row["reason"] is None else EscalationReason(row["reason"]),
+        campaign_id=row["campaign_id"],
     )

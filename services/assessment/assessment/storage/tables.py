@@ -1,6 +1,10 @@
 """Assessment's tables. Facts are sets: a fact stored twice is stored once; a loan or a
 reversal reported twice with different content is stored once, by the rule of
-`storage/facts.py`, whatever the order of arrival."""
+`storage/facts.py`, whatever the order of arrival.
+
+Loans, reversals, pairings and fairs are facts of no campaign. Listing changes, assignments
+and ledgers name the campaign they are of; everything derived (outcomes, counts, published
+figures, escalations, checkpoints, forecasts, notices) is kept per campaign (`campaign_id`)."""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ listing_changes = Table(
     Column("on", Date, primary_key=True),
     Column("listed", Boolean, primary_key=True),
     Column("county_code", Text, primary_key=True),
+    Column("campaign_id", Text, primary_key=True),
 )
 
 assignments = Table(
@@ -46,6 +51,7 @@ assignments = Table(
     Column("uscc", Text, primary_key=True),
     Column("institution_id", Text, primary_key=True),
     Column("assigned_on", Date, primary_key=True),
+    Column("campaign_id", Text, primary_key=True),
 )
 
 pairings = Table(
@@ -90,6 +96,7 @@ fairs = Table(
 overdue_ledgers = Table(
     "overdue_ledgers",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
     Column("due_at", DateTime(timezone=True), nullable=False),
@@ -98,16 +105,27 @@ overdue_ledgers = Table(
 submitted_ledgers = Table(
     "submitted_ledgers",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
     Column("period", Text, primary_key=True),
 )
 
-# Each enterprise's outcome as of `evaluated_on`: re-evaluated only when a fact about it
-# arrives (or the day changes), so that live figures need no recount of every enterprise.
+# Every enterprise ever evaluated, once: the row a re-evaluation of it locks, whatever
+# campaigns it has a part in.
+evaluated_enterprises = Table(
+    "evaluated_enterprises",
+    metadata,
+    Column("uscc", Text, primary_key=True),
+)
+
+# Each enterprise's outcome in each campaign it has a part in, as of `evaluated_on`:
+# re-evaluated only when a fact about it arrives (or the day changes), so that live figures
+# need no recount of every enterprise.
 enterprise_outcomes = Table(
     "enterprise_outcomes",
     metadata,
-    Column("uscc", Text, primary_key=True),
+    Column("campaign_id", Text, primary_key=True),
+    Column("uscc", Text, primary_key=True, index=True),
     Column("evaluated_on", Date, nullable=False),
     Column("county_code", Text),
     Column("institutions", ARRAY(Text), nullable=False),
@@ -126,6 +144,7 @@ enterprise_outcomes = Table(
 unit_counts = Table(
     "unit_counts",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("measure", Text, primary_key=True),
     Column("level", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
@@ -136,6 +155,7 @@ unit_counts = Table(
 published_figures = Table(
     "published_figures",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("unit_id", Text, primary_key=True),
     Column("figures", JSONB, nullable=False),
 )
@@ -144,6 +164,7 @@ escalations = Table(
     "escalations",
     metadata,
     Column("escalation_id", Text, primary_key=True),
+    Column("campaign_id", Text, nullable=False, index=True),
     Column("unit_id", Text, nullable=False),
     Column("level", Text, nullable=False),
     Column("reason", Text, nullable=False),
@@ -155,9 +176,10 @@ escalations = Table(
     Column("figures", JSONB, nullable=False),
     Column("evidence", JSONB, nullable=False),
     Column("history", JSONB, nullable=False),
-    # One open escalation per (unit, reason).
+    # One open escalation per (campaign, unit, reason).
     Index(
-        "uq_escalations_open_unit_reason",
+        "uq_escalations_open_campaign_unit_reason",
+        "campaign_id",
         "unit_id",
         "reason",
         unique=True,
@@ -168,17 +190,19 @@ escalations = Table(
 checkpoints = Table(
     "checkpoints",
     metadata,
+    Column("campaign_id", Text, primary_key=True),
     Column("as_of", Date, primary_key=True),
     Column("run_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("under_target", JSONB, nullable=False),
     Column("ranking", JSONB, nullable=False),
 )
 
-# The day the stored outcomes were last brought up to (the service's today then).
+# The day each campaign's stored outcomes were last all brought up to (the service's today
+# then); a campaign without a row (one just added) is counted at the next tick.
 evaluation_days = Table(
     "evaluation_days",
     metadata,
-    Column("singleton", Integer, primary_key=True),
+    Column("campaign_id", Text, primary_key=True),
     Column("evaluated_on", Date, nullable=False),
 )
 
@@ -214,6 +238,8 @@ notice_subscriptions = Table(
     "notice_subscriptions",
     metadata,
     Column("subscription_id", Text, primary_key=True),
+    # The campaign whose escalations it hears of (None: every campaign's).
+    Column("campaign_id", Text, index=True),
     Column("subscriber", Text, nullable=False),
     Column("county_code", Text, index=True),
     Column("channel", Text, nullable=False),
@@ -231,6 +257,8 @@ notice_silences = Table(
     "notice_silences",
     metadata,
     Column("silence_id", Text, primary_key=True),
+    # The campaign whose escalations it mutes (None: every campaign's).
+    Column("campaign_id", Text),
     Column("created_by", Text, nullable=False),
     Column("county_code", Text, index=True),
     Column("unit_id", Text),
@@ -269,12 +297,12 @@ notice_steps = Table(
     Column("delivery_id", Text, nullable=False, index=True),
 )
 
-# Each unit's funnel on `computed_on` (the daily tick's day): the forecast's inputs, so that
-# nothing recounts the enterprises per request.
+# Each campaign's units' funnels on `computed_on` (the daily tick's day): the forecast's
+# inputs, so that nothing recounts the enterprises per request.
 forecast_funnels = Table(
     "forecast_funnels",
     metadata,
-    Column("singleton", Integer, primary_key=True),
+    Column("campaign_id", Text, primary_key=True),
     Column("computed_on", Date, nullable=False),
     Column("funnels", JSONB, nullable=False),
 )

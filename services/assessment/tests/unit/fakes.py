@@ -1,7 +1,8 @@
 """`InMemoryStore`: assessment's `Store` in memory, for handler tests without PostgreSQL.
 
 It keeps facts by the domain's own rules (`facts_by_enterprise`: one counted copy per loan,
-the earliest reversal), as `SqlStore` does in SQL.
+the earliest reversal), as `SqlStore` does in SQL, and what is derived per campaign; a read
+given no campaign reads every campaign's, as `SqlStore` does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from assessment.domain.counts import CountKey, Counts
+from assessment.domain.counts import CountKey, Counts, OutcomeKey
 from assessment.domain.data_quality import ConflictingDuplicate, DataQuality
 from assessment.domain.escalation import Finding, OpenEscalation
 from assessment.domain.facts import (
@@ -70,60 +71,90 @@ class InMemoryFacts:
 
 class InMemoryOutcomes:
     def __init__(self) -> None:
-        self.by_uscc: dict[str, EnterpriseOutcome] = {}
-        self.day: date | None = None
+        self.by_key: dict[OutcomeKey, tuple[EnterpriseOutcome, date]] = {}
+        self.days: dict[str, date] = {}
 
-    async def lock(self, usccs: Collection[str], day: date) -> dict[str, EnterpriseOutcome]:
-        return {
-            u: self.by_uscc.get(u, EnterpriseOutcome(u, None, None, (), frozenset())) for u in usccs
-        }
+    @property
+    def by_uscc(self) -> dict[str, EnterpriseOutcome]:
+        """By enterprise (of a platform of one campaign)."""
+        return {uscc: o for (_, uscc), (o, _) in sorted(self.by_key.items())}
 
-    async def save(self, outcomes: Sequence[EnterpriseOutcome], day: date) -> None:
-        self.by_uscc |= {o.uscc: o for o in outcomes}
+    @property
+    def day(self) -> date | None:
+        """The day every campaign was last counted (when they agree)."""
+        found = set(self.days.values())
+        return found.pop() if len(found) == 1 else None
 
-    async def load(self) -> list[EnterpriseOutcome]:
-        return list(self.by_uscc.values())
+    async def lock(self, usccs: Collection[str], day: date) -> dict[OutcomeKey, EnterpriseOutcome]:
+        return {key: o for key, (o, _) in self.by_key.items() if key[1] in usccs}
 
-    async def with_anomalies(self) -> list[EnterpriseOutcome]:
-        return [o for o in self.by_uscc.values() if o.anomalies]
+    async def save(self, outcomes: Mapping[OutcomeKey, EnterpriseOutcome], day: date) -> None:
+        self.by_key |= {key: (o, day) for key, o in outcomes.items()}
 
-    async def evaluated_on(self) -> date | None:
-        return self.day
+    async def replace_all(
+        self, outcomes: Mapping[OutcomeKey, EnterpriseOutcome], day: date
+    ) -> None:
+        self.by_key = {key: (o, day) for key, o in outcomes.items()}
 
-    async def set_evaluated_on(self, day: date) -> None:
-        self.day = day
+    def _of(self, campaign_id: str | None) -> list[EnterpriseOutcome]:
+        return [o for (c, _), (o, _) in self.by_key.items() if campaign_id in (None, c)]
+
+    async def load(self, campaign_id: str | None = None) -> list[EnterpriseOutcome]:
+        return self._of(campaign_id)
+
+    async def with_anomalies(self, campaign_id: str | None = None) -> list[EnterpriseOutcome]:
+        return [o for o in self._of(campaign_id) if o.anomalies]
+
+    async def evaluated_days(self) -> dict[str, date]:
+        return dict(self.days)
+
+    async def evaluated_on(self, campaign_id: str) -> date | None:
+        return self.days.get(campaign_id)
+
+    async def set_evaluated_on(self, campaign_ids: Collection[str], day: date) -> None:
+        self.days |= dict.fromkeys(campaign_ids, day)
 
 
 class InMemoryCounts:
     def __init__(self) -> None:
-        self.by_key: Counter[CountKey] = Counter()
+        self.by_campaign: dict[str, Counter[CountKey]] = {}
 
-    async def add(self, changes: Mapping[CountKey, int]) -> None:
-        self.by_key.update(changes)
+    async def add(self, changes: Mapping[str, Mapping[CountKey, int]]) -> None:
+        for campaign_id, moved in changes.items():
+            self.by_campaign.setdefault(campaign_id, Counter()).update(moved)
 
-    async def replace(self, counts: Mapping[CountKey, int]) -> None:
-        self.by_key = Counter(counts)
+    async def replace(self, counts: Mapping[str, Mapping[CountKey, int]]) -> None:
+        self.by_campaign = {c: Counter(of_campaign) for c, of_campaign in counts.items()}
 
-    async def load(self) -> Counts:
-        return {key: n for key, n in self.by_key.items() if n}
+    async def load(self, campaign_id: str | None = None) -> Counts:
+        total: Counter[CountKey] = Counter()
+        for c, of_campaign in self.by_campaign.items():
+            if campaign_id in (None, c):
+                total.update(of_campaign)
+        return {key: n for key, n in total.items() if n}
 
 
 class InMemoryFigures:
     def __init__(self) -> None:
-        self.published: dict[str, dict[str, Any]] = {}
+        self.published: dict[tuple[str, str], dict[str, Any]] = {}
 
-    async def last(self) -> dict[str, dict[str, Any]]:
-        return dict(self.published)
+    async def last(self, campaign_id: str | None = None) -> dict[str, dict[str, Any]]:
+        return {
+            unit_id: f
+            for (c, unit_id), f in sorted(self.published.items())
+            if campaign_id in (None, c)
+        }
 
-    async def save(self, figures: Mapping[str, Mapping[str, Any]]) -> None:
-        self.published |= {unit_id: dict(f) for unit_id, f in figures.items()}
+    async def save(self, campaign_id: str, figures: Mapping[str, Mapping[str, Any]]) -> None:
+        self.published |= {(campaign_id, unit_id): dict(f) for unit_id, f in figures.items()}
 
 
 class InMemoryEscalations:
     def __init__(self) -> None:
         self.open_ones: dict[str, OpenEscalation] = {}
         self.history: dict[str, list[Finding]] = defaultdict(list)
-        self.checkpoints: dict[date, tuple[list[str], dict[str, Any]]] = {}
+        self.campaign_of: dict[str, str] = {}
+        self.checkpoints: dict[tuple[str, date], tuple[list[str], dict[str, Any]]] = {}
         # Every escalation ever raised, as the follow-through sees it.
         self.states: dict[str, EscalationState] = {}
 
@@ -143,16 +174,18 @@ class InMemoryEscalations:
             now if before is None else before.raised_at,
             None,
             (*(() if before is None else before.history), step),
+            self.campaign_of[escalation_id],
         )
 
-    async def open(self) -> list[OpenEscalation]:
-        return list(self.open_ones.values())
+    async def open(self, campaign_id: str | None = None) -> list[OpenEscalation]:
+        return [e for e in self.open_ones.values() if campaign_id in (None, e.campaign_id)]
 
     async def raise_escalation(
-        self, escalation_id: str, finding: Finding, as_of: date, now: datetime
+        self, campaign_id: str, escalation_id: str, finding: Finding, as_of: date, now: datetime
     ) -> None:
+        self.campaign_of[escalation_id] = campaign_id
         self.open_ones[escalation_id] = OpenEscalation(
-            escalation_id, finding.unit_id, finding.reason, finding.severity
+            escalation_id, finding.unit_id, finding.reason, finding.severity, campaign_id
         )
         self.history[escalation_id].append(finding)
         self._step(escalation_id, finding, as_of, now)
@@ -172,28 +205,44 @@ class InMemoryEscalations:
             self.states[escalation_id], status="resolved", resolved_at=now
         )
 
-    async def listed(self, only_open: bool) -> list[dict[str, Any]]:
-        return [vars(e) for e in self.open_ones.values()]
+    async def listed(
+        self, only_open: bool, campaign_ids: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        return [
+            vars(e)
+            for e in self.open_ones.values()
+            if campaign_ids is None or e.campaign_id in campaign_ids
+        ]
 
-    async def checkpoint_run(self, as_of: date) -> bool:
-        return as_of in self.checkpoints
+    async def open_by_campaign(self) -> dict[str, int]:
+        return dict(Counter(e.campaign_id for e in self.open_ones.values()))
 
-    async def talked_before(self, as_of: date) -> frozenset[str]:
-        earlier = [day for day in self.checkpoints if day < as_of]
-        return frozenset(self.checkpoints[max(earlier)][0]) if earlier else frozenset()
+    def _days(self, campaign_id: str | None) -> dict[date, tuple[str, date]]:
+        return {day: (c, day) for c, day in sorted(self.checkpoints) if campaign_id in (None, c)}
+
+    async def checkpoint_run(self, as_of: date, campaign_id: str | None = None) -> bool:
+        return as_of in self._days(campaign_id)
+
+    async def talked_before(self, as_of: date, campaign_id: str | None = None) -> frozenset[str]:
+        days = self._days(campaign_id)
+        earlier = [day for day in days if day < as_of]
+        return frozenset(self.checkpoints[days[max(earlier)]][0]) if earlier else frozenset()
 
     async def save_checkpoint(
         self,
+        campaign_id: str,
         as_of: date,
         under_target: Sequence[str],
         ranking: Mapping[str, Any],
         run_at: datetime,
     ) -> None:
-        self.checkpoints[as_of] = (sorted(under_target), dict(ranking))
+        self.checkpoints[(campaign_id, as_of)] = (sorted(under_target), dict(ranking))
 
-    async def checkpoint_ranking(self, as_of: date) -> dict[str, Any] | None:
-        found = self.checkpoints.get(as_of)
-        return None if found is None else found[1]
+    async def checkpoint_ranking(
+        self, as_of: date, campaign_id: str | None = None
+    ) -> dict[str, Any] | None:
+        key = self._days(campaign_id).get(as_of)
+        return None if key is None else self.checkpoints[key][1]
 
 
 class InMemoryLedgersAndFairs:
@@ -202,7 +251,7 @@ class InMemoryLedgersAndFairs:
 
     def __init__(self) -> None:
         self.by_fair: dict[str, Fair] = {}
-        self.by_month: dict[tuple[str, str], OverdueLedger] = {}
+        self.by_month: dict[tuple[str, str, str], OverdueLedger] = {}
         self.submitted: set[SubmittedLedger] = set()
 
     @property
@@ -219,7 +268,7 @@ class InMemoryLedgersAndFairs:
 
     async def save_overdue(self, overdue: Sequence[OverdueLedger]) -> None:
         for ledger in overdue:
-            self.by_month.setdefault((ledger.unit_id, ledger.period), ledger)
+            self.by_month.setdefault((ledger.campaign_id, ledger.unit_id, ledger.period), ledger)
 
     async def save_submitted(self, submitted: Sequence[SubmittedLedger]) -> None:
         self.submitted |= set(submitted)
@@ -227,13 +276,17 @@ class InMemoryLedgersAndFairs:
     async def counties_with_fair(self, start: date, end: date) -> frozenset[str]:
         return frozenset(f.county_code for f in self.fairs if start <= f.held_on <= end)
 
-    async def overdue_months(self) -> tuple[dict[str, list[str]], dict[str, int]]:
-        done = {(s.unit_id, s.period) for s in self.submitted}
+    async def overdue_months(
+        self, campaign_id: str | None = None
+    ) -> tuple[dict[str, list[str]], dict[str, int]]:
+        done = {(s.campaign_id, s.unit_id, s.period) for s in self.submitted}
         pending: dict[str, list[str]] = defaultdict(list)
         ever: dict[str, int] = defaultdict(int)
         for ledger in self.overdue:
+            if campaign_id not in (None, ledger.campaign_id):
+                continue
             ever[ledger.unit_id] += 1
-            if (ledger.unit_id, ledger.period) not in done:
+            if (ledger.campaign_id, ledger.unit_id, ledger.period) not in done:
                 pending[ledger.unit_id].append(ledger.period)
         return dict(pending), dict(ever)
 
@@ -285,8 +338,14 @@ class InMemorySubscriptions:
     async def active(self) -> list[Subscription]:
         return [s for i, s in sorted(self.by_id.items()) if i not in self.ended]
 
-    async def listed(self, county: str | None) -> list[dict[str, Any]]:
-        return [vars(s) for s in self.by_id.values() if county is None or s.county == county]
+    async def listed(
+        self, county: str | None, campaign_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        return [
+            vars(s)
+            for s in self.by_id.values()
+            if county in (None, s.county) and campaign_id in (None, s.campaign_id)
+        ]
 
     async def add_silence(self, silence: Silence) -> None:
         self.muted.append(silence)
@@ -294,8 +353,12 @@ class InMemorySubscriptions:
     async def silences_at(self, at: datetime) -> list[Silence]:
         return [s for s in self.muted if s.starts_at <= at < s.ends_at]
 
-    async def silences(self, county: str | None) -> list[Silence]:
-        return [s for s in self.muted if county is None or s.county == county]
+    async def silences(self, county: str | None, campaign_id: str | None = None) -> list[Silence]:
+        return [
+            s
+            for s in self.muted
+            if county in (None, s.county) and campaign_id in (None, s.campaign_id)
+        ]
 
 
 class InMemoryDeliveries:
@@ -308,11 +371,14 @@ class InMemoryDeliveries:
         self.notices: dict[str, tuple[Notice, DeliveryStatus, int, str | None]] = {}
         self.leased: set[str] = set()  # claimed, no outcome yet: not due again
 
-    async def escalations_of(self, unit_ids: Collection[str]) -> list[KnownEscalation]:
+    async def escalations_of(
+        self, unit_ids: Collection[str], campaign_id: str | None = None
+    ) -> list[KnownEscalation]:
         known = []
         for escalation_id, findings in self.escalations.history.items():
             first = findings[0]
-            if first.unit_id in unit_ids:
+            of_campaign = campaign_id in (None, self.escalations.campaign_of[escalation_id])
+            if first.unit_id in unit_ids and of_campaign:
                 is_open = escalation_id in self.escalations.open_ones
                 name = str(first.figures.get("name", ""))
                 known.append(
@@ -372,11 +438,13 @@ class InMemoryDeliveries:
         subscription_id: str | None,
         status: DeliveryStatus | None,
         limit: int,
+        campaign_id: str | None = None,
     ) -> list[dict[str, Any]]:
         return [
             {"delivery_id": delivery_id, "status": found, "steps": notice.steps}
             for delivery_id, (notice, found, _, _) in self.notices.items()
             if (county is None or notice.subscription.county == county)
+            and campaign_id in (None, notice.subscription.campaign_id)
             and (subscription_id in (None, notice.subscription.subscription_id))
             and (status is None or status is found)
         ][:limit]
@@ -384,18 +452,29 @@ class InMemoryDeliveries:
 
 class InMemoryForecastFunnels:
     def __init__(self) -> None:
-        self.funnels: dict[str, Funnel] = {}
-        self.day: date | None = None
+        self.by_campaign: dict[str, tuple[dict[str, Funnel], date]] = {}
 
-    async def replace(self, funnels: Mapping[str, Funnel], computed_on: date) -> None:
-        self.funnels = dict(funnels)
-        self.day = computed_on
+    @property
+    def day(self) -> date | None:
+        """The day of the latest funnels of any campaign."""
+        return max((day for _, day in self.by_campaign.values()), default=None)
 
-    async def computed_on(self) -> date | None:
-        return self.day
+    def _first(self, campaign_id: str | None) -> tuple[dict[str, Funnel], date] | None:
+        found = sorted(c for c in self.by_campaign if campaign_id in (None, c))
+        return self.by_campaign[found[0]] if found else None
 
-    async def load(self) -> dict[str, Funnel]:
-        return dict(self.funnels)
+    async def replace(
+        self, campaign_id: str, funnels: Mapping[str, Funnel], computed_on: date
+    ) -> None:
+        self.by_campaign[campaign_id] = (dict(funnels), computed_on)
+
+    async def computed_on(self, campaign_id: str | None = None) -> date | None:
+        found = self._first(campaign_id)
+        return None if found is None else found[1]
+
+    async def load(self, campaign_id: str | None = None) -> dict[str, Funnel]:
+        found = self._first(campaign_id)
+        return {} if found is None else dict(found[0])
 
 
 class InMemoryFollowThrough:
@@ -466,12 +545,14 @@ class InMemoryFollowThrough:
     ) -> tuple[DocumentRef, bytes] | None:
         return self.documents.get((escalation_id, document_id))
 
-    async def escalation_ids_of_unit(self, unit_id: str) -> list[str]:
+    async def escalation_ids_of_unit(
+        self, unit_id: str, campaign_id: str | None = None
+    ) -> list[str]:
         states = self.escalations.states.values()
         return [
             s.escalation_id
             for s in sorted(states, key=lambda s: s.raised_at)
-            if s.unit_id == unit_id
+            if s.unit_id == unit_id and campaign_id in (None, s.campaign_id)
         ]
 
 

@@ -2,6 +2,28 @@
 // whose token this browser tab holds (sessionStorage: gone when the tab closes).
 
 const TOKEN_KEY = "firstloan.token";
+// Routes that are not of one campaign: they never take `?campaign=`.
+const PLATFORM_WIDE = ["/campaigns", "/auth/", "/province"];
+
+// The campaign the page shows: the address's `?campaign=`, else the one the picker chose.
+let campaign = new URLSearchParams(location.search).get("campaign");
+
+export function currentCampaign() {
+  return campaign;
+}
+
+export function useCampaign(id) {
+  campaign = id;
+}
+
+// `path` for the current campaign: its `?campaign=` added, unless the path names one already
+// or is of the whole platform.
+export function withCampaign(path) {
+  if (!campaign || PLATFORM_WIDE.some((prefix) => path.startsWith(prefix))) return path;
+  const url = new URL(path, location.origin);
+  if (!url.searchParams.has("campaign")) url.searchParams.set("campaign", campaign);
+  return url.pathname + url.search;
+}
 
 export function token() {
   return sessionStorage.getItem(TOKEN_KEY);
@@ -15,7 +37,7 @@ function headers() {
 }
 
 export async function getJSON(path) {
-  const response = await fetch(path, { headers: headers() });
+  const response = await fetch(withCampaign(path), { headers: headers() });
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     await askForToken("令牌无效或已过期 The token is missing, invalid or expired.");
@@ -25,6 +47,11 @@ export async function getJSON(path) {
     const body = await response.json().catch(() => ({}));
     const needs = (body.required ?? []).join(", ") || "central";
     throw new Error(`${path}: 权限不足 needs ${needs}`);
+  }
+  if (response.status === 409) {
+    const body = await response.json().catch(() => ({}));
+    const candidates = (body.detail?.[0]?.candidates ?? []).join(", ");
+    throw new Error(`${path}: 请选择行动 choose a campaign (${candidates})`);
   }
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();

@@ -1,6 +1,7 @@
 // The dashboard page: headline, charts, tables, live feed, ledgers and checkpoints.
 
-import { getJSON, signIn, openEscalationsByUnit } from "./api.js";
+import { currentCampaign, getJSON, signIn, openEscalationsByUnit, withCampaign } from "./api.js";
+import { pickCampaign } from "./campaigns.js";
 import { attainmentBars, trendChart } from "./charts.js";
 import { addFeedItem, connectFeed } from "./feed.js";
 import { STATUS_COLOUR, el, forecastCell, int, pct, statusTag, time } from "./format.js";
@@ -14,7 +15,7 @@ function unitColumns(openCounts) {
   const ratio = (u) => u.attainment_ratio;
   return [
     { label: ["单位", "Unit"], text: true, field: "name", value: (u) => u.name,
-      render: (u) => el("a", { href: `/units/${encodeURIComponent(u.unit_id)}` }, u.name) },
+      render: (u) => el("a", { href: withCampaign(`/units/${encodeURIComponent(u.unit_id)}`) }, u.name) },
     { label: ["培植目标", "Target cult."], numeric: true, field: "target_cultivated", value: (u) => u.targets?.cultivated ?? null, render: (u) => int(u.targets?.cultivated) },
     { label: ["培植户数", "Cultivated"], numeric: true, field: "cultivated", value: (u) => u.cultivated, render: (u) => int(u.cultivated) },
     { label: ["首贷目标", "Target 1st"], numeric: true, field: "target_first_loans", value: (u) => u.targets?.first_loans ?? null, render: (u) => int(u.targets?.first_loans) },
@@ -141,6 +142,11 @@ function panel(id, load) {
   });
 }
 
+// The live feed carries every campaign's events: the page shows its own campaign's.
+function ofThisCampaign(event) {
+  return !event.campaign_id || event.campaign_id === currentCampaign();
+}
+
 function patchUnit(event) {
   const units = event.level === "county" ? state.counties : state.institutions;
   const unit = units.find((u) => u.unit_id === event.unit_id);
@@ -158,6 +164,7 @@ function patchUnit(event) {
 
 async function main() {
   await signIn();
+  await pickCampaign(document.querySelector(".clock"));
   state.campaign = await getJSON("/dashboard/campaign").catch(() => null);
   await Promise.all([
     panel("county-table", loadFigures),
@@ -173,10 +180,12 @@ async function main() {
       $("live-status").textContent = live ? "● 实时 Live" : "○ 重连中 Reconnecting";
     },
     onEscalation: (event) => {
+      if (!ofThisCampaign(event)) return;
       addFeedItem($("feed"), event, state.names);
       refreshFigures();
     },
     onAttainment: (event) => {
+      if (!ofThisCampaign(event)) return;
       patchUnit(event);
       refreshFigures();
       refreshTrend();

@@ -1,6 +1,6 @@
 // The live feed: server-sent events from /events/stream. EventSource reconnects by itself.
 
-import { token } from "./api.js";
+import { token, withCampaign } from "./api.js";
 import { REASON, SEVERITY, el, int, pct, severityTag, time, zh } from "./format.js";
 
 const MAX_ITEMS = 80;
@@ -41,7 +41,7 @@ export function addFeedItem(list, event, names) {
     { class: "new", "data-unit": event.unit_id, "data-escalation": event.escalation_id },
     el("span", { class: "when" }, time(event.raised_at ?? event.resolved_at)),
     tag, " ",
-    el("a", { href: `/units/${encodeURIComponent(event.unit_id)}` }, name), " ",
+    el("a", { href: withCampaign(`/units/${encodeURIComponent(event.unit_id)}`) }, name), " ",
     el("span", {}, `${zh(REASON, event.reason)}${upgrade}`),
     el("div", { class: "figures" }, resolved ? event.why : figuresText(event.figures)),
   );

@@ -2,6 +2,7 @@
 // anomalies, ledgers and enterprises.
 
 import { getJSON, signIn } from "./api.js";
+import { pickCampaign } from "./campaigns.js";
 import { REASON, SEVERITY, STEP, el, forecastInterval, int, label, pct, severityTag, statusTag, time } from "./format.js";
 import { figuresText } from "./feed.js";
 import { ledgerGrid } from "./ledgers.js";
@@ -155,6 +156,7 @@ function renderEnterprises(enterprises, filter = "") {
 
 async function main() {
   await signIn();
+  await pickCampaign(document.querySelector(".clock"));
   const [detail, campaign] = await Promise.all([
     getJSON(`/dashboard/units/${encodeURIComponent(unitId)}`),
     getJSON("/dashboard/campaign").catch(() => null),
