@@ -40,6 +40,7 @@ ACCESS: AccessTable = {
     ("GET", "/province/series"): CENTRAL,
     ("GET", "/"): PUBLIC,
     ("GET", "/units/{unit_id}"): PUBLIC,
+    ("GET", "/cities"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/events/stream"): Rule(query_token=True),
     ("GET", "/dashboard/campaign"): CENTRAL,

@@ -769,7 +769,7 @@ async def get_province(
         institutions=[
             ProvinceInstitutionOut(
                 institution_id=i.institution_id,
-                name=book.institution(i.institution_id).name,
+                name=branch_names(book, i.institution_id, [c.campaign_id for c in i.cities]),
                 cultivated=i.cultivated,
                 first_loans=i.first_loans,
                 cities=[InCityOut(**vars(c)) for c in i.cities],
@@ -777,6 +777,14 @@ async def get_province(
             for i in seen.institutions
         ],
     )
+
+
+def branch_names(book: CampaignBook, institution_id: str, campaign_ids: list[str]) -> str:
+    """An institution's name across cities: each city's branch, once (工商银行忻州分行 /
+    工商银行云州分行); its latest name where it lends in none of those shown."""
+    names = [book.get(c).institution(institution_id).name for c in campaign_ids]
+    unique = list(dict.fromkeys(names))
+    return " / ".join(unique) if unique else book.institution(institution_id).name
 
 
 SERIES_DAYS_AT_MOST = 732

@@ -62,6 +62,12 @@ async def index_page() -> FileResponse:
     return FileResponse(STATIC / "index.html")
 
 
+@router.get("/cities", include_in_schema=False)
+async def cities_page() -> FileResponse:
+    """The province's page: every city's campaign side by side."""
+    return FileResponse(STATIC / "province.html")
+
+
 @router.get("/units/{unit_id}", include_in_schema=False)
 async def unit_page(unit_id: str, book: BookDep) -> FileResponse:
     if not any(_named(c, unit_id) for c in book.campaigns):

@@ -8,7 +8,6 @@ import contextlib
 import importlib.util
 import itertools
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,12 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from assessment.app import AssessmentService, build
-from assessment.dashboard.feed import Broadcaster
 from assessment.settings import AssessmentSettings
 from shared.access_testing import supervisor_headers
 from shared.contracts.assessment import EscalationReason, EscalationResolved
@@ -34,44 +31,16 @@ from shared.service import Runtime
 from shared.testing import eventually, publish_event, sample_uscc
 from shared.topics import ASSESSMENT_ESCALATIONS, ROSTER_EVENTS
 
+from ..browser import CHROMIUM, SCREENSHOTS, chromium_args, serving
+
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[4] / ".state" / "screenshots"
 TODAY = date(2020, 11, 15)
 FUNNEL_STAGES = ("listed", "paired", "decided", "converted", "deciding", "unpaired", "first_loans")
 
 
 def uscc(county: str, n: int) -> str:
     return sample_uscc(n, county, tag="LW")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI, feed: Broadcaster | None = None) -> AsyncIterator[str]:
-    """Run `app` (with its lifespan) under uvicorn in this event loop; yield its base URL."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            pytest.fail("the server stopped while starting")
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if feed is not None:
-            feed.close()
-        server.should_exit = True
-        await task
 
 
 def ledger_stub() -> FastAPI:
@@ -281,26 +250,6 @@ async def test_the_feed_delivers_an_escalation_raised_after_the_client_connected
 
 async def _true(condition: bool) -> bool:
     return condition
-
-
-def chromium_args(profile: Path) -> dict[str, Any]:
-    return {
-        "user_data_dir": str(profile),
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-        "viewport": {"width": 1440, "height": 900},
-        "locale": "zh-CN",
-    }
 
 
 async def seed_campaign(producer: AIOKafkaProducer, runtime: Runtime) -> None:

@@ -31,7 +31,7 @@ function cityColumns() {
 
 function institutionColumns(cities) {
   const perCity = cities.map((city) => ({
-    label: [city.region.name, "first loans"], numeric: true, field: `city-${city.region.code}`,
+    label: [city.region.name, "首贷 / 培植 first loans / cultivated"], numeric: true, field: `city-${city.region.code}`,
     value: (i) => i.cities.find((c) => c.region_code === city.region.code)?.first_loans ?? null,
     render: (i) => {
       const there = i.cities.find((c) => c.region_code === city.region.code);
