@@ -39,16 +39,19 @@ def uscc(county: str, n: int) -> str:
 
 
 @pytest.fixture
-async def services(namespace: str, tmp_path: Path) -> AsyncIterator[dict[str, Service[Any]]]:
+async def services(
+    private_namespace: str, tmp_path: Path
+) -> AsyncIterator[dict[str, Service[Any]]]:
     campaigns = campaigns_dir(tmp_path / "campaigns", "yunzhou-2020", "xinzhou-2021")
     common: dict[str, Any] = {
-        "namespace": namespace,
+        "namespace": private_namespace,
         "campaigns": campaigns,
         "consumer_batch_timeout_ms": 50,
         "outbox_poll_seconds": 0.1,
     }
     await create_topics(
-        ServiceSettings(service="test", namespace=namespace), [TopicSpec("bank.yzrcu.events")]
+        ServiceSettings(service="test", namespace=private_namespace),
+        [TopicSpec("bank.yzrcu.events")],
     )
     apps: dict[str, Service[Any]] = {
         "roster": roster.app.build(RosterSettings(**common, clock_date=date(2021, 12, 31))),

@@ -40,9 +40,11 @@ PLACES = (
 
 
 @pytest.fixture
-async def served(namespace: str, tmp_path: Path) -> AsyncIterator[tuple[AssessmentService, str]]:
+async def served(
+    private_namespace: str, tmp_path: Path
+) -> AsyncIterator[tuple[AssessmentService, str]]:
     settings = AssessmentSettings(
-        namespace=namespace,
+        namespace=private_namespace,
         campaigns=campaigns_dir(tmp_path / "campaigns", "yunzhou-2020"),
         consumer_batch_timeout_ms=50,
         outbox_poll_seconds=0.1,
