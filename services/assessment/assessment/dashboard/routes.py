@@ -1,6 +1,7 @@
 """The dashboard's HTTP routes: the pages, the live feed and the few reads the pages need
 beyond the service's API (campaign clock, trend series, one unit's detail, checkpoints),
-each of one campaign (`?campaign=`, as the API's)."""
+each of one campaign (`?campaign=`, as the API's), and one enterprise's file across every
+campaign."""
 
 from __future__ import annotations
 
@@ -15,12 +16,26 @@ from pydantic import BaseModel, Field
 
 from assessment.api import LensesDep, ranking_of, settings_of
 from assessment.dashboard import queries
+from assessment.dashboard.enterprise_file import (
+    EnterpriseFile,
+    enterprise_file,
+    ever_listed_in,
+    known_to,
+    within,
+)
 from assessment.dashboard.feed import Broadcaster, event_stream
 from assessment.dashboard.ledger_status import LedgerStatusOut, fetch_ledger_status
 from assessment.dashboard.series import first_loan_series, series_days
 from assessment.documents import XLSX, ranking_xlsx
 from assessment.domain.data_quality import DataQuality
-from assessment.schemas import DataQualityOut, StepOut, data_quality_out
+from assessment.domain.facts import Loan
+from assessment.schemas import (
+    CampaignRefOut,
+    DataQualityOut,
+    StepOut,
+    campaign_ref,
+    data_quality_out,
+)
 from assessment.settings import AssessmentSettings
 from assessment.storage import SqlStore, Store
 from assessment.views import escalation_stories
@@ -31,6 +46,7 @@ from shared.dependencies import (
     CampaignParam,
     RuntimeDep,
     TodayDep,
+    caller_of,
     reading,
     resolve_campaign,
     service_of,
@@ -66,6 +82,13 @@ async def index_page() -> FileResponse:
 async def cities_page() -> FileResponse:
     """The province's page: every city's campaign side by side."""
     return FileResponse(STATIC / "province.html")
+
+
+@router.get("/enterprises/{uscc}", include_in_schema=False)
+async def enterprise_page(uscc: str) -> FileResponse:
+    """One enterprise's file across campaigns (一企一档); the page reads its JSON, which says
+    404 for an enterprise assessment knows nothing of."""
+    return FileResponse(STATIC / "enterprise.html")
 
 
 @router.get("/units/{unit_id}", include_in_schema=False)
@@ -395,3 +418,224 @@ async def get_ledger_status(
     return await fetch_ledger_status(
         config.ledger_url, request.headers.get("authorization"), campaign
     )
+
+
+class ListingPeriodOut(BaseModel):
+    county_code: str
+    county_name: str | None = Field(description="The county's name in the campaign.")
+    listed_on: date
+    delisted_on: date | None = Field(
+        description="The first day off the list (or listed in another county); null: still listed."
+    )
+
+
+class AssignedOut(BaseModel):
+    institution_id: str
+    name: str
+    assigned_on: date = Field(description="Its earliest assignment in the campaign.")
+
+
+class FirstLoanOut(LoanOut):
+    county_code: str = Field(description="The county it was listed in on the loan's date.")
+
+
+class ClaimOut(BaseModel):
+    claim: LoanOut
+    evidence: list[LoanOut]
+
+
+class CampaignPartOut(BaseModel):
+    campaign: CampaignRefOut
+    listings: list[ListingPeriodOut] = Field(description="Oldest first; empty: never listed.")
+    listed_in: str | None = Field(description="The county it is listed in on `as_of`.")
+    institutions: list[AssignedOut]
+    first_loan: FirstLoanOut | None = Field(
+        description="Its qualifying first loan in the campaign; null: none."
+    )
+    anomalies: list[ClaimOut] = Field(
+        description="Its false first-loan claims counted in this campaign."
+    )
+
+
+class FiledLoanOut(LoanOut):
+    applied_on: date | None
+    guarantee: str | None
+    annual_rate_pct: float | None
+    reversed_on: date | None
+    counted_in: list[str] = Field(
+        description="The campaigns whose qualifying first loan it is (of those the caller "
+        "reads); empty: none."
+    )
+    anomaly_in: str | None = Field(
+        description="The campaign its contradicted first-loan claim counts in, if it is one."
+    )
+
+
+class ReversalOut(BaseModel):
+    institution_id: str
+    loan_id: str
+    reversed_on: date
+
+
+class PairingOut(BaseModel):
+    institution_id: str
+    matched_on: date
+
+
+class EnterpriseFileOut(BaseModel):
+    uscc: str
+    as_of: date
+    campaigns: list[CampaignPartOut] = Field(
+        description="Each campaign it has a part in (listed, assigned, or a false claim "
+        "counted there) that the caller reads, in the book's order."
+    )
+    loans: list[FiledLoanOut] = Field(description="Every loan reported, whatever campaign.")
+    reversals: list[ReversalOut]
+    pairings: list[PairingOut]
+
+
+def _loan_fields(loan: Loan) -> dict[str, Any]:
+    return {
+        "institution_id": loan.institution_id,
+        "loan_id": loan.loan_id,
+        "issued_on": loan.issued_on,
+        "amount_wan": loan.amount_wan,
+        "first_loan_attested": loan.first_loan_attested,
+    }
+
+
+def enterprise_file_out(found: EnterpriseFile, book: CampaignBook, day: date) -> EnterpriseFileOut:
+    parts = []
+    for part in found.campaigns:
+        reference = book.get(part.campaign_id)
+        counties = {c.code: c.name for c in reference.counties}
+        banks = {i.id: i.name for i in reference.institutions}
+        first = part.outcome.first_loan
+        parts.append(
+            CampaignPartOut(
+                campaign=campaign_ref(reference, day),
+                listings=[
+                    ListingPeriodOut(
+                        county_code=p.county_code,
+                        county_name=counties.get(p.county_code),
+                        listed_on=p.listed_on,
+                        delisted_on=p.delisted_on,
+                    )
+                    for p in part.listings
+                ],
+                listed_in=part.outcome.county_code,
+                institutions=[
+                    AssignedOut(
+                        institution_id=a.institution_id,
+                        name=banks.get(a.institution_id, a.institution_id),
+                        assigned_on=a.assigned_on,
+                    )
+                    for a in part.assignments
+                ],
+                first_loan=None
+                if first is None
+                else FirstLoanOut(**_loan_fields(first.loan), county_code=first.county_code),
+                anomalies=[
+                    ClaimOut(
+                        claim=LoanOut(**_loan_fields(a.claim)),
+                        evidence=[LoanOut(**_loan_fields(e)) for e in a.evidence],
+                    )
+                    for a in part.outcome.anomalies
+                ],
+            )
+        )
+    return EnterpriseFileOut(
+        uscc=found.uscc,
+        as_of=day,
+        campaigns=parts,
+        loans=[
+            FiledLoanOut(
+                **_loan_fields(f.loan),
+                applied_on=f.loan.applied_on,
+                guarantee=f.loan.guarantee,
+                annual_rate_pct=f.loan.annual_rate_pct,
+                reversed_on=f.reversed_on,
+                counted_in=list(f.counted_in),
+                anomaly_in=f.anomaly_in,
+            )
+            for f in found.loans
+        ],
+        reversals=[
+            ReversalOut(
+                institution_id=r.institution_id, loan_id=r.loan_id, reversed_on=r.reversed_on
+            )
+            for r in found.reversals
+        ],
+        pairings=[
+            PairingOut(institution_id=p.institution_id, matched_on=p.matched_on)
+            for p in found.pairings
+        ],
+    )
+
+
+def _not_found(field: str, message: str) -> HTTPException:
+    return HTTPException(404, detail=[{"field": field, "message": message}])
+
+
+@router.get(
+    "/dashboard/enterprises/{uscc}",
+    tags=["dashboard"],
+    summary="One enterprise's file across every campaign (一企一档)",
+)
+async def get_enterprise_file(
+    uscc: str,
+    request: Request,
+    store: StoreDep,
+    lenses: LensesDep,
+    day: TodayDep,
+    county_code: Annotated[
+        str | None,
+        Query(
+            description="Read as this county sub-branch (a `county:` token must name its own): "
+            "404 unless the enterprise was ever listed in the county; only the campaigns "
+            "that have the county."
+        ),
+    ] = None,
+    institution_id: Annotated[
+        str | None,
+        Query(
+            description="Read as this institution (an `institution:` token must name its "
+            "own): 404 unless it was assigned the enterprise or lent to it; only the "
+            "campaigns that have the institution."
+        ),
+    ] = None,
+) -> EnterpriseFileOut:
+    """Each campaign the enterprise has a part in, with its listing periods, institutions,
+    first loan or none and anomalies there, counted by the rules today; and its loans,
+    reversals and pairings, which belong to no campaign. A city's supervisors
+    (`central:<region>`) see their city's campaigns only (403 when the enterprise has a part
+    in none of them)."""
+    facts = (await store.facts.load([uscc])).get(uscc)
+    if facts is None:
+        raise _not_found("uscc", f"assessment knows nothing of enterprise {uscc!r}")
+    if county_code is not None and not ever_listed_in(facts, county_code):
+        raise _not_found("county_code", f"enterprise {uscc!r} was never listed in {county_code}")
+    if institution_id is not None and not known_to(facts, institution_id):
+        raise _not_found(
+            "institution_id",
+            f"enterprise {uscc!r} was never assigned to {institution_id} nor lent to by it",
+        )
+    found = enterprise_file(facts, lenses, day)
+    book = lenses.book
+    caller = caller_of(request)
+    seen = {
+        r.campaign.id
+        for r in book.campaigns
+        if caller is None or caller.sees_region(r.region.code, r.county_codes)
+    }
+    if found.campaigns and not any(p.campaign_id in seen for p in found.campaigns):
+        message = f"enterprise {uscc!r} has a part in no campaign of the caller's region"
+        raise HTTPException(403, detail=[{"field": "uscc", "message": message}])
+    readable = {
+        r.campaign.id
+        for r in book.campaigns
+        if r.campaign.id in seen
+        and (county_code is None or county_code in r.county_codes)
+        and (institution_id is None or institution_id in r.institution_ids)
+    }
+    return enterprise_file_out(within(found, readable), book, day)

@@ -121,7 +121,7 @@ function renderAnomalies(anomalies) {
   table.replaceChildren(
     el("thead", {}, el("tr", {}, ["企业 USCC", "首贷申报 Claim", "在先贷款 Earlier loans (evidence)"].map((h) => el("th", { class: "text" }, h)))),
     el("tbody", {}, anomalies.map((a) => el("tr", {},
-      el("td", { class: "text" }, a.uscc),
+      el("td", { class: "text" }, el("a", { href: `/enterprises/${encodeURIComponent(a.uscc)}` }, a.uscc)),
       el("td", { class: "text" }, loan(a.claim)),
       el("td", { class: "text" }, a.evidence.map(loan).join("；"))))));
 }
@@ -143,7 +143,8 @@ function renderEnterprises(enterprises, filter = "") {
     rowKey: (e) => e.uscc,
     rows,
     columns: [
-      { label: ["统一社会信用代码", "USCC"], text: true, value: (e) => e.uscc },
+      { label: ["统一社会信用代码", "USCC"], text: true, value: (e) => e.uscc,
+        render: (e) => el("a", { href: `/enterprises/${encodeURIComponent(e.uscc)}`, title: "一企一档 Enterprise file" }, e.uscc) },
       { label: ["在册县域", "Listed in"], text: true, value: (e) => e.listed_in ?? "", render: (e) => e.listed_in ?? "未在册 not listed" },
       { label: ["对接机构", "Institutions"], text: true, value: (e) => e.institutions.join(","), render: (e) => e.institutions.join("、") || "–" },
       { label: ["首贷机构", "First-loan bank"], text: true, value: (e) => e.first_loan?.institution_id ?? null, render: (e) => e.first_loan?.institution_id ?? "–" },
