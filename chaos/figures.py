@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import assessment.app
 import ledger.app
@@ -99,18 +99,12 @@ async def inbox_keys(runtime: Runtime) -> set[DedupKey]:
 
 
 async def applied_more_than_once(runtime: Runtime) -> int:
+    """Bank records the audit's batch rows count as applied beyond the inbox's claims: a
+    record applied twice (each claim is unique, each application is counted)."""
     if runtime.audit is None:
         return 0
-    table = runtime.audit.table
     async with runtime.engine.connect() as connection:
-        rows = await connection.execute(
-            select(func.count())
-            .select_from(table)
-            .where(table.c.outcome == "applied")
-            .group_by(table.c.actor, table.c.target)
-            .having(func.count() > 1)
-        )
-        return sum(int(n) - 1 for (n,) in rows)
+        return await runtime.audit.applied_beyond_claims(connection, runtime.inbox.table)
 
 
 def bank_types(runtime: Runtime) -> set[str]:

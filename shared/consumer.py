@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.audit import AuditEntry, AuditTrail
+from shared.audit import AuditEntry, AuditTrail, BatchEntry
 from shared.cancellation import raise_if_cancelling
 from shared.contracts import EventData
 from shared.db import is_transient
@@ -63,6 +63,10 @@ class ConsumedRecord:
             value=record.value,  # type: ignore[attr-defined]
             headers=tuple(record.headers or ()),  # type: ignore[attr-defined]
         )
+
+    @property
+    def place(self) -> tuple[str, int, int]:
+        return (self.topic, self.partition, self.offset)
 
     @property
     def position_key(self) -> tuple[str, str]:
@@ -171,7 +175,8 @@ class Consumer:
     registry: Registry
     store: StoreFactory
     on_commit: Callable[[], None] = lambda: None
-    # Set for input from outside the platform (bank topics): each record's fate is audited.
+    # Set for input from outside the platform (bank topics): each batch's work is audited, a
+    # row per partition and one per dead letter (shared/audit.py).
     audit: AuditTrail | None = None
     max_backoff_seconds: float = 30.0
     _failures: int = field(default=0, init=False)
@@ -218,10 +223,18 @@ class Consumer:
             )
             async with self.engine.begin() as connection:
                 claim = await self.inbox.claim(
-                    connection, [(record.position_key, Entry("dead_letter"))]
+                    connection,
+                    [(record.position_key, Entry("dead_letter", place=record.place))],
                 )
                 if claim.fresh:
                     await self.outbox.add(connection, [self._dead_letter(record, rejection)])
+                    if self.audit is not None:
+                        refused = [(record, rejection)]
+                        await self.audit.record_batches(
+                            connection,
+                            _batch_entries(self.name, [record], [], refused),
+                            _dead_letter_entries(refused),
+                        )
 
     async def _in_one_transaction(self, records: Sequence[ConsumedRecord]) -> None:
         copies: dict[tuple[str, str], _Copies] = {}
@@ -242,7 +255,14 @@ class Consumer:
             claim = await self.inbox.claim(
                 connection,
                 [
-                    (key, Entry(c.first[1].envelope.type, c.first[1].envelope.fingerprint))
+                    (
+                        key,
+                        Entry(
+                            c.first[1].envelope.type,
+                            c.first[1].envelope.fingerprint,
+                            c.first[0].place,
+                        ),
+                    )
                     for key, c in copies.items()
                 ],
             )
@@ -255,7 +275,10 @@ class Consumer:
             )
             for record, message in conflicting:
                 rejected[_conflict_key(message)] = (record, doubled)
-            dead = await self.inbox.claim(connection, [(k, Entry("dead_letter")) for k in rejected])
+            dead = await self.inbox.claim(
+                connection,
+                [(k, Entry("dead_letter", place=r.place)) for k, (r, _) in rejected.items()],
+            )
             uow = UnitOfWork(
                 self.store(connection),
                 OutboxSink(self.outbox, connection),
@@ -271,7 +294,11 @@ class Consumer:
             if self.audit is not None:
                 applied = [c.first for key, c in copies.items() if key in claim.fresh]
                 refused = [(r, why) for k, (r, why) in rejected.items() if k in dead.fresh]
-                await self.audit.record(connection, _audit_entries(applied, refused))
+                await self.audit.record_batches(
+                    connection,
+                    _batch_entries(self.name, records, applied, refused),
+                    _dead_letter_entries(refused),
+                )
             told = [replace(m, record=r) for r, m in conflicting if _conflict_key(m) in dead.fresh]
             if told and self.registry.conflicting_duplicates is not None:
                 await self.registry.conflicting_duplicates(uow, told)
@@ -321,23 +348,61 @@ def _winner(key: tuple[str, str], copies: _Copies, claim: Claim) -> str:
     return claim.recorded.get(key) or first
 
 
-def _audit_entries(
+def _batch_entries(
+    consumer: str,
+    records: Sequence[ConsumedRecord],
     applied: Sequence[tuple[ConsumedRecord, Message[EventData]]],
     refused: Sequence[tuple[ConsumedRecord, Rejection]],
-) -> list[AuditEntry]:
-    """Who wrote it (the event's source; for a record too broken to say, its topic), what,
-    and where in the log it is."""
-    entries = [
-        AuditEntry(m.envelope.source, m.envelope.type, m.envelope.id, _place(r), "applied")
-        for r, m in applied
-    ]
-    entries += [
+) -> list[BatchEntry]:
+    """A row per partition of the batch where a record was applied or dead-lettered: its
+    offset range (every record read), the counts, the applied by type, and who wrote them
+    (the events' source; for a partition with none applied, its topic)."""
+    ranges: dict[tuple[str, int], list[int]] = {}
+    for record in records:
+        ranges.setdefault((record.topic, record.partition), []).append(record.offset)
+    types: dict[tuple[str, int], dict[str, int]] = {}
+    sources: dict[tuple[str, int], set[str]] = {}
+    for record, message in applied:
+        at = (record.topic, record.partition)
+        by_type = types.setdefault(at, {})
+        by_type[message.envelope.type] = by_type.get(message.envelope.type, 0) + 1
+        sources.setdefault(at, set()).add(message.envelope.source)
+    dead: dict[tuple[str, int], int] = {}
+    for record, _ in refused:
+        at = (record.topic, record.partition)
+        dead[at] = dead.get(at, 0) + 1
+    entries = []
+    for (topic, partition), offsets in ranges.items():
+        at = (topic, partition)
+        by_type = types.get(at, {})
+        if not by_type and at not in dead:
+            continue
+        entries.append(
+            BatchEntry(
+                consumer=consumer,
+                actor=",".join(sorted(sources.get(at, ()))) or f"topic:{topic}",
+                topic=topic,
+                partition=partition,
+                first_offset=min(offsets),
+                last_offset=max(offsets),
+                records=len(offsets),
+                applied=sum(by_type.values()),
+                dead_lettered=dead.get(at, 0),
+                by_type=dict(sorted(by_type.items())),
+            )
+        )
+    return entries
+
+
+def _dead_letter_entries(refused: Sequence[tuple[ConsumedRecord, Rejection]]) -> list[AuditEntry]:
+    """A row per dead letter: for a record too broken to say who wrote it, its topic; what,
+    `record`; where in the log it is; and why."""
+    return [
         AuditEntry(
             f"topic:{r.topic}", "record", _place(r), _place(r), f"dead-lettered: {why.reason}"
         )
         for r, why in refused
     ]
-    return entries
 
 
 def _place(record: ConsumedRecord) -> str:

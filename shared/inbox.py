@@ -1,20 +1,24 @@
 """Idempotent inbox: a consumer records each event's (source, id) in the same transaction as
 the event's effect, with a fingerprint of the event's content. A redelivered event finds its
 key taken with the same fingerprint and has no effect; a record that reuses the key for other
-content finds a different fingerprint and is a conflicting duplicate."""
+content finds a different fingerprint and is a conflicting duplicate.
+
+Each row also keeps where its record was read (topic, partition, offset; since
+platform_0004, None before): the bank records' audit trail is kept per batch and answers
+about one record by this place (shared/audit.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func, select
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.db import insert_unnested, pairs_in
 
 DedupKey = tuple[str, str]
-_CLAIMED = ("source", "event_id", "event_type", "fingerprint")
+_CLAIMED = ("source", "event_id", "event_type", "fingerprint", "topic", "partition", "offset")
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -27,6 +31,10 @@ def inbox_table(metadata: MetaData) -> Table:
         # None for rows recorded before fingerprints were kept, and for dead letters.
         Column("fingerprint", Text),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        # Where the record was read; None for rows recorded before places were kept.
+        Column("topic", Text),
+        Column("partition", Integer),
+        Column("offset", BigInteger),
     )
 
 
@@ -36,6 +44,8 @@ class Entry:
 
     event_type: str
     fingerprint: str | None = None
+    # Where its record was read: (topic, partition, offset).
+    place: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,9 @@ class Inbox:
                 "event_id": [event_id for _, event_id in keys],
                 "event_type": [entry.event_type for entry in recorded],
                 "fingerprint": [entry.fingerprint for entry in recorded],
+                "topic": [e.place[0] if e.place else None for e in recorded],
+                "partition": [e.place[1] if e.place else None for e in recorded],
+                "offset": [e.place[2] if e.place else None for e in recorded],
             },
         )
         fresh = {(row.source, row.event_id) for row in result}

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from faststream.kafka import KafkaBroker
@@ -340,15 +340,48 @@ def create_app(
     protect(app, access, runtime.settings)
     app.state.record_refusal = runtime.record_refusal
 
-    @app.get("/audit", tags=["operations"], summary="Who did what, when, from where (supervisors)")
+    @app.get(
+        "/audit",
+        tags=["operations"],
+        summary="Who did what, when, from where (supervisors); or what became of one bank record",
+        description=(
+            "Oldest first: HTTP writes and refusals, dead letters, and a row per batch and "
+            "partition of bank records (action `bank batch`). With `source` and `event_id`, "
+            "or `topic`, `partition` and `offset`: what became of that one record (applied or "
+            "dead-lettered, and the batch that covers its offset), from the inbox."
+        ),
+    )
     async def audit(
         actor: str | None = None,
         since: AwareDatetime | None = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+        source: str | None = None,
+        event_id: str | None = None,
+        topic: str | None = None,
+        partition: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+        offset: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     ) -> list[dict[str, object]]:
+        by_id = [v is not None for v in (source, event_id)]
+        by_place = [v is not None for v in (topic, partition, offset)]
+        asked = any(by_id) or any(by_place)
+        one_way = (all(by_id) and not any(by_place)) or (all(by_place) and not any(by_id))
+        if asked and not one_way:
+            raise HTTPException(
+                422, "ask about one record by source and event_id, or topic, partition and offset"
+            )
         if runtime.audit is None:
             return []
         async with runtime.engine.connect() as connection:
+            if asked:
+                return await runtime.audit.about_record(
+                    connection,
+                    runtime.inbox.table,
+                    source=source,
+                    event_id=event_id,
+                    topic=topic,
+                    partition=partition,
+                    offset=offset,
+                )
             return await runtime.audit.query(connection, actor=actor, since=since, limit=limit)
 
     @app.get(

@@ -1,5 +1,7 @@
-"""The audit trail on a running service: an accepted write, a refused one and a bank event
-each leave who, what, when and from where; supervisors read it; nobody can change it."""
+"""The audit trail on a running service: an accepted write and a refused one each leave who,
+what, when and from where; bank records leave a row per batch and partition and one per dead
+letter, and supervisors ask what became of one record by its id or its place; nobody can
+change any of it."""
 
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ async def test_writes_refusals_and_bank_events_are_audited(
             "guarantee": "credit",
         }
     )
-    await publish_event(
+    event = await publish_event(
         kafka_producer,
         runtime.settings.topic("bank.boc.events"),
         loan,
@@ -93,11 +95,11 @@ async def test_writes_refusals_and_bank_events_are_audited(
     )
 
     bank_topic = runtime.settings.topic("bank.boc.events")
-    await kafka_producer.send_and_wait(bank_topic, b"{not json", key=USCC.encode())
+    sent = await kafka_producer.send_and_wait(bank_topic, b"{not json", key=USCC.encode())
 
     async def bank_event_audited() -> bool:
         actions = {e["action"] for e in await trail(running)}
-        return {"cn.firstloan.LoanIssued", "record"} <= actions
+        return {"bank batch", "record"} <= actions
 
     await eventually(bank_event_audited, what="both bank records in the audit trail")
     entries = await trail(running, since=since)
@@ -110,19 +112,66 @@ async def test_writes_refusals_and_bank_events_are_audited(
     )
     denied = by_action[("POST /enterprises/{uscc}/delist", "403")]
     assert denied["target"] == f"/enterprises/{USCC}/delist"
-    bank = by_action[("cn.firstloan.LoanIssued", "applied")]
-    assert bank["actor"] == "urn:firstloan:institution:boc"
-    assert bank["origin"].startswith(runtime.settings.topic("bank.boc.events"))
+    # Adapted (issue 23): a bank record applied has no row of its own any more; its batch has.
+    assert ("cn.firstloan.LoanIssued", "applied") not in by_action
+    batches = [e for e in entries if e["action"] == "bank batch"]
+    assert {e["target"] for e in batches} == {bank_topic}
+    assert sum(e["applied"] for e in batches) == 1
+    assert sum(e["dead_lettered"] for e in batches) == 1
+    assert sum(e["by_type"].get("cn.firstloan.LoanIssued", 0) for e in batches) == 1
+    applied_in = [e for e in batches if e["applied"]]
+    assert [e["actor"] for e in applied_in] == ["urn:firstloan:institution:boc"]
+    assert applied_in[0]["origin"].startswith(f"{bank_topic}:")
+    assert "applied 1" in applied_in[0]["outcome"]
+    assert "LoanIssued 1" in applied_in[0]["outcome"]
     broken = by_action[("record", "dead-lettered: invalid_json")]
     assert (broken["actor"], broken["target"]) == (f"topic:{bank_topic}", broken["origin"])
-    assert broken["origin"].startswith(f"{bank_topic}:")
+    assert broken["origin"] == f"{bank_topic}:{sent.partition}@{sent.offset}"
+
+    # One record, by its (source, id): applied, in the batch that covers its offset.
+    [loan_record] = await trail(running, source=event.source, event_id=event.id)
+    assert loan_record["action"] == "cn.firstloan.LoanIssued"
+    assert loan_record["outcome"] == "applied"
+    assert (loan_record["actor"], loan_record["target"]) == (event.source, event.id)
+    batch = loan_record["batch"]
+    assert batch["batch_id"] == applied_in[0]["batch_id"]
+    assert batch["at"] == loan_record["at"]  # the batch's transaction is the claim's
+    topic, place = loan_record["origin"].rsplit(":", 1)
+    partition, offset = (int(n) for n in place.split("@"))
+    assert topic == bank_topic
+    assert (batch["partition"], batch["target"]) == (partition, bank_topic)
+    assert batch["first_offset"] <= offset <= batch["last_offset"]
+    # The same record by its place in the log.
+    by_place = await trail(running, topic=topic, partition=str(partition), offset=str(offset))
+    assert by_place == [loan_record]
+    # The broken one by its place: dead-lettered, and why.
+    [dead] = await trail(
+        running, topic=bank_topic, partition=str(sent.partition), offset=str(sent.offset)
+    )
+    assert (dead["action"], dead["outcome"]) == ("record", "dead-lettered: invalid_json")
+    assert dead["batch"]["dead_lettered"] >= 1
+    assert await trail(running, source=event.source, event_id="no-such-event") == []
+    assert runtime.audit is not None
+    async with runtime.engine.connect() as connection:
+        assert await runtime.audit.applied_beyond_claims(connection, runtime.inbox.table) == 0
+    async with client(running) as supervisor:
+        half = await supervisor.get("/audit", params={"source": event.source})
+        assert half.status_code == 422
+        both = {"source": event.source, "event_id": event.id, "topic": bank_topic}
+        assert (await supervisor.get("/audit", params=both)).status_code == 422
     assert all(datetime.fromisoformat(e["at"]) >= datetime.fromisoformat(since) for e in entries)
     assert await trail(running, actor="nobody") == []
 
 
 async def test_the_trail_cannot_be_changed(running: Service[Any]) -> None:
     runtime = running.runtime
-    for statement in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+    for statement in (
+        "UPDATE audit SET actor = 'someone else'",
+        "DELETE FROM audit",
+        "UPDATE audit_batches SET applied = 0",
+        "DELETE FROM audit_batches",
+        "TRUNCATE audit_batches",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with runtime.engine.begin() as connection:
                 await connection.execute(text(statement))

@@ -26,19 +26,24 @@ from shared.settings import ServiceSettings
 
 pytestmark = pytest.mark.integration
 
-P1, P2, P3 = "platform_0001", "platform_0002", "platform_0003"
+P1, P2, P3, P4 = "platform_0001", "platform_0002", "platform_0003", "platform_0004"
 # The ids that databases made before the platform's revisions were a chain of their own may
 # record, and the last platform revision each stands for: where each service took the inbox
-# and the outbox, then the inbox's fingerprint, then the audit trail.
+# and the outbox, then the inbox's fingerprint, then the audit trail, then the audit per batch
+# (with the inbox's places).
 RECORDED: dict[str, dict[str, str]] = {
-    "roster": {"0001": P1, "0002": P1, "0003": P2, "0004": P3},
-    "matchmaking": {"0001": P1, "0002": P1, "0003": P2, "0004": P2, "0005": P3},
-    "ledger": {"0001": P1, "0002": P1, "0003": P2, "0004": P3},
+    "roster": {"0001": P1, "0002": P1, "0003": P2, "0004": P3, "0005": P3, "0006": P4},
+    "matchmaking": {
+        **{"0001": P1, "0002": P1, "0003": P2, "0004": P2, "0005": P3, "0006": P3},
+        "0007": P4,
+    },
+    "ledger": {"0001": P1, "0002": P1, "0003": P2, "0004": P3, "0005": P3, "0006": P4},
     "assessment": {
         **{"0001": P1, "0002": P1, "0003": P2, "0004": P2},
-        **{"0005": P3, "0006": P3, "0007": P3, "0008": P3},
+        **{"0005": P3, "0006": P3, "0007": P3, "0008": P3, "0009": P3, "0010": P3},
+        "0011": P4,
     },
-    "fineract": {"0001": P3},
+    "fineract": {"0001": P3, "0002": P4},
 }
 # What a database is made of, in an order of its own: columns (with their place), constraints,
 # indexes, triggers, functions and sequences.
@@ -56,7 +61,7 @@ SCHEMA = (
     """SELECT sequence_name, data_type FROM information_schema.sequences
     WHERE sequence_schema = 'public' ORDER BY 1""",
 )
-KEYS = {"inbox": "source, event_id", "outbox": "id", "audit": "id"}
+KEYS = {"inbox": "source, event_id", "outbox": "id", "audit": "id", "audit_batches": "id"}
 SAMPLES: dict[str, list[dict[str, object]]] = {
     "inbox": [
         {
@@ -64,6 +69,9 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
             "event_id": f"loan-{n}",
             "event_type": "cn.firstloan.LoanIssued",
             "fingerprint": f"sha256:{n}",
+            "topic": "bank.icbc.events",
+            "partition": 1,
+            "offset": 40 + n,
         }
         for n in range(3)
     ],
@@ -80,6 +88,20 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
             "outcome": "committed",
         }
         for n in range(2)
+    ],
+    "audit_batches": [
+        {
+            "consumer": "roster.bank",
+            "actor": "bank.icbc",
+            "topic": "bank.icbc.events",
+            "partition": 1,
+            "first_offset": 40,
+            "last_offset": 42,
+            "records": 3,
+            "applied": 3,
+            "dead_lettered": 0,
+            "by_type": '{"cn.firstloan.LoanIssued": 3}',
+        }
     ],
 }
 
@@ -116,7 +138,7 @@ def test_the_platform_revisions_are_one_chain() -> None:
     platform = platform_script()
     assert len(platform.get_bases()) == len(platform.get_heads()) == 1
     assert not any(s.is_merge_point or s.is_branch_point for s in platform.walk_revisions())
-    assert platform_chain()[:3] == [P1, P2, P3]
+    assert platform_chain()[:4] == [P1, P2, P3, P4]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -160,8 +182,12 @@ async def test_a_database_at_a_recorded_id_upgrades_in_place_keeping_its_rows(
         config = alembic_config(service_dir(service), url)
         await asyncio.to_thread(command.upgrade, config, revision)
         columns = await on(settings, shared_columns)
-        assert set(columns) == {"inbox", "outbox"} | ({"audit"} if P3 in taken else set())
+        audit = {"audit"} if P3 in taken else set()
+        assert set(columns) == {"inbox", "outbox"} | audit | (
+            {"audit_batches"} if P4 in taken else set()
+        )
         assert ("fingerprint" in columns["inbox"]) == (P2 in taken)
+        assert ("offset" in columns["inbox"]) == (P4 in taken)
         await on(settings, lambda connection: fill(connection, columns))
         before = await on(settings, lambda connection: rows_of(connection, columns))
 
@@ -204,7 +230,8 @@ async def shared_columns(connection: AsyncConnection) -> dict[str, list[str]]:
     rows = await connection.execute(
         text(
             "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = 'public' AND table_name IN ('inbox', 'outbox', 'audit')"
+            " WHERE table_schema = 'public'"
+            " AND table_name IN ('inbox', 'outbox', 'audit', 'audit_batches')"
             " ORDER BY table_name, ordinal_position"
         )
     )
@@ -220,10 +247,15 @@ async def fill(connection: AsyncConnection, columns: dict[str, list[str]]) -> No
         if table in columns:
             names = [name for name in rows[0] if name in columns[table]]
             statement = text(
-                f"INSERT INTO {table} ({', '.join(names)})"
+                f"INSERT INTO {table} ({quoted(names)})"
                 f" VALUES ({', '.join(f':{name}' for name in names)})"
             )
             await connection.execute(statement, [{n: row[n] for n in names} for row in rows])
+
+
+def quoted(names: list[str]) -> str:
+    """Column names as SQL identifiers (the inbox has an `offset`)."""
+    return ", ".join(f'"{name}"' for name in names)
 
 
 async def rows_of(connection: AsyncConnection, columns: dict[str, list[str]]) -> Rows:
@@ -231,7 +263,7 @@ async def rows_of(connection: AsyncConnection, columns: dict[str, list[str]]) ->
         table: [
             tuple(row)
             for row in await connection.execute(
-                text(f"SELECT {', '.join(names)} FROM {table} ORDER BY {KEYS[table]}")
+                text(f"SELECT {quoted(names)} FROM {table} ORDER BY {KEYS[table]}")
             )
         ]
         for table, names in columns.items()
